@@ -1,0 +1,221 @@
+/-
+Copyright (c) 2026 LA-ACIQ contributors. Released under Apache 2.0 license.
+-/
+module
+
+public import LaAciq.Clip
+
+/-!
+# Finite weighted distributions
+
+The empirical law of a weight tensor: a list of atoms `(value, weight)` with non-negative
+weights summing to 1 (`IsDist`). The expectation `expect l f = Σ wᵢ f(xᵢ)` mirrors Mathlib's
+integral against a finitely supported measure (`MeasureTheory.integral_finset_sum_measure`-style
+sums; for the bridge, `PMF.integral_eq_sum`-shaped), `prob` is the expectation of an indicator.
+
+## Main definitions
+
+* `LaAciq.expect`, `LaAciq.weight`, `LaAciq.prob`, `LaAciq.IsDist`.
+* `LaAciq.mean`, `LaAciq.cmoment` (central moments), `LaAciq.variance`.
+* `LaAciq.mix`: the two-component mixture `w · P₁ + (1 - w) · P₂`.
+
+## Main results
+
+* `expect_add`, `expect_const_mul`, `expect_const`: linearity and constants.
+* `expect_nonneg`, `expect_mono`: positivity and monotonicity.
+* `prob_nonneg`, `prob_le_one`: probabilities lie in `[0, 1]`.
+* `expect_scale`: scaling the support.
+* `expect_mix`, `isDist_mix`, `mean_mix`: the expectation of a mixture is the weighted sum.
+* `variance_eq`: `Var X = E[X²] - (E X)²`.
+* `sq_variance_le_fourth`: `(E[(X-μ)²])² ≤ E[(X-μ)⁴]`, so excess kurtosis is `≥ -2`.
+-/
+
+@[expose] public section
+
+namespace LaAciq
+
+section Distribution
+
+variable {α : Type} [Lean.Grind.Field α] [LE α] [LT α]
+  [Std.IsLinearOrder α] [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α]
+
+/-- The expectation `Σ wᵢ f(xᵢ)` of `f` under the atoms `(xᵢ, wᵢ)`.
+Seed 000: «\mathbb{E}_{X \sim P}[(X - Q_\alpha(X))^2]». -/
+def expect (l : List (α × α)) (f : α → α) : α :=
+  match l with
+  | [] => 0
+  | p :: t => p.2 * f p.1 + expect t f
+
+/-- Total weight `Σ wᵢ`. Seed 000: «P_\lambda(x) = \sum_l \bar{a}_l(\lambda) \cdot P_l(x)». -/
+def weight (l : List (α × α)) : α := expect l (fun _ => 1)
+
+/-- A finite law: non-negative weights summing to 1.
+Seed 000: «P_\lambda(x) = \sum_l \bar{a}_l(\lambda) \cdot P_l(x)». -/
+def IsDist (l : List (α × α)) : Prop := (∀ p ∈ l, 0 ≤ p.2) ∧ weight l = 1
+
+/-- The probability of an event given by a Boolean test.
+Seed 004: «(μ {ω | |X ω| ≤ α}).toReal». -/
+def prob (l : List (α × α)) (e : α → Bool) : α := expect l (fun x => if e x then 1 else 0)
+
+/-- The mean `E X`. Seed 001: «κ_l = E[(W_l - μ_l)⁴] / σ_l⁴ - 3». -/
+def mean (l : List (α × α)) : α := expect l (fun x => x)
+
+/-- The `k`-th central moment `E[(X - μ)^k]`. Seed 001: «κ_l = E[(W_l - μ_l)⁴] / σ_l⁴ - 3». -/
+def cmoment (l : List (α × α)) (k : Nat) : α := expect l (fun x => (x - mean l) ^ k)
+
+/-- The variance. Seed 001: «κ_l = E[(W_l - μ_l)⁴] / σ_l⁴ - 3». -/
+def variance (l : List (α × α)) : α := cmoment l 2
+
+/-- The mixture `w · P₁ + (1 - w) · P₂` (weights rescaled, atoms concatenated).
+Seed 000: «This is a mixture distribution weighted by activation patterns.» -/
+noncomputable def mix (w : α) (l₁ l₂ : List (α × α)) : List (α × α) :=
+  l₁.map (fun p => (p.1, w * p.2)) ++ l₂.map (fun p => (p.1, (1 - w) * p.2))
+
+/-- Linearity: `E[f + g] = E f + E g`. Seed 004: «MSE(α) = E_clip(α) + E_quant(α)». -/
+theorem expect_add (l : List (α × α)) (f g : α → α) :
+    expect l (fun x => f x + g x) = expect l f + expect l g := by
+  induction l with
+  | nil => simp only [expect]; grind
+  | cons p t ih => simp only [expect]; grind
+
+/-- Homogeneity: `E[c · f] = c · E f`. Seed 004: «MSE(α) = E_clip(α) + E_quant(α)». -/
+theorem expect_const_mul (l : List (α × α)) (c : α) (f : α → α) :
+    expect l (fun x => c * f x) = c * expect l f := by
+  induction l with
+  | nil => simp only [expect]; grind
+  | cons p t ih => simp only [expect]; grind
+
+/-- Constants: `E[c] = c · Σ w`. Seed 004: «MSE(α) = E_clip(α) + E_quant(α)». -/
+theorem expect_const_eq_mul_weight (l : List (α × α)) (c : α) :
+    expect l (fun _ => c) = c * weight l := by
+  unfold weight
+  induction l with
+  | nil => simp only [expect]; grind
+  | cons p t ih => simp only [expect]; grind
+
+/-- Constants under a law: `E[c] = c`. Seed 004: «MSE(α) = E_clip(α) + E_quant(α)». -/
+theorem expect_const {l : List (α × α)} (hl : IsDist l) (c : α) : expect l (fun _ => c) = c := by
+  rw [expect_const_eq_mul_weight, hl.2]; grind
+
+/-- Positivity. Seed 001: «E_clip(α) = E[(|X| - α)² · 𝟙_{|X|>α}]». -/
+theorem expect_nonneg {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {f : α → α}
+    (hf : ∀ x, 0 ≤ f x) : 0 ≤ expect l f := by
+  induction l with
+  | nil => simp only [expect]; grind
+  | cons p t ih =>
+    simp only [expect]
+    have h1 := Lean.Grind.OrderedRing.mul_nonneg (hw p (List.mem_cons_self ..)) (hf p.1)
+    have h2 := ih (fun q hq => hw q (List.mem_cons_of_mem _ hq))
+    grind
+
+/-- Monotonicity. Seed 001: «E_clip(α) = E[(|X| - α)² · 𝟙_{|X|>α}]». -/
+theorem expect_mono {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {f g : α → α}
+    (h : ∀ x, f x ≤ g x) : expect l f ≤ expect l g := by
+  have e := expect_add l f (fun x => g x - f x)
+  have e' : expect l (fun x => f x + (g x - f x)) = expect l g := by
+    congr 1; funext x; grind
+  have := expect_nonneg hw (f := fun x => g x - f x) (fun x => by have := h x; grind)
+  grind
+
+/-- Probabilities are non-negative. Seed 004: «(μ {ω | |X ω| ≤ α}).toReal». -/
+theorem prob_nonneg {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) (e : α → Bool) :
+    0 ≤ prob l e :=
+  expect_nonneg hw (fun x => by
+    have := Lean.Grind.OrderedRing.zero_le_one (R := α)
+    first
+    | (dsimp only; split <;> grind)
+    | (split <;> grind)
+    | (cases e x <;> grind))
+
+/-- Probabilities are at most one. Seed 004: «(μ {ω | |X ω| ≤ α}).toReal». -/
+theorem prob_le_one {l : List (α × α)} (hl : IsDist l) (e : α → Bool) : prob l e ≤ 1 := by
+  have h := expect_mono hl.1 (f := fun x => if e x then 1 else 0) (g := fun _ => 1)
+    (fun x => by
+      have := Lean.Grind.OrderedRing.zero_le_one (R := α)
+      split <;> grind)
+  rw [expect_const hl] at h
+  exact h
+
+/-- Scaling the support: `E f(c·X)` is the expectation of `f ∘ (c ·)`.
+Seed 004: «MSE(α) = E_clip(α) + E_quant(α)». -/
+theorem expect_scale (l : List (α × α)) (c : α) (f : α → α) :
+    expect (l.map (fun p => (c * p.1, p.2))) f = expect l (fun x => f (c * x)) := by
+  induction l with
+  | nil => simp only [List.map, expect]
+  | cons p t ih => simp only [List.map, expect]; grind
+
+/-- Concatenating atom lists adds expectations.
+Seed 000: «P_\lambda(x) = \sum_l \bar{a}_l(\lambda) \cdot P_l(x)». -/
+theorem expect_append (l₁ l₂ : List (α × α)) (f : α → α) :
+    expect (l₁ ++ l₂) f = expect l₁ f + expect l₂ f := by
+  induction l₁ with
+  | nil => simp only [List.nil_append, expect]; grind
+  | cons p t ih => simp only [List.cons_append, expect]; grind
+
+/-- Rescaling the weights rescales the expectation.
+Seed 000: «P_\lambda(x) = \sum_l \bar{a}_l(\lambda) \cdot P_l(x)». -/
+theorem expect_map_weight (l : List (α × α)) (c : α) (f : α → α) :
+    expect (l.map (fun p => (p.1, c * p.2))) f = c * expect l f := by
+  induction l with
+  | nil => simp only [List.map, expect]; grind
+  | cons p t ih => simp only [List.map, expect]; grind
+
+/-- The expectation of a mixture is the weighted sum of the expectations.
+Seed 000: «P_\lambda(x) = \sum_l \bar{a}_l(\lambda) \cdot P_l(x)». -/
+theorem expect_mix (w : α) (l₁ l₂ : List (α × α)) (f : α → α) :
+    expect (mix w l₁ l₂) f = w * expect l₁ f + (1 - w) * expect l₂ f := by
+  unfold mix
+  rw [expect_append, expect_map_weight, expect_map_weight]
+
+/-- A mixture of laws with a weight in `[0, 1]` is a law.
+Seed 000: «This is a mixture distribution weighted by activation patterns.» -/
+theorem isDist_mix {w : α} (hw₀ : 0 ≤ w) (hw₁ : w ≤ 1) {l₁ l₂ : List (α × α)}
+    (h₁ : IsDist l₁) (h₂ : IsDist l₂) : IsDist (mix w l₁ l₂) := by
+  refine ⟨?_, ?_⟩
+  · intro p hp
+    unfold mix at hp
+    rcases List.mem_append.mp hp with hp | hp
+    · obtain ⟨q, hq, rfl⟩ := List.mem_map.mp hp
+      exact Lean.Grind.OrderedRing.mul_nonneg hw₀ (h₁.1 q hq)
+    · obtain ⟨q, hq, rfl⟩ := List.mem_map.mp hp
+      exact Lean.Grind.OrderedRing.mul_nonneg (by grind) (h₂.1 q hq)
+  · unfold weight
+    rw [expect_mix]
+    have a := h₁.2
+    have b := h₂.2
+    unfold weight at a b
+    grind
+
+/-- The mean of a mixture. Seed 004: «σ_eff² = mixture variance = Σwᵢσᵢ² + Σwᵢδᵢ²». -/
+theorem mean_mix (w : α) (l₁ l₂ : List (α × α)) :
+    mean (mix w l₁ l₂) = w * mean l₁ + (1 - w) * mean l₂ :=
+  expect_mix w l₁ l₂ _
+
+/-- `Var X = E[X²] - (E X)²`. Seed 004: «Law of total variance». -/
+theorem variance_eq {l : List (α × α)} (hl : IsDist l) :
+    variance l = expect l (fun x => x ^ 2) - mean l ^ 2 := by
+  unfold variance cmoment
+  have e : (fun x => (x - mean l) ^ 2) =
+      (fun x => x ^ 2 + ((-2 * mean l) * x + mean l ^ 2)) := by
+    funext x; grind
+  rw [e, expect_add, expect_add, expect_const_mul, expect_const hl]
+  unfold mean
+  grind
+
+/-- Excess kurtosis is at least `-2`: `(E[(X-μ)²])² ≤ E[(X-μ)⁴]`.
+Seed 000: «κ | Excess kurtosis | ℝ (≥ -2)». -/
+theorem sq_variance_le_fourth {l : List (α × α)} (hl : IsDist l) :
+    cmoment l 2 ^ 2 ≤ cmoment l 4 := by
+  have hnn := expect_nonneg hl.1 (f := fun x => ((x - mean l) ^ 2 - cmoment l 2) ^ 2)
+    (fun _ => Lean.Grind.OrderedRing.sq_nonneg)
+  have e : (fun x => ((x - mean l) ^ 2 - cmoment l 2) ^ 2) =
+      (fun x => (x - mean l) ^ 4 + ((-2 * cmoment l 2) * (x - mean l) ^ 2
+        + cmoment l 2 ^ 2)) := by
+    funext x; grind
+  rw [e, expect_add, expect_add, expect_const_mul, expect_const hl] at hnn
+  unfold cmoment at *
+  grind
+
+end Distribution
+
+end LaAciq

