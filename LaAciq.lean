@@ -5,6 +5,7 @@ module
 
 public import LaAciq.Clip
 public import LaAciq.Quantizer
+public import LaAciq.Distribution
 
 /-!
 # LA-ACIQ

@@ -132,6 +132,7 @@ theorem prob_le_one {l : List (α × α)} (hl : IsDist l) (e : α → Bool) : pr
   have h := expect_mono hl.1 (f := fun x => if e x then 1 else 0) (g := fun _ => 1)
     (fun x => by
       have := Lean.Grind.OrderedRing.zero_le_one (R := α)
+      try dsimp only
       split <;> grind)
   rw [expect_const hl] at h
   exact h
