@@ -26,9 +26,14 @@ Arithmetic: every function takes sequences of numbers. If every entry of every a
 ``int`` or a ``fractions.Fraction`` the computation is exact and returns Fractions (weights
 must then sum to exactly 1); otherwise it is float64 with ``math.fsum`` sums and returns floats.
 
-Lean ↔ Python: ``mixtureMean w μ`` is ``mixture_mean(w, μ)``; ``mixtureVar`` is
-``mixture_variance``; ``mixtureM4`` is ``mixture_fourth_central``; ``seed004Kurtosis`` is
-``seed004_kurtosis_formula``.
+Lean ↔ Python (``LaAciq/Mixture.lean`` states them for two components of finite laws):
+``variance_mix`` is :func:`mixture_variance`; ``cmoment_four_mix`` is
+:func:`mixture_fourth_central`; ``seed004Numerator`` is the numerator of
+:func:`seed004_kurtosis_formula`; ``cmoment_four_mix_eq_seed004_add`` /
+``cmoment_four_mix_eq_seed004_iff`` are :func:`seed004_formula_defect` (times ``σ⁴``) and its
+zero test; ``kurtosis_mix_eq_linear`` is "equal means and variances make
+:func:`mixture_excess_kurtosis` equal :func:`effective_kurtosis_linear`";
+``kurtosis_linear_example`` is the ``w = (½, ½)``, ``σ² = (1, 2)``, ``κ = (1.2, 0)`` case.
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from .validate import WEIGHT_SUM_TOL, check_array, check_weights
+from .validate import check_array, check_weights
 
 __all__ = [
     "mixture_mean", "mixture_variance", "mixture_third_central", "mixture_fourth_central",

@@ -91,7 +91,7 @@ def quantize(x, alpha, bits: int, rounding: str = "half_up") -> np.ndarray:
     L = levels(bits)
     s = alpha / L
     k = _round(np.clip(arr, -alpha, alpha) / s, rounding)
-    np.clip(k, -L, L, out=k)  # guards the float edge |clip/step| = L(1+ε); no-op in exact math
+    k = np.clip(k, -L, L)  # guards the float edge |clip/step| = L(1+ε); no-op in exact math
     return k * s
 
 
