@@ -83,7 +83,7 @@ theorem expect_congr {l : List (α × α)} {f g : α → α} (h : ∀ p ∈ l, f
     simp only [expect]
     rw [h p (List.mem_cons_self ..), ih (fun q hq => h q (List.mem_cons_of_mem _ hq))]
 
-omit [DecidableLE α] [FloorRing α] in
+omit [FloorRing α] in
 /-- `|e| ≤ h → e² ≤ h²`. Seed 002: «E_quant(α) = Δ²/12». -/
 theorem sq_le_sq_of_abs_le {e h : α} (he : absS e ≤ h) : e ^ 2 ≤ h ^ 2 := by
   have h0 : 0 ≤ absS e := by unfold absS maxS; split <;> grind
@@ -126,6 +126,7 @@ theorem innerError_le {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) {l : List (
   rw [← expect_const_mul]
   apply expect_mono hw
   intro x
+  try dsimp only
   by_cases h : absS x ≤ a
   · rw [if_pos h, if_pos h]
     have hr : -a ≤ x ∧ x ≤ a := by unfold absS maxS at h; split at h <;> constructor <;> grind
@@ -134,7 +135,6 @@ theorem innerError_le {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) {l : List (
   · rw [if_neg h, if_neg h]
     grind
 
-omit [DecidableLE α] in
 /-- Scaling: `mse(c·X, c·α) = c² · mse(X, α)` for `c > 0`.
 Seed 000: «α | Clipping threshold | ℝ₊». -/
 theorem mse_scale {a c : α} (ha : 0 < a) (hc : 0 < c) {B : Nat} (hB : 2 ≤ B)
@@ -158,7 +158,6 @@ theorem clipError_eq_zero_of_abs_le {a : α} {l : List (α × α)} (h : ∀ p �
     unfold maxS; split <;> grind), expect_const_eq_mul_weight]
   grind
 
-omit [DecidableLE α] in
 /-- The MSE is non-negative. Seed 000: «\mathbb{E}_{X \sim P}[(X - Q_\alpha(X))^2]». -/
 theorem mse_nonneg {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) (a : α) (B : Nat) :
     0 ≤ mse l a B :=
@@ -173,7 +172,10 @@ theorem clipError_nonneg {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) (a 
 /-- The inner error is non-negative. Seed 004: «Inside: only quantization error contributes». -/
 theorem innerError_nonneg {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) (a : α) (B : Nat) :
     0 ≤ innerError l a B :=
-  expect_nonneg hw (fun x => by split <;> grind [Lean.Grind.OrderedRing.sq_nonneg])
+  expect_nonneg hw (fun x => by
+    have := Lean.Grind.OrderedRing.sq_nonneg (a := x - quantize a B x)
+    try dsimp only
+    split <;> grind)
 
 end MSE
 
