@@ -1,0 +1,72 @@
+/-
+Copyright (c) 2026 LA-ACIQ contributors. Released under Apache 2.0 license.
+-/
+module
+
+public import LaAciq.Mixture
+public import LaAciq.MSE
+
+/-!
+# Open statements
+
+The seeds' statements that are neither proved nor refuted here, each a `def … : Prop` with the
+seed quote and what the numerics say (see the report for the measured values). None of them is
+assumed anywhere in the library.
+
+## Main definitions
+
+* `DisparityBoundNormalized`: seed 002's disparity bound with MSEs normalized by `σ²`.
+* `DisparityBoundSeed004`: seed 004's bound `max MSE - min MSE ≤ C·√Var[κ_eff]·2^(-B)`, in the
+  squared form (the report refutes it numerically for every `C`: equal kurtoses, unequal MSEs).
+* `SuboptimalityQuadratic`: seed 001's "MSE_actual - MSE_optimal ∝ (κ_eff - κ_global)²".
+* `OptimalAlphaMonotoneInKurtosis`: seed 004's "∂α*/∂κ > 0".
+-/
+
+@[expose] public section
+
+namespace LaAciq
+
+section Open
+
+variable {α : Type} [Lean.Grind.Field α] [LE α] [LT α] [DecidableLE α]
+  [Std.IsLinearOrder α] [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] [FloorRing α]
+
+/-- `α*` minimizes the true MSE of `l` at `B` bits over `α > 0`.
+Seed 000: «\alpha^* = \arg\min_{\alpha > 0}». -/
+def IsOptimalAlpha (l : List (α × α)) (B : Nat) (a : α) : Prop :=
+  0 < a ∧ ∀ b : α, 0 < b → mse l a B ≤ mse l b B
+
+/-- Seed 002's disparity bound, normalized by the variance: for laws `lᵢ` with their optimal
+clips `aᵢ`, `(max - min) MSE/σ² ≤ C² · Var[κ]` (squared form of `C·√Var`). Open: the report
+measures the ratio on synthetic laws. Seed 002: «Disparity ≤ C · Var_λ[κ_eff(λ)]^{1/2}». -/
+def DisparityBoundNormalized (B : Nat) (C : α) : Prop :=
+  ∀ (l₁ l₂ : List (α × α)) (a₁ a₂ : α), IsDist l₁ → IsDist l₂ →
+    IsOptimalAlpha l₁ B a₁ → IsOptimalAlpha l₂ B a₂ → 0 < variance l₁ → 0 < variance l₂ →
+    (mse l₁ a₁ B / variance l₁ - mse l₂ a₂ B / variance l₂) ^ 2
+      ≤ C ^ 2 * ((kurtosis l₁ - kurtosis l₂) ^ 2 / 4)
+
+/-- Seed 004's bound as written (two languages, squared): `(MSE₁ - MSE₂)² ≤ C²·Var[κ]·4^(-B)`.
+The numerics refute it for every `C` (a law and its scaled copy: equal kurtosis, unequal MSE).
+Seed 004: «max_λ MSE(λ) - min_λ MSE(λ) ≤ C · √Var_λ[κ_eff(λ)] · 2^{-B}». -/
+def DisparityBoundSeed004 (B : Nat) (C : α) : Prop :=
+  ∀ (l₁ l₂ : List (α × α)) (a₁ a₂ : α), IsDist l₁ → IsDist l₂ →
+    IsOptimalAlpha l₁ B a₁ → IsOptimalAlpha l₂ B a₂ →
+    (mse l₁ a₁ B - mse l₂ a₂ B) ^ 2 * 4 ^ B ≤ C ^ 2 * ((kurtosis l₁ - kurtosis l₂) ^ 2 / 4)
+
+/-- Seed 001's suboptimality law: using the global clip costs `∝ (κ_eff - κ_global)²`.
+Seed 001: «MSE_actual(λ) - MSE_optimal(λ) ∝ (κ_eff(λ) - κ_global)²». -/
+def SuboptimalityQuadratic (B : Nat) (C : α) : Prop :=
+  ∀ (l lg : List (α × α)) (a ag : α), IsDist l → IsDist lg →
+    IsOptimalAlpha l B a → IsOptimalAlpha lg B ag →
+    mse l ag B - mse l a B ≤ C * (kurtosis l - kurtosis lg) ^ 2
+
+/-- Seed 004's monotonicity: larger kurtosis, larger optimal clip (at equal variance).
+Seed 004: «Monotonicity: ∂α*/∂κ > 0». -/
+def OptimalAlphaMonotoneInKurtosis (B : Nat) : Prop :=
+  ∀ (l₁ l₂ : List (α × α)) (a₁ a₂ : α), IsDist l₁ → IsDist l₂ →
+    variance l₁ = variance l₂ → kurtosis l₁ < kurtosis l₂ →
+    IsOptimalAlpha l₁ B a₁ → IsOptimalAlpha l₂ B a₂ → a₁ ≤ a₂
+
+end Open
+
+end LaAciq
