@@ -47,7 +47,50 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--jobs", type=int, default=int(os.environ.get("LAACIQ_LEAN_JOBS", "2")),
                    help="Lean runs at once (default 2)")
     q.set_defaults(func=_cmd_lean)
+
+    # validation harness and report (laaciq.harness, laaciq.report)
+    v = sub.add_parser("validate", help="run the cross-checks and write report/ (status.json, "
+                                        "STATUS.md, index.html) from report/lean-build.json")
+    v.add_argument("--root", help="project folder (default: found from the current folder)")
+    v.add_argument("--report-dir", help="report folder (default: ROOT/report)")
+    v.add_argument("--lean-build", help="lean-build.json to read (default: REPORT_DIR/"
+                                        "lean-build.json; absent: theorems are 'written')")
+    v.add_argument("--quick", action="store_true", help="reduced check budget (fast)")
+    v.set_defaults(func=_cmd_validate)
+    r = sub.add_parser("report", help="re-render STATUS.md and index.html from status.json")
+    r.add_argument("--root", help="project folder (default: found from the current folder)")
+    r.add_argument("--report-dir", help="report folder (default: ROOT/report)")
+    r.set_defaults(func=_cmd_report)
     return p
+
+
+def _report_dir(args) -> tuple[Path, Path]:
+    root = Path(args.root).resolve() if args.root else project_root()
+    return root, Path(args.report_dir) if args.report_dir else root / "report"
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from . import harness
+
+    root, report = _report_dir(args)
+    doc = harness.run(root, report, lean_build=args.lean_build, quick=args.quick)
+    print(" ".join(f"{k} {n}" for k, n in doc["summary"].items() if n)
+          + f" — {report / harness.STATUS_MD}")
+    modules = doc["environment"]["lean"].get("modules") or []
+    unchecked = [f"{m['module']} ({m['detail']})" for m in modules if m["status"] != "checked"]
+    if unchecked:
+        print(f"laaciq: error: the report is written, but {len(unchecked)} Lean module(s) are "
+              f"not checked: {', '.join(unchecked)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from . import report
+
+    _, rep = _report_dir(args)
+    report.rerender(rep, log=lambda m: print(m, file=sys.stderr))
+    return 0
 
 
 

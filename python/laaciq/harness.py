@@ -1,0 +1,366 @@
+"""The validation harness: Lean verdicts + numeric cross-checks -> ``report/status.json``.
+
+``run(root, report_dir, lean_build=None, quick=False)``:
+
+1. reads the Lean build result (``lean_build``, default ``report_dir/lean-build.json`` written by
+   ``make lean``; without it every theorem is ``written``, never ``checked``) and scans
+   ``LaAciq/`` for the theorems (``lean.scan_tree``); a module counts as checked only if the
+   build compiled the very source that is there now (same SHA-256);
+2. runs every registered check (``checks.run_checks``) and the symbolic tier
+   (``symbolic.run_all``);
+3. computes each claim's verdict (``claims.verdict``);
+4. writes ``status.json`` (validated against ``data/status.schema.json``), ``STATUS.md``,
+   ``index.html`` and the plots, each atomically. A run that fails before the end leaves the
+   previous report as it was.
+
+A checked Lean theorem whose exact numeric check fails is an internal contradiction: the report
+is written (it shows which) and :class:`errors.InternalCheckError` is raised. Refuted seed claims
+are the expected outcome, not an error.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import platform
+import subprocess
+import sys
+import time
+from importlib import metadata, resources
+from pathlib import Path
+
+from . import claims as claims_mod
+from . import lean, registry
+from .errors import InternalCheckError, LaaciqError
+
+__all__ = ["STATUS_JSON", "STATUS_MD", "INDEX_HTML", "LEAN_BUILD", "BENCH_JSON", "PACKAGES",
+           "run", "load_lean_build", "theorem_statuses", "symbolic_records", "schema",
+           "validate_status"]
+
+#: Artefact names, defined once (the report and the templates use these).
+STATUS_JSON = "status.json"
+STATUS_MD = "STATUS.md"
+INDEX_HTML = "index.html"
+LEAN_BUILD = "lean-build.json"
+BENCH_JSON = "bench.json"
+#: Packages whose versions the report records.
+PACKAGES = ("numpy", "scipy", "mpmath", "sympy", "z3-solver", "hypothesis", "jinja2",
+            "matplotlib", "jsonschema")
+
+
+def _log_default(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Lean
+
+
+def load_lean_build(path: Path) -> dict:
+    """Read a ``lean-build.json``; a malformed file raises one :class:`LaaciqError`."""
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise LaaciqError(f"Lean build result {path} does not exist: run `make lean` first, or "
+                          f"omit it (theorems are then reported as written, not checked)") from None
+    except json.JSONDecodeError as exc:
+        raise LaaciqError(f"Lean build result {path} is not valid JSON (line {exc.lineno}): "
+                          f"rerun `make lean`") from None
+    mods = doc.get("modules") if isinstance(doc, dict) else None
+    if not isinstance(mods, list) or not all(isinstance(m, dict) and "module" in m
+                                             and "status" in m for m in mods):
+        raise LaaciqError(f"Lean build result {path} has no 'modules' list of "
+                          f"{{module, status}} entries: rerun `make lean`")
+    return doc
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def theorem_statuses(root: Path, decls, build: dict | None) -> tuple[dict, list[dict]]:
+    """``({decl: status}, module rows)``: ``checked`` when the module compiled from the source
+    that is there now, ``failed`` when it failed, ``written`` otherwise (no build result, a
+    stale one, or a module blocked by a failed import)."""
+    by_mod = {m["module"]: m for m in (build or {}).get("modules", [])}
+    rows, mod_status = [], {}
+    for mod in sorted({d.module for d in decls} | set(by_mod)):
+        m = by_mod.get(mod)
+        f = root / (mod.replace(".", "/") + ".lean")
+        current = _sha(f.read_text(encoding="utf-8")) if f.exists() else None
+        if m is None:
+            st, why = "written", "no build result"
+        elif m.get("source_sha256") and current and m["source_sha256"] != current:
+            st, why = "written", "stale build result (source changed since the build)"
+        elif m["status"] == "compiled":
+            st, why = "checked", "compiled" + (" (cached)" if m.get("cached") else "")
+        elif m["status"] == "failed":
+            st, why = "failed", "failed to compile"
+        else:
+            st, why = "written", f"not compiled ({m['status']})"
+        mod_status[mod] = st
+        rows.append({"module": mod, "status": st, "build_status": m["status"] if m else None,
+                     "detail": why})
+    return {d.name: mod_status.get(d.module, "written") for d in decls}, rows
+
+
+# ---------------------------------------------------------------------------------------------
+# checks
+
+
+def symbolic_records() -> list[dict]:
+    """``symbolic.run_all()`` as check records (kind ``symbolic``). A record whose statement is
+    a refutation and that passes (a concrete Z3 model or an exact SymPy value) is
+    ``refutation-verified``."""
+    out = []
+    for r in _run_symbolic_fresh():
+        res = r["result"]
+        if res == "pass" and ("refutation" in r["statement"].lower()
+                              or r["id"].endswith("needs_alpha_nonneg")):
+            res = "refutation-verified"
+        out.append({"id": r["id"], "kind": "symbolic", "statement": r["statement"],
+                    "result": res, "examples": 1, "seconds": r["seconds"],
+                    "detail": f"{r['tool']}: {r['detail']}"})
+    return out
+
+
+def _run_symbolic_fresh() -> list[dict]:
+    """``symbolic.run_all()`` in a fresh interpreter: Z3's models (printed in the details)
+    depend on the solver's state in the process, so a fresh process keeps runs identical."""
+    code = ("import json, sys; from laaciq import symbolic; "
+            "json.dump(symbolic.run_all(), sys.stdout)")
+    try:
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              timeout=600)
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise LaaciqError(f"cannot run the symbolic checks in a subprocess: {exc}") from None
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        raise LaaciqError(f"the symbolic checks failed to run: {last}")
+    return json.loads(proc.stdout)
+
+
+def _lean_record(decl: str, status: str) -> dict:
+    res = {"checked": "pass", "failed": "fail"}.get(status, "unknown")
+    detail = {"checked": "the module compiled with no error, no sorry and no forbidden token",
+              "failed": "the module failed to compile (see lean-build.json)"}.get(
+        status, "not checked in this run (no or stale build result)")
+    return {"id": f"lean:{decl}", "kind": "lean", "statement": f"Lean checks {decl}",
+            "result": res, "examples": 0, "seconds": 0.0, "detail": detail}
+
+
+# ---------------------------------------------------------------------------------------------
+# environment
+
+
+def _git_commit(root: Path) -> str:
+    try:
+        r = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
+                           text=True, timeout=30)
+        head = r.stdout.strip() if r.returncode == 0 else ""
+        if not head:
+            return "unknown"
+        d = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                           capture_output=True, text=True, timeout=30)
+        return head + ("-dirty" if d.returncode == 0 and d.stdout.strip() else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def _environment(build: dict | None, module_rows: list[dict]) -> dict:
+    pk = {}
+    for p in PACKAGES:
+        try:
+            pk[p] = metadata.version(p)
+        except metadata.PackageNotFoundError:
+            pk[p] = "not installed"
+    return {"python": platform.python_version(), "packages": pk,
+            "lean": {"toolchain": (build or {}).get("toolchain", "none (no build result)"),
+                     "checker": (build or {}).get("checker", "none"),
+                     "modules": module_rows}}
+
+
+def schema() -> dict:
+    """The JSON Schema of ``status.json``."""
+    return json.loads((resources.files("laaciq") / "data" / "status.schema.json")
+                      .read_text(encoding="utf-8"))
+
+
+def validate_status(doc: dict) -> None:
+    """Raise :class:`LaaciqError` if ``doc`` does not match the schema."""
+    import jsonschema
+    try:
+        jsonschema.validate(doc, schema())
+    except jsonschema.ValidationError as exc:
+        where = "/".join(map(str, exc.absolute_path)) or "(top level)"
+        raise LaaciqError(f"status.json does not match its schema at {where}: {exc.message}") \
+            from None
+
+
+# ---------------------------------------------------------------------------------------------
+# fairness (seed 003 §7.3) on the synthetic model
+
+
+def _fairness() -> dict:
+    from .checks import simulation
+    s = simulation.summary()
+    m = s["model"]
+    rows = []
+    for lang in m.languages:
+        rows.append({"language": lang,
+                     "kappa_eff_linear": s["kappa_table"][lang]["linear"],
+                     "kappa_eff": s["kappa_table"][lang]["true"],
+                     "outlier_activation": float(sum(m.a_bar(lang)[i]
+                                                     for i in s["outlier_layers"])),
+                     **{f"mse_{k}": st.mse[lang] for k, st in s["strategies"].items()}})
+    strategies = []
+    for k, st in s["strategies"].items():
+        strategies.append({"strategy": k, "description": st.description,
+                           "bits": list(st.bits), "disparity": st.disparity.gap,
+                           "ratio": st.disparity.ratio, "worst": st.disparity.worst,
+                           "best": st.disparity.best, "mean_mse": st.mean_mse})
+    return {"source": "calibration.synthetic_example() — a synthetic model, not a real network",
+            "degradation": "per-language quantization MSE E_{P_λ}[(X − Q_α(X))²]",
+            "layers": [{"name": n, "kappa": _clean(float(k)),
+                        "outlier": i in s["outlier_layers"]}
+                       for i, (n, k) in enumerate(zip(m.layer_names, s["layer_kappas"]))],
+            "outlier_layers": [m.layer_names[i] for i in s["outlier_layers"]],
+            "languages": rows, "strategies": strategies, "sweep": s["sweep"],
+            "checklist": [{"item": c.item, "value": _plain(c.value), "flagged": c.flagged,
+                           "note": c.note} for c in s["checklist"]],
+            "decision": {"branch": s["decision"].branch, "action": s["decision"].action,
+                         "options": list(s["decision"].options)}}
+
+
+def _plain(v):
+    if isinstance(v, (int, float, str, bool)) or v is None:
+        return v
+    if isinstance(v, dict):
+        return {str(k): _plain(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_plain(x) for x in v]
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return str(v)
+
+
+# ---------------------------------------------------------------------------------------------
+# the run
+
+
+def run(root, report_dir, lean_build=None, quick: bool = False, log=None,
+        render: bool = True, budget=None) -> dict:
+    """Run the harness and write the report; return the status document.
+
+    ``budget`` (a ``checks.Budget``) overrides the one ``quick`` selects; ``render=False``
+    writes ``status.json`` only (no figures, no STATUS.md/index.html).
+    """
+    from . import checks
+    log = log or _log_default
+    t0 = time.perf_counter()
+    root = Path(root).resolve()
+    report_dir = Path(report_dir)
+    if not (root / "LaAciq").is_dir():
+        raise LaaciqError(f"{root} has no LaAciq/ folder: pass the project root (--root)")
+    build_path = Path(lean_build) if lean_build else report_dir / LEAN_BUILD
+    build = load_lean_build(build_path) if (lean_build or build_path.exists()) else None
+    if build is None:
+        log(f"harness: no {LEAN_BUILD} in {report_dir}: theorems are reported as written")
+
+    decls, tokens = lean.scan_tree(root)
+    theorems = [d for d in decls if d.kind in ("theorem", "lemma") and d.name]
+    status, module_rows = theorem_statuses(root, theorems, build)
+    ledger = claims_mod.load()
+    seeds = claims_mod.seeds_dir(root)
+    if seeds.is_dir():
+        bad = claims_mod.check_quotes(ledger, seeds)
+        if bad:
+            raise LaaciqError(f"claims ledger: {len(bad)} quote(s) not found verbatim in the "
+                              f"seeds ({seeds}); first: {bad[0]}")
+    thm_checks = registry.theorem_checks()
+
+    budget = budget or checks.Budget.for_run(quick)
+    log(f"harness: running checks ({budget.examples} examples per property) ...")
+    records = checks.run_checks(budget=budget)
+    records += symbolic_records()
+    by_id = {r["id"]: r for r in records}
+    referenced = {c for cl in ledger for c in cl.checks} | registry.check_ids()
+    unknown = sorted(referenced - set(by_id))
+    if unknown:
+        raise LaaciqError(f"the ledger or the registry names unknown check(s): "
+                          f"{', '.join(unknown)}")
+    names = {d.name for d in theorems}
+    missing_lean = sorted({t for cl in ledger for t in cl.lean} - names)
+    if missing_lean:
+        raise LaaciqError(f"the claims ledger names Lean theorem(s) not in LaAciq/: "
+                          f"{', '.join(missing_lean)}")
+
+    thm_rows = []
+    for d in sorted(theorems, key=lambda d: (d.file, d.line)):
+        ids = thm_checks.get(d.name, [])
+        recs = [_lean_record(d.name, status[d.name])] + [by_id[i] for i in ids]
+        thm_rows.append({"decl": d.name, "module": d.module, "file": d.file, "line": d.line,
+                         "status": status[d.name], "seed": d.seed, "quote": d.quote,
+                         "refutation": registry.is_refutation(d.name),
+                         "checks": [{k: r[k] for k in ("id", "kind", "result", "examples",
+                                                       "seconds", "detail")} for r in recs]})
+
+    claim_rows = []
+    for cl in ledger:
+        v = claims_mod.verdict(cl, by_id, status, thm_checks)
+        claim_rows.append({"id": cl.id, "seed": cl.seed, "quote": cl.quote, "kind": cl.kind,
+                           "scope": cl.scope, "verdict": v["verdict"], "basis": v["basis"],
+                           "lean": [{"decl": t, "status": status.get(t, "missing")}
+                                    for t in cl.lean],
+                           "checks": [{"id": c, "result": by_id[c]["result"],
+                                       "kind": by_id[c]["kind"]} for c in cl.checks],
+                           "counterexample": v["counterexample"], "note": cl.note})
+
+    summary = {v: sum(1 for c in claim_rows if c["verdict"] == v) for v in claims_mod.VERDICTS}
+    doc = {
+        "generated": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "commit": _git_commit(root),
+        "quick": bool(quick),
+        "environment": _environment(build, module_rows),
+        "summary": summary,
+        "theorem_summary": {s: sum(1 for t in thm_rows if t["status"] == s)
+                            for s in ("checked", "written", "failed")},
+        "check_summary": {r: sum(1 for x in records if x["result"] == r)
+                          for r in checks.RESULTS},
+        "forbidden_tokens": [{"token": t.token, "file": t.file, "line": t.line} for t in tokens],
+        "claims": claim_rows,
+        "theorems": thm_rows,
+        "checks": sorted(records, key=lambda r: r["id"]),
+        "fairness": _fairness(),
+        "name_map": registry.NAME_MAP,
+    }
+    bench = report_dir / BENCH_JSON
+    if bench.exists():
+        try:
+            doc["bench"] = json.loads(bench.read_text(encoding="utf-8"))
+        except json.JSONDecodeError:
+            log(f"harness: {bench} is not valid JSON; benchmarks left out")
+    validate_status(doc)
+
+    contradictions = [(t["decl"], c["id"]) for t in thm_rows if t["status"] == "checked"
+                      for c in t["checks"] if c["result"] == "fail" and c["kind"] != "lean"
+                      and c["kind"] in ("property", "exhaustive", "symbolic")]
+    from . import report
+    if render:
+        report.write_all(doc, report_dir, log=log)
+    else:
+        report.write_status(doc, report_dir)
+    log(f"harness: {len(claim_rows)} claims, {len(thm_rows)} theorems, {len(records)} checks "
+        f"in {time.perf_counter() - t0:.1f} s")
+    if contradictions:
+        decl, cid = contradictions[0]
+        raise InternalCheckError(f"{len(contradictions)} Lean-checked theorem(s) fail a numeric "
+                                 f"check, e.g. {decl} fails {cid}: see {report_dir / STATUS_MD}")
+    return doc
+
+
+def _clean(x: float) -> float:
+    """Float noise around 0 (e.g. a Gaussian's kurtosis -4e-16) shown as 0."""
+    return 0.0 if abs(x) < 1e-9 else x

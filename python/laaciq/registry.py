@@ -1,0 +1,177 @@
+"""Which checks cross-check which Lean theorem, and how Lean names map to Python names.
+
+:data:`CHECK_THEOREMS` lists, per check id, the Lean theorems (short names in namespace
+``LaAciq``) whose conclusions that check tests. :func:`theorem_checks` inverts it into
+``{"LaAciq.<name>": [check ids]}``. ``tests/test_registry.py`` asserts two-way set equality
+with the theorems that ``lean.scan_tree`` finds in ``LaAciq/``: a theorem without a check, or a
+registry entry naming no theorem, fails the test. Theorems named ``claim_<…>_false`` or
+``not_<…>`` are refutations: their checks are refutation searches.
+
+Check ids starting with ``sympy.`` or ``z3.`` are the records of ``symbolic.run_all()``.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["NAMESPACE", "CHECK_THEOREMS", "NAME_MAP", "theorem_checks", "is_refutation",
+           "check_ids"]
+
+#: The Lean namespace of every registered theorem.
+NAMESPACE = "LaAciq"
+
+_Z3_QBITS = (2, 3, 4, 8)
+
+
+def _z3q(name: str) -> list[str]:
+    return [f"z3.quantizer.B{b}.{name}" for b in _Z3_QBITS]
+
+
+#: check id -> Lean theorems (short names) it cross-checks.
+CHECK_THEOREMS: dict[str, list[str]] = {
+    # --- Clip.lean
+    "prop.clip.bounds": ["clip_le_alpha", "neg_alpha_le_clip", "clip_in_range", "clip_abs_le",
+                         "clip_mono_alpha"],
+    "prop.clip.fixed_points": ["clip_of_in_range", "clip_idempotent", "clip_eq_self_iff",
+                               "sub_clip_eq_zero_iff"],
+    "prop.clip.saturation": ["clip_of_alpha_le", "clip_of_le_neg_alpha"],
+    "prop.clip.order": ["clip_mono_x", "clip_nonneg"],
+    "prop.clip.lipschitz": ["clip_lipschitz"],
+    "prop.clip.symmetry": ["clip_neg", "clip_mul"],
+    "prop.clip.residual": ["abs_sub_clip"],
+    "exh.clip": ["clip_le_alpha", "neg_alpha_le_clip", "clip_in_range", "clip_of_in_range",
+                 "clip_idempotent", "clip_abs_le", "clip_mono_x", "clip_mono_alpha",
+                 "clip_nonneg", "clip_of_alpha_le", "clip_of_le_neg_alpha", "clip_eq_self_iff",
+                 "clip_lipschitz", "clip_neg", "abs_sub_clip", "sub_clip_eq_zero_iff",
+                 "clip_mul"],
+    **{f"z3.clip.{n}": [n] for n in (
+        "clip_le_alpha", "neg_alpha_le_clip", "clip_in_range", "clip_of_in_range",
+        "clip_idempotent", "clip_abs_le", "clip_mono_x", "clip_mono_alpha", "clip_nonneg",
+        "clip_of_alpha_le", "clip_of_le_neg_alpha", "clip_eq_self_iff", "clip_lipschitz",
+        "clip_neg", "abs_sub_clip", "sub_clip_eq_zero_iff")},
+    "ref.clip_le_alpha_any_sign": ["claim_clip_le_alpha_false"],
+    "z3.clip.clip_le_alpha.needs_alpha_nonneg": ["claim_clip_le_alpha_false"],
+    # --- rounding (Quantizer.lean, Refutations.lean)
+    "prop.round.basic": ["floor_eq_of_le_of_lt", "roundS_intCast", "roundS_sub_le",
+                         "roundS_mono", "roundS_le_of_le", "le_roundS_of_le",
+                         "intCast_le_intCast_of_le", "roundS_eq", "roundS_eq_zero",
+                         "roundS_eq_one", "roundS_eq_neg_one"],
+    "prop.round.neg": ["roundS_neg"],
+    # --- levels and step
+    "exh.levels": ["one_le_levels", "two_mul_levels_add_one", "levels_cast_pos",
+                   "intCast_levels", "step_two"],
+    "prop.step": ["step_pos", "step_mul_levels", "step_eq_two_mul_div", "levels_cast_pos",
+                  "intCast_levels"],
+    "sympy.step_size": ["step_eq_two_mul_div", "claim_step_false"],
+    "ref.step_size": ["claim_step_false", "step_two"],
+    "ref.grid_points": ["claim_grid_two_pow_false"],
+    "prop.div": ["div_le_of_le_mul", "le_div_of_mul_le"],
+    # --- the quantizer
+    "prop.quantize.grid": ["quantize_mem_grid", "quantize_grid_point", "quantize_mem_range",
+                           "quantize_zero"],
+    "prop.quantize.error": ["abs_sub_quantize_le", "quantize_two_of_abs_le"],
+    "prop.quantize.saturation": ["quantize_of_alpha_le", "quantize_of_le_neg_alpha"],
+    "prop.quantize.order": ["quantize_idempotent", "quantize_mono"],
+    "prop.quantize.homogeneous": ["quantize_homogeneous"],
+    "prop.quantize.odd_off_ties": ["quantize_neg"],
+    "prop.quantize.seed_formula": ["quantize_eq_seed"],
+    "exh.quantizer": ["two_mul_levels_add_one", "quantize_mem_grid", "quantize_grid_point",
+                      "quantize_mem_range", "abs_sub_quantize_le", "quantize_of_alpha_le",
+                      "quantize_of_le_neg_alpha", "quantize_mono", "quantize_neg",
+                      "quantize_eq_seed", "quantize_zero", "quantize_two_of_abs_le"],
+    **{k: [n] for n in ("quantize_mem_grid", "quantize_mem_range", "abs_sub_quantize_le",
+                        "quantize_of_alpha_le", "quantize_of_le_neg_alpha", "quantize_mono",
+                        "quantize_idempotent") for k in _z3q(n)},
+    "ref.quantize_odd_tie": ["claim_quantize_odd_false"],
+    # --- finite laws (Distribution.lean)
+    "prop.expect.linearity": ["expect_add", "expect_const_mul", "expect_const_eq_mul_weight",
+                              "expect_const"],
+    "prop.expect.order": ["expect_nonneg", "expect_mono", "prob_nonneg", "prob_le_one"],
+    "prop.expect.structure": ["expect_scale", "expect_map_weight", "expect_append"],
+    "prop.mixture.moments": ["expect_mix", "isDist_mix", "mean_mix", "variance_mix",
+                             "cmoment_four_mix"],
+    "prop.moments": ["variance_eq", "sq_variance_le_fourth", "expect_sub_mean",
+                     "expect_sq_shift", "expect_pow_four_shift"],
+    # --- mixtures (Mixture.lean)
+    "sympy.mixture_moments_n2": ["variance_mix", "cmoment_four_mix", "mean_mix"],
+    "sympy.mixture_moments_n3": ["variance_mix", "cmoment_four_mix"],
+    "prop.mixture.seed004_defect": ["cmoment_four_mix_eq_seed004_add",
+                                    "cmoment_four_mix_eq_seed004_iff"],
+    "sympy.seed004_kurtosis_defect": ["cmoment_four_mix_eq_seed004_add",
+                                      "cmoment_four_mix_eq_seed004_iff"],
+    "prop.mixture.linear_kurtosis": ["kurtosis_mix_eq_linear"],
+    "sympy.kappa_eff_linear_vs_true": ["kurtosis_mix_eq_linear", "kurtosis_linear_example"],
+    "exh.mixture.linear_example": ["kurtosis_linear_example"],
+    # --- MSE.lean
+    "prop.mse.decomposition": ["sq_sub_quantize_eq", "mse_eq_clipError_add_innerError",
+                               "expect_congr"],
+    "sympy.mse_pointwise_decomposition": ["sq_sub_quantize_eq"],
+    "prop.mse.inner_bound": ["innerError_le", "sq_le_sq_of_abs_le"],
+    "prop.mse.scale": ["mse_scale"],
+    "prop.mse.nonneg": ["mse_nonneg", "clipError_nonneg", "innerError_nonneg",
+                        "clipError_eq_zero_of_abs_le"],
+    # --- Convexity.lean
+    "prop.convex.clip_error": ["sq_convex_comb_le", "convexOn_sq_posPart", "convexOn_clipError",
+                               "posPart_le_of_le_of_nonneg"],
+    "prop.convex.antitone": ["sq_posPart_antitone", "clipError_antitone",
+                             "sq_le_sq_of_nonneg_of_le"],
+    "prop.convex.model": ["convexOn_const_mul_sq", "strictConvexOn_const_mul_sq",
+                          "convexOn_modelMSE", "strictConvexOn_modelMSE",
+                          "modelMSE_minimizer_unique"],
+    "prop.convex.monotone": ["const_mul_sq_mono", "probInside_mono", "sq_mul_probInside_mono"],
+    # --- Refutations.lean
+    "ref.mse_identity_seed001": ["claim_mse_eq_clip_add_noise_false"],
+    "ref.mse_identity_seed004": ["claim_mse_eq_seed004_false"],
+    "ref.clip_error_strict_antitone": ["claim_clipError_strict_anti_false"],
+    "ref.mse_convex": ["claim_mse_convex_false"],
+    "ref.seed004_model_convex": ["claim_seed004_mse_convex_false"],
+    "ref.disparity_bound_shared": ["claim_disparity_bound_false"],
+    "ref.disparity_bound": ["claim_disparity_bound_false"],
+}
+
+#: Lean name -> Python name (the twins that the checks call).
+NAME_MAP: dict[str, str] = {
+    "LaAciq.clip α x": "quantizer.clip_exact(x, alpha) / quantizer.clip(x, alpha)",
+    "LaAciq.roundS y": "quantizer.round_exact(y, 'half_up') / quantizer.round_half_up(y)",
+    "LaAciq.levels B": "quantizer.levels(bits)",
+    "LaAciq.step α B": "quantizer.step_exact(alpha, bits) / quantizer.step(alpha, bits)",
+    "LaAciq.quantize α B x": "quantizer.quantize_exact(x, alpha, bits) / "
+                             "quantizer.quantize(x, alpha, bits)",
+    "LaAciq.expect l f": "sum(w * f(v)) over a law (values, weights) of Fractions",
+    "LaAciq.mean l / cmoment l k / variance l": "distribution.ExactFiniteDist.mean() / "
+                                                "central_moment(k) / var()",
+    "LaAciq.mix w l₁ l₂": "checks.properties.mix(w, l1, l2) (atoms concatenated)",
+    "LaAciq.kurtosis l": "distribution.ExactFiniteDist.excess_kurtosis()",
+    "LaAciq.seed004Numerator": "mixture.seed004_kurtosis_formula (numerator)",
+    "LaAciq.mse l α B": "mse.mse_exact_fraction(values, weights, alpha, bits) / "
+                        "mse.mse_exact(dist, alpha, bits)",
+    "LaAciq.clipError l α": "mse.clip_error_fraction(values, weights, alpha) / "
+                            "mse.clip_error(dist, alpha)",
+    "LaAciq.innerError l α B": "mse.inner_error_fraction(values, weights, alpha, bits) / "
+                               "mse.inner_error(dist, alpha, bits)",
+    "LaAciq.probInside l α": "distribution.ExactFiniteDist.prob_inside(alpha)",
+    "LaAciq.seed004MSE l α B": "mse.mse_model(dist, alpha, bits, 'seed004')",
+    "LaAciq.modelMSE l c α": "mse.clip_error(dist, alpha) + c * alpha**2 "
+                             "(mse.mse_model with model 'banner': c = 1/(3·4^B))",
+}
+
+_REFUTATION_RE = re.compile(r"(?:^|\.)(?:claim_\w+_false|not_\w+)$")
+
+
+def is_refutation(name: str) -> bool:
+    """Whether a theorem name has the refutation shape ``claim_…_false`` / ``not_…``."""
+    return bool(_REFUTATION_RE.search(name))
+
+
+def theorem_checks() -> dict[str, list[str]]:
+    """``{"LaAciq.<theorem>": sorted check ids}``."""
+    out: dict[str, set[str]] = {}
+    for cid, names in CHECK_THEOREMS.items():
+        for n in names:
+            out.setdefault(f"{NAMESPACE}.{n}", set()).add(cid)
+    return {k: sorted(v) for k, v in sorted(out.items())}
+
+
+def check_ids() -> set[str]:
+    """Every check id the registry names."""
+    return set(CHECK_THEOREMS)

@@ -1,0 +1,175 @@
+"""Render the report from ``status.json``: ``STATUS.md``, ``index.html`` and the figures.
+
+Both documents come from jinja2 templates in ``laaciq/templates/`` (no markup is built in
+Python). ``index.html`` is self-contained: inline CSS, figures embedded as base64 PNG, so it works
+from a ``file://`` URL. Everything is rendered in memory first and then written file by file
+with ``io.atomic_write_*``, so a rendering error leaves the previous report untouched.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+from pathlib import Path
+
+import jinja2
+
+from . import claims as claims_mod
+from . import plots
+from .errors import LaaciqError
+from .harness import INDEX_HTML, STATUS_JSON, STATUS_MD, validate_status
+from .io import atomic_write_bytes, atomic_write_text
+
+__all__ = ["PLOTS_DIR", "SEED_TITLES", "render", "status_text", "write_status", "write_all",
+           "rerender"]
+
+#: Where the figures go, relative to the report folder.
+PLOTS_DIR = "plots"
+#: Short titles of the seeds, by file-name prefix.
+SEED_TITLES = {"000": "LA-ACIQ Derivation: Problem Setup",
+               "001": "LA-ACIQ: Mathematical Summary",
+               "002": "Language-Aware ACIQ: Theoretical Framework",
+               "003": "LA-ACIQ v2: Refined Theory",
+               "004": "Theory Deep Dive: What We Actually Have"}
+#: One line per verdict, for the legend.
+VERDICT_HELP = {
+    "proved": "a linked Lean theorem is checked and its numeric checks pass",
+    "holds": "the checks pass, without a checked Lean proof",
+    "approximate": "holds within the measured, stated error",
+    "refuted": "a counterexample re-verified exactly, or a checked Lean refutation",
+    "inconsistent": "contradicts another seed statement or its own arithmetic",
+    "conjecture": "open: nothing here proves or refutes it",
+    "empirical-unverifiable": "needs models or data that are not here",
+    "definition": "a definition",
+}
+
+
+def _num(x, digits: int = 4) -> str:
+    if isinstance(x, bool) or x is None:
+        return str(x)
+    if isinstance(x, int):
+        return str(x)
+    if isinstance(x, float):
+        if math.isnan(x) or math.isinf(x):
+            return str(x)
+        return f"{x:.{digits}g}"
+    return str(x)
+
+
+def _cx(cx) -> str:
+    """A counterexample dict as one line of ``key = value`` pairs."""
+    if not cx:
+        return ""
+    parts = []
+    for k, v in cx.items():
+        if k == "check":
+            continue
+        if isinstance(v, dict) and set(v) == {"values", "weights"}:
+            v = "{" + ", ".join(f"{a} w.p. {b}" for a, b in zip(v["values"], v["weights"])) + "}"
+        elif isinstance(v, (dict, list)):
+            v = json.dumps(v, ensure_ascii=False)
+        else:
+            v = _num(v, 6)
+        parts.append(f"{k} = {v}")
+    return "; ".join(parts)
+
+
+def _md_cell(s) -> str:
+    return str(s).replace("|", "\\|").replace("\n", " ")
+
+
+def _env() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.PackageLoader("laaciq", "templates"),
+                             autoescape=lambda name: bool(name) and name.endswith(".html.j2"),
+                             undefined=jinja2.StrictUndefined, trim_blocks=True,
+                             lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters.update(num=_num, cx=_cx, md=_md_cell)
+    return env
+
+
+def _context(doc: dict, figures: dict[str, bytes]) -> dict:
+    by_seed: dict[str, list] = {}
+    for c in doc["claims"]:
+        by_seed.setdefault(c["seed"], []).append(c)
+    seeds = [{"file": f, "num": f[:3], "title": SEED_TITLES.get(f[:3], f),
+              "claims": cs, "counts": {v: sum(1 for c in cs if c["verdict"] == v)
+                                       for v in claims_mod.VERDICTS}}
+             for f, cs in sorted(by_seed.items())]
+    errata = [c for c in doc["claims"] if c["verdict"] in ("refuted", "inconsistent")]
+    checks = doc.get("checks", [])
+    by_kind: dict[str, list] = {}
+    for r in checks:
+        by_kind.setdefault(r["kind"], []).append(r)
+    modules: dict[str, list] = {}
+    for t in doc["theorems"]:
+        modules.setdefault(t["module"], []).append(t)
+    return {
+        "doc": doc, "seeds": seeds, "errata": errata, "verdicts": claims_mod.VERDICTS,
+        "verdict_help": VERDICT_HELP, "checks_by_kind": by_kind, "modules": modules,
+        "figures": [{"name": n, "caption": plots.FIGURES[n][1],
+                     "b64": base64.b64encode(figures[n]).decode("ascii"),
+                     "path": f"{PLOTS_DIR}/{n}"} for n in plots.FIGURES if n in figures],
+        "status_json": STATUS_JSON, "status_md": STATUS_MD, "index_html": INDEX_HTML,
+        "fair": doc.get("fairness"), "bench": doc.get("bench"),
+        "total_claims": len(doc["claims"]),
+    }
+
+
+def render(doc: dict, figures: dict[str, bytes]) -> tuple[str, str]:
+    """``(STATUS.md text, index.html text)``."""
+    env = _env()
+    ctx = _context(doc, figures)
+    return env.get_template("STATUS.md.j2").render(ctx), env.get_template("index.html.j2").render(ctx)
+
+
+def status_text(doc: dict) -> str:
+    """``status.json``'s text (UTF-8, indented, keys in document order)."""
+    return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+
+
+def write_status(doc: dict, report_dir: Path) -> None:
+    """Write ``status.json`` alone, atomically."""
+    atomic_write_text(Path(report_dir) / STATUS_JSON, status_text(doc))
+
+
+def write_all(doc: dict, report_dir: Path, figures: dict[str, bytes] | None = None,
+              log=None) -> None:
+    """Render everything in memory, then write ``status.json``, the figures, ``STATUS.md`` and
+    ``index.html`` atomically."""
+    report_dir = Path(report_dir)
+    figures = figures if figures is not None else plots.render_all()
+    md, html = render(doc, figures)
+    text = status_text(doc)
+    for name, data in figures.items():
+        atomic_write_bytes(report_dir / PLOTS_DIR / name, data)
+    atomic_write_text(report_dir / STATUS_JSON, text)
+    atomic_write_text(report_dir / STATUS_MD, md)
+    atomic_write_text(report_dir / INDEX_HTML, html)
+    if log:
+        log(f"report: wrote {report_dir / STATUS_JSON}, {report_dir / STATUS_MD}, "
+            f"{report_dir / INDEX_HTML}")
+
+
+def rerender(report_dir: Path, log=None) -> None:
+    """Re-render ``STATUS.md`` and ``index.html`` from an existing ``status.json`` (the figures
+    are read back from ``plots/``, or drawn again where missing)."""
+    report_dir = Path(report_dir)
+    path = report_dir / STATUS_JSON
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise LaaciqError(f"{path} does not exist: run `laaciq validate` first") from None
+    except json.JSONDecodeError as exc:
+        raise LaaciqError(f"{path} is not valid JSON (line {exc.lineno}): rerun "
+                          f"`laaciq validate`") from None
+    validate_status(doc)
+    figures = {}
+    for name, (fn, _) in plots.FIGURES.items():
+        f = report_dir / PLOTS_DIR / name
+        figures[name] = f.read_bytes() if f.exists() else fn()
+    md, html = render(doc, figures)
+    atomic_write_text(report_dir / STATUS_MD, md)
+    atomic_write_text(report_dir / INDEX_HTML, html)
+    if log:
+        log(f"report: re-rendered {report_dir / STATUS_MD} and {report_dir / INDEX_HTML}")

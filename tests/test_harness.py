@@ -1,0 +1,195 @@
+"""The validation harness: status.json against its schema, determinism, Lean statuses, the
+internal-contradiction error, bad input, and the refutation / property runners."""
+
+from __future__ import annotations
+
+import copy
+import json
+from fractions import Fraction
+
+import jsonschema
+import pytest
+from hypothesis import strategies as st
+
+from harness_helpers import ROOT, fake_build, strip_times
+from laaciq import checks, cli, harness
+from laaciq.checks import hyp
+from laaciq.errors import InternalCheckError, LaaciqError
+
+SMALL = checks.Budget(examples=4, search=40, quick=True)
+
+
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory):
+    d = tmp_path_factory.mktemp("report")
+    build = fake_build(d / "lean-build.json")
+    doc = harness.run(ROOT, d, lean_build=build, budget=SMALL, log=lambda m: None)
+    return d, doc
+
+
+@pytest.fixture
+def canned(monkeypatch, small_run):
+    """Make harness.run fast: replay the small run's check records and fairness data."""
+    _, doc = small_run
+    sym = [r for r in doc["checks"] if r["kind"] == "symbolic"]
+    other = [r for r in doc["checks"] if r["kind"] != "symbolic"]
+    state = {"records": copy.deepcopy(other)}
+    monkeypatch.setattr(checks, "run_checks", lambda **kw: copy.deepcopy(state["records"]))
+    monkeypatch.setattr(harness, "symbolic_records", lambda: copy.deepcopy(sym))
+    monkeypatch.setattr(harness, "_fairness", lambda: copy.deepcopy(doc["fairness"]))
+    return state
+
+
+def test_status_json_matches_schema(small_run):
+    d, doc = small_run
+    on_disk = json.loads((d / harness.STATUS_JSON).read_text(encoding="utf-8"))
+    jsonschema.validate(on_disk, harness.schema())
+    assert on_disk["claims"] and on_disk["theorems"]
+
+
+def test_summary_and_key_verdicts(small_run):
+    _, doc = small_run
+    assert sum(doc["summary"].values()) == len(doc["claims"])
+    v = {c["id"]: c for c in doc["claims"]}
+    assert v["S000-step-size"]["verdict"] == "refuted"
+    assert v["S000-step-size"]["counterexample"]["verified"] == "exact"
+    assert v["S004-clip-le-alpha"]["verdict"] == "proved"
+    assert v["S002-correlation"]["verdict"] == "inconsistent"
+    assert v["S004-t009"]["verdict"] == "inconsistent"
+    assert v["S002-laplace"]["verdict"] == "refuted"
+    assert v["S002-gaussian"]["verdict"] == "approximate"
+    assert v["S001-prediction-1"]["basis"].startswith("simulation")
+    assert v["S001-r-kappa"]["verdict"] == "empirical-unverifiable"
+    assert all(t["status"] == "checked" for t in doc["theorems"])
+
+
+def test_every_theorem_row_lists_its_checks(small_run):
+    _, doc = small_run
+    for t in doc["theorems"]:
+        kinds = [c["kind"] for c in t["checks"]]
+        assert kinds[0] == "lean" and len(kinds) >= 2, t["decl"]
+
+
+def test_two_runs_give_the_same_status_except_time(small_run, tmp_path):
+    d, doc = small_run
+    build = fake_build(tmp_path / "lean-build.json")
+    doc2 = harness.run(ROOT, tmp_path, lean_build=build, budget=SMALL, render=False,
+                       log=lambda m: None)
+    first = json.loads((d / harness.STATUS_JSON).read_text(encoding="utf-8"))
+    second = json.loads((tmp_path / harness.STATUS_JSON).read_text(encoding="utf-8"))
+    assert strip_times(first) == strip_times(second)
+    assert strip_times(doc) == strip_times(doc2)
+
+
+def test_without_build_nothing_is_proved(canned, tmp_path):
+    doc = harness.run(ROOT, tmp_path, render=False, log=lambda m: None)
+    assert {t["status"] for t in doc["theorems"]} == {"written"}
+    assert doc["summary"]["proved"] == 0
+    assert doc["environment"]["lean"]["toolchain"].startswith("none")
+
+
+def test_stale_and_failed_modules(canned, tmp_path):
+    build = fake_build(tmp_path / "b.json", stale=("LaAciq.Clip",), failed=("LaAciq.MSE",))
+    doc = harness.run(ROOT, tmp_path, lean_build=build, render=False, log=lambda m: None)
+    st = {t["decl"]: t["status"] for t in doc["theorems"]}
+    assert st["LaAciq.clip_le_alpha"] == "written"
+    assert st["LaAciq.mse_scale"] == "failed"
+    assert st["LaAciq.quantize_mono"] == "checked"
+    rows = {m["module"]: m for m in doc["environment"]["lean"]["modules"]}
+    assert "stale" in rows["LaAciq.Clip"]["detail"]
+
+
+def test_checked_theorem_failing_its_check_is_an_internal_error(canned, tmp_path):
+    for r in canned["records"]:
+        if r["id"] == "prop.step":
+            r["result"], r["detail"] = "fail", "planted failure"
+    build = fake_build(tmp_path / "b.json")
+    with pytest.raises(InternalCheckError, match="fail a numeric check"):
+        harness.run(ROOT, tmp_path, lean_build=build, render=False, log=lambda m: None)
+    # the report is still written, showing the failure
+    doc = json.loads((tmp_path / harness.STATUS_JSON).read_text(encoding="utf-8"))
+    assert any(c["result"] == "fail" for t in doc["theorems"] if t["decl"] == "LaAciq.step_pos"
+               for c in t["checks"])
+
+
+def test_malformed_build_leaves_previous_report(canned, tmp_path):
+    (tmp_path / harness.STATUS_JSON).write_text("previous", encoding="utf-8")
+    bad = tmp_path / "lean-build.json"
+    bad.write_text("{not json", encoding="utf-8")
+    with pytest.raises(LaaciqError, match="not valid JSON"):
+        harness.run(ROOT, tmp_path, render=False, log=lambda m: None)
+    assert (tmp_path / harness.STATUS_JSON).read_text(encoding="utf-8") == "previous"
+
+
+def test_missing_explicit_build_is_an_error(canned, tmp_path):
+    with pytest.raises(LaaciqError, match="run `make lean` first"):
+        harness.run(ROOT, tmp_path, lean_build=tmp_path / "nope.json", render=False,
+                    log=lambda m: None)
+
+
+def test_cli_validate_exits_0_with_refuted_claims(canned, tmp_path, capsys):
+    fake_build(tmp_path / "lean-build.json")
+    rc = cli.main(["validate", "--root", str(ROOT), "--report-dir", str(tmp_path), "--quick"])
+    assert rc == 0
+    assert "refuted" in capsys.readouterr().out
+    assert (tmp_path / harness.INDEX_HTML).exists()
+
+
+def test_cli_bad_input_is_one_line(canned, tmp_path, capsys):
+    rc = cli.main(["validate", "--root", str(ROOT), "--report-dir", str(tmp_path),
+                   "--lean-build", str(tmp_path / "missing.json")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2 and len(err) == 1 and err[0].startswith("laaciq: error:")
+
+
+def test_cli_not_a_project(tmp_path, capsys):
+    rc = cli.main(["validate", "--root", str(tmp_path), "--report-dir", str(tmp_path)])
+    assert rc == 2 and "no LaAciq/ folder" in capsys.readouterr().err
+
+
+# --- the runners --------------------------------------------------------------------------------
+
+
+def test_failing_property_reports_a_shrunk_counterexample():
+    res, n, ex, msg = hyp.run_property(st.integers(0, 1000),
+                                       lambda x: "too big" if x >= 10 else None, 200)
+    assert res == "fail" and ex == 10 and msg == "too big"
+
+
+def test_property_that_raises_is_an_error():
+    res, _, _, msg = hyp.run_property(st.integers(), lambda x: 1 / 0, 10)
+    assert res == "error" and "ZeroDivisionError" in msg
+
+
+def test_unverified_counterexample_is_an_error_not_a_refutation():
+    from laaciq.checks import refutations
+    cid = "ref.test_only_unverified"
+    try:
+        refutations._refutation(cid, "test", st.integers(0, 5), lambda x: x == 3,
+                                lambda x: (False, "recomputation disagrees", {}))
+        (rec,) = checks.run_checks([cid], SMALL)
+        assert rec["result"] == "error" and "did not survive" in rec["detail"]
+    finally:
+        checks.CHECKS.pop(cid, None)
+
+
+def test_refutation_without_counterexample_fails():
+    from laaciq.checks import refutations
+    cid = "ref.test_only_none"
+    try:
+        refutations._refutation(cid, "test", st.integers(0, 5), lambda x: x > 100,
+                                lambda x: (True, "", {}))
+        (rec,) = checks.run_checks([cid], SMALL)
+        assert rec["result"] == "fail"
+    finally:
+        checks.CHECKS.pop(cid, None)
+
+
+def test_exact_infimum_of_the_mse():
+    from laaciq.checks import exact
+    law = ((Fraction(1), Fraction(2)), (Fraction(1, 2), Fraction(1, 2)))
+    m, a, attained = exact.inf_mse(law, 2)
+    assert (m, attained) == (Fraction(1, 4), True)
+    assert exact.mse(law, a, 2) == m
+    # no threshold on a fine grid does better
+    assert all(exact.mse(law, Fraction(k, 64), 2) >= m for k in range(1, 400))

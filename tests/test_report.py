@@ -1,0 +1,113 @@
+"""The rendered report: sections, self-contained HTML, escaping, re-rendering, no markup in
+Python."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from harness_helpers import ROOT, fake_build
+from laaciq import checks, harness, report
+from laaciq.errors import LaaciqError
+
+PKG = ROOT / "python" / "laaciq"
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    d = tmp_path_factory.mktemp("rendered")
+    build = fake_build(d / "lean-build.json")
+    doc = harness.run(ROOT, d, lean_build=build, budget=checks.Budget(4, 40, True),
+                      log=lambda m: None)
+    return d, doc
+
+
+def test_markdown_sections(rendered):
+    d, doc = rendered
+    md = (d / harness.STATUS_MD).read_text(encoding="utf-8")
+    for h in ("## Summary", "## Errata: what the seeds get wrong", "## Claims by seed",
+              "## Fairness on the synthetic model (seed 003 §7.3)", "## Figures",
+              "## Lean theorems", "## Checks", "## Environment"):
+        assert h in md, h
+    for n in ("000", "001", "002", "003", "004"):
+        assert f"### Seed {n}" in md
+    for c in doc["claims"]:
+        assert c["id"] in md
+    assert "not a real model" in md
+    assert "](plots/mse_curves.png)" in md
+
+
+def test_errata_carry_counterexample_and_correction(rendered):
+    d, _ = rendered
+    md = (d / harness.STATUS_MD).read_text(encoding="utf-8")
+    block = md.split("### S000-step-size — refuted", 1)[1].split("###", 1)[0]
+    assert "Counterexample" in block and "verified = exact" in block
+    assert "2α/(2^B - 2)" in block
+
+
+def test_html_is_self_contained(rendered):
+    d, doc = rendered
+    html = (d / harness.INDEX_HTML).read_text(encoding="utf-8")
+    assert html.count("data:image/png;base64,") == 4
+    assert not re.search(r"""(src|href)=["'](https?:)?//""", html)
+    assert "<script" not in html and "<link" not in html
+    assert "<style>" in html
+    for c in doc["claims"]:
+        assert c["id"] in html
+
+
+def test_html_escapes_seed_text(rendered):
+    d, _ = rendered
+    html = (d / harness.INDEX_HTML).read_text(encoding="utf-8")
+    assert "p &lt; 0.001" in html          # S002-correlation's quote
+    assert "p < 0.001" not in html
+
+
+def test_rerender_reproduces_the_documents(rendered, tmp_path):
+    d, _ = rendered
+    copy = tmp_path / "r"
+    shutil.copytree(d, copy)
+    md0 = (copy / harness.STATUS_MD).read_text(encoding="utf-8")
+    (copy / harness.STATUS_MD).unlink()
+    (copy / harness.INDEX_HTML).unlink()
+    report.rerender(copy)
+    assert (copy / harness.STATUS_MD).read_text(encoding="utf-8") == md0
+    assert (copy / harness.INDEX_HTML).exists()
+
+
+def test_bench_is_labelled_with_its_own_time_and_commit(rendered, tmp_path):
+    d, _ = rendered
+    copy = tmp_path / "r"
+    shutil.copytree(d, copy)
+    doc = json.loads((copy / harness.STATUS_JSON).read_text(encoding="utf-8"))
+    doc["bench"] = {"generated": "2026-01-01T00:00:00Z", "commit": "abc123", "rows": []}
+    (copy / harness.STATUS_JSON).write_text(json.dumps(doc), encoding="utf-8")
+    report.rerender(copy)
+    md = (copy / harness.STATUS_MD).read_text(encoding="utf-8")
+    assert "## Benchmarks" in md and "2026-01-01T00:00:00Z" in md and "abc123" in md
+    assert "not from this run" in md
+
+
+def test_rerender_without_status_is_one_error(tmp_path):
+    with pytest.raises(LaaciqError, match="run `laaciq validate` first"):
+        report.rerender(tmp_path)
+
+
+def test_schema_rejects_a_typed_in_verdict(rendered):
+    _, doc = rendered
+    bad = json.loads(json.dumps(doc))
+    bad["claims"][0]["verdict"] = "probably"
+    with pytest.raises(LaaciqError, match="schema"):
+        harness.validate_status(bad)
+
+
+@pytest.mark.parametrize("module", ["report.py", "harness.py", "plots.py", "claims.py",
+                                    "registry.py"])
+def test_no_markup_built_in_python(module):
+    src = (PKG / module).read_text(encoding="utf-8")
+    for pat in (r"<(table|tr|td|div|html|body|h[1-6]|p|ul|li)\b", r"\|\s*---\s*\|", r"[\"']#+ "):
+        assert not re.search(pat, src, re.M), f"{module} builds markup: {pat}"
