@@ -6,9 +6,23 @@ module
 public import LaAciq.Clip
 public import LaAciq.Quantizer
 public import LaAciq.Distribution
+public import LaAciq.MSE
+public import LaAciq.Mixture
+public import LaAciq.Convexity
+public import LaAciq.Refutations
+public import LaAciq.Conjectures
 
 /-!
 # LA-ACIQ
 
 Root of the core-Lean library: imports every module, so compiling it checks the whole library.
+
+* `LaAciq.Clip` — the scalar setting and clipping.
+* `LaAciq.Quantizer` — rounding, the quantizer, its grid, range, error and symmetries.
+* `LaAciq.Distribution` — finite laws, expectation, moments, mixtures.
+* `LaAciq.MSE` — the true MSE and its exact decomposition.
+* `LaAciq.Mixture` — moments of mixtures and the defect of seed 004's kurtosis formula.
+* `LaAciq.Convexity` — convexity of the clipping objectives.
+* `LaAciq.Refutations` — machine-checked refutations of the seeds' false statements.
+* `LaAciq.Conjectures` — open statements (`def … : Prop`), never assumed.
 -/

@@ -72,6 +72,7 @@ theorem neg_alpha_le_clip (a x : α) : -a ≤ clip a x := by
 theorem clip_in_range {a : α} (ha : 0 ≤ a) (x : α) : -a ≤ clip a x ∧ clip a x ≤ a :=
   ⟨neg_alpha_le_clip a x, clip_le_alpha ha x⟩
 
+omit [LT α] [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] in
 /-- Seed 004: «x∈[-α,α] → clip(x,α)=x». -/
 theorem clip_of_in_range {a x : α} (h₁ : -a ≤ x) (h₂ : x ≤ a) : clip a x = x := by
   unfold clip maxS minS; repeat' split

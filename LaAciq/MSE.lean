@@ -72,7 +72,8 @@ proportional to `α`; `c = 1/(3·4^B)` for Banner's `Δ = 2α/2^B`).
 Seed 002: «MSE(α) = E[(X - Q_α(X))²] = E_clip(α) + E_quant(α)». -/
 noncomputable def modelMSE (l : List (α × α)) (c a : α) : α := clipError l a + c * a ^ 2
 
-omit [DecidableLE α] [FloorRing α] in
+omit [LE α] [LT α] [DecidableLE α] [Std.IsLinearOrder α] [Std.LawfulOrderLT α]
+  [Lean.Grind.OrderedRing α] [FloorRing α] in
 /-- Expectations agree when the integrands agree on the support.
 Seed 004: «MSE(α) = E_clip(α) + E_quant(α)». -/
 theorem expect_congr {l : List (α × α)} {f g : α → α} (h : ∀ p ∈ l, f p.1 = g p.1) :
