@@ -78,3 +78,16 @@ def test_checker_fails_on_broken_proof_and_sorry(tmp_path):
     assert [t["token"] for t in mod["forbidden"]] == ["sorry"]
     written = json.loads((tmp_path / "report" / "lean-build.json").read_text())
     assert written["modules"][0]["status"] == "failed"
+
+
+def test_atomic_write_is_readable_and_replaces(tmp_path):
+    from laaciq.io import atomic_write_text
+
+    target = tmp_path / "out" / "r.json"
+    atomic_write_text(target, "one")
+    atomic_write_text(target, "two")
+    assert target.read_text() == "two"
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask
+    assert [p.name for p in target.parent.iterdir()] == ["r.json"]

@@ -29,12 +29,12 @@ Verdicts, in the order they are decided:
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 from importlib import resources
 from pathlib import Path
 
 from .errors import LaaciqError
+from .io import read_json
 from .registry import is_refutation
 
 __all__ = ["KINDS", "VERDICTS", "Claim", "load", "default_path", "seeds_dir", "check_quotes",
@@ -81,14 +81,8 @@ def load(path: Path | None = None) -> list[Claim]:
     """Read and validate the ledger; every problem raises one :class:`LaaciqError` naming the
     entry, the field and the fix."""
     path = Path(path) if path else default_path()
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise LaaciqError(f"claims ledger {path} does not exist: reinstall the package "
-                          f"(`make setup`) or pass the right path") from None
-    except json.JSONDecodeError as exc:
-        raise LaaciqError(f"claims ledger {path} is not valid JSON: line {exc.lineno}, column "
-                          f"{exc.colno}: {exc.msg}") from None
+    doc = read_json(path, "claims ledger", "reinstall the package (`make setup`) or pass the "
+                    "right path")
     if not isinstance(doc, dict) or not isinstance(doc.get("claims"), list):
         raise LaaciqError(f"claims ledger {path} must be an object with a list 'claims'")
     out, seen = [], set()

@@ -33,6 +33,7 @@ from pathlib import Path
 from . import claims as claims_mod
 from . import lean, registry
 from .errors import InternalCheckError, LaaciqError
+from .io import read_json
 
 __all__ = ["STATUS_JSON", "STATUS_MD", "INDEX_HTML", "LEAN_BUILD", "BENCH_JSON", "PACKAGES",
            "run", "load_lean_build", "theorem_statuses", "symbolic_records", "schema",
@@ -59,14 +60,8 @@ def _log_default(msg: str) -> None:
 
 def load_lean_build(path: Path) -> dict:
     """Read a ``lean-build.json``; a malformed file raises one :class:`LaaciqError`."""
-    try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise LaaciqError(f"Lean build result {path} does not exist: run `make lean` first, or "
-                          f"omit it (theorems are then reported as written, not checked)") from None
-    except json.JSONDecodeError as exc:
-        raise LaaciqError(f"Lean build result {path} is not valid JSON (line {exc.lineno}): "
-                          f"rerun `make lean`") from None
+    doc = read_json(path, "Lean build result", "run `make lean` first, or omit it (theorems "
+                    "are then reported as written, not checked)")
     mods = doc.get("modules") if isinstance(doc, dict) else None
     if not isinstance(mods, list) or not all(isinstance(m, dict) and "module" in m
                                              and "status" in m for m in mods):

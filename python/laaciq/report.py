@@ -19,7 +19,7 @@ from . import claims as claims_mod
 from . import plots
 from .errors import LaaciqError
 from .harness import INDEX_HTML, STATUS_JSON, STATUS_MD, validate_status
-from .io import atomic_write_bytes, atomic_write_text
+from .io import atomic_write_bytes, atomic_write_text, read_json
 
 __all__ = ["PLOTS_DIR", "SEED_TITLES", "render", "status_text", "write_status", "write_all",
            "rerender"]
@@ -156,13 +156,7 @@ def rerender(report_dir: Path, log=None) -> None:
     are read back from ``plots/``, or drawn again where missing)."""
     report_dir = Path(report_dir)
     path = report_dir / STATUS_JSON
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise LaaciqError(f"{path} does not exist: run `laaciq validate` first") from None
-    except json.JSONDecodeError as exc:
-        raise LaaciqError(f"{path} is not valid JSON (line {exc.lineno}): rerun "
-                          f"`laaciq validate`") from None
+    doc = read_json(path, "status file", "run `laaciq validate` first")
     validate_status(doc)
     figures = {}
     for name, (fn, _) in plots.FIGURES.items():
