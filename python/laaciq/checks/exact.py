@@ -23,6 +23,7 @@ from fractions import Fraction
 
 import mpmath
 
+from .. import mse as mse_mod
 from .. import quantizer
 
 __all__ = ["DPS", "mse", "clip_error", "inner_error", "prob_inside", "seed004_model",
@@ -42,23 +43,21 @@ def _pairs(law):
 
 
 def mse(law, a, bits: int) -> Fraction:
-    """``Σ w (v - Q(v))²`` exactly."""
-    a = Fraction(a)
-    return sum((w * (v - quantizer.quantize_exact(v, a, bits)) ** 2 for v, w in _pairs(law)),
-               Fraction(0))
+    """``Σ w (v - Q(v))²`` exactly (Lean ``mse``): the library's Fraction reference."""
+    values, weights = law
+    return mse_mod.mse_exact_fraction(values, weights, Fraction(a), bits)
 
 
 def clip_error(law, a) -> Fraction:
     """``Σ_{|v| > α} w (|v| - α)²`` exactly (Lean ``clipError``)."""
-    a = Fraction(a)
-    return sum((w * max(abs(v) - a, Fraction(0)) ** 2 for v, w in _pairs(law)), Fraction(0))
+    values, weights = law
+    return mse_mod.clip_error_fraction(values, weights, Fraction(a))
 
 
 def inner_error(law, a, bits: int) -> Fraction:
     """``Σ_{|v| ≤ α} w (v - Q(v))²`` exactly (Lean ``innerError``)."""
-    a = Fraction(a)
-    return sum((w * (v - quantizer.quantize_exact(v, a, bits)) ** 2 for v, w in _pairs(law)
-                if abs(v) <= a), Fraction(0))
+    values, weights = law
+    return mse_mod.inner_error_fraction(values, weights, Fraction(a), bits)
 
 
 def prob_inside(law, a) -> Fraction:
