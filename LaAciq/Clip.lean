@@ -14,7 +14,7 @@ The scalar setting of the whole library and the clipping map `clip α x = max (-
 
 A linearly ordered field in core-Lean terms: `Lean.Grind.Field`, an order (`LE`, `LT`,
 `DecidableLE`, `Std.IsLinearOrder`, `Std.LawfulOrderLT`) and `Lean.Grind.OrderedRing`.
-`Rat` is an instance (checked below); Mathlib's `ℝ` is one as well (bridge package).
+`Rat` is an instance (checked below); Mathlib's `ℝ` will be one through a later bridge package.
 Core Lean has no lawful `max`/`min` instances for `Rat`, so `minS`, `maxS` and `absS` are
 defined by Mathlib's own equations (`min_def`, `max_def`, `abs_eq_max_neg`): a bridge rewrites
 them with those lemmas.

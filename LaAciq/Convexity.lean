@@ -8,8 +8,9 @@ public import LaAciq.MSE
 /-!
 # Convexity of the clipping objectives
 
-`ConvexOn s f` has Mathlib's shape (`ConvexOn 𝕜 s f` without the convexity of `s`, which is an
-interval here): `∀ x y ∈ s, a b ≥ 0, a + b = 1 → f (a x + b y) ≤ a f x + b f y`.
+`ConvexOn s f` has the shape of Mathlib's `ConvexOn 𝕜 s f` (`Convex 𝕜 s ∧ ∀ ⦃x⦄, x ∈ s → ∀ ⦃y⦄,
+y ∈ s → ∀ ⦃a b⦄, 0 ≤ a → 0 ≤ b → a + b = 1 → f (a • x + b • y) ≤ a • f x + b • f y`) without the
+convexity of `s` (an interval here); `StrictConvexOn` likewise.
 
 The clipping error is convex and antitone in `α`; the Banner-type model `clipError + c·α²` is
 convex on `[0, ∞)`, strictly when `c > 0`, so it has at most one minimizer. Seed 004's noise

@@ -9,9 +9,11 @@ public import LaAciq.Clip
 # Finite weighted distributions
 
 The empirical law of a weight tensor: a list of atoms `(value, weight)` with non-negative
-weights summing to 1 (`IsDist`). The expectation `expect l f = Σ wᵢ f(xᵢ)` mirrors Mathlib's
-integral against a finitely supported measure (`MeasureTheory.integral_finset_sum_measure`-style
-sums; for the bridge, `PMF.integral_eq_sum`-shaped), `prob` is the expectation of an indicator.
+weights summing to 1 (`IsDist`). The expectation `expect l f = Σ wᵢ f(xᵢ)` is Mathlib's
+integral against a finite law: `PMF.integral_eq_sum : ∫ a, f a ∂p.toMeasure = ∑ a, (p a).toReal • f a`;
+mixtures split as `MeasureTheory.integral_add_measure` and `MeasureTheory.integral_smul_measure`
+do; `variance_eq` is `ProbabilityTheory.variance_def'`. `prob` is the expectation of an
+indicator.
 
 ## Main definitions
 

@@ -97,7 +97,8 @@ theorem roundS_sub_le (x : α) : ((roundS x : Int) : α) - x ≤ 1 / 2 ∧ x - (
   constructor <;> grind
 
 omit [DecidableLE α] in
-/-- Rounding is monotone (Mathlib's `round_le_round`... via `Int.floor_mono`). Seed 000: «round». -/
+/-- Rounding is monotone. Mathlib has no `round_mono`: there it is `round_eq` and
+`Int.floor_le_floor`. Seed 000: «round». -/
 theorem roundS_mono {x y : α} (h : x ≤ y) : roundS x ≤ roundS y := by
   have a := FloorRing.floor_le (x + 1 / 2)
   have b := FloorRing.lt_floor_add_one (y + 1 / 2)

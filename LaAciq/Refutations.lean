@@ -24,6 +24,8 @@ names the corrected statement, proved elsewhere in the library.
 * `claim_quantize_odd_false`: oddness fails at a tie under half-up rounding.
 * `claim_mse_convex_false`: the true MSE is not convex in α (point mass at 1, B = 2).
 * `claim_seed004_mse_convex_false`: seed 004's model MSE is not convex (point mass at 1).
+* `claim_seed004_kurtosis_formula_false`: seed 004's mixture-kurtosis formula fails for a
+  mixture with a skewed component (`cmoment_four_mix_eq_seed004_add` gives the defect).
 * `claim_disparity_bound_false`: seed 004's disparity bound fails for every `C`: a law and its
   scaled copy have equal kurtosis (so `√Var_λ[κ_eff] = 0`) but different MSEs at a shared `α`.
 -/
@@ -265,6 +267,31 @@ theorem claim_disparity_bound_false (C : α) : ¬ DisparityBoundShared 2 C := by
   have r₁ : roundS ((-1 : α) / (3 / 2)) = -1 := roundS_eq_neg_one (by grind) (by grind)
   have r₂ : roundS ((1 : α) / (3 / 2)) = 1 := roundS_eq_one (by grind) (by grind)
   rw [r₁, r₂, Lean.Grind.Ring.intCast_neg, Lean.Grind.Ring.intCast_one] at h1
+  grind
+
+/-- Seed 004's mixture-kurtosis numerator is wrong for a skewed component: for
+`½·{0 w.p. ¾, 1 w.p. ¼} + ½·δ₀` the defect `4 Σ w m3 δ = 4 · ½ · (3/32) · (1/8) ≠ 0`
+(`cmoment_four_mix_eq_seed004_add` is the corrected statement).
+Seed 004: «κ_eff = [Σwᵢ(κᵢ+3)σᵢ⁴ + 6Σwᵢσᵢ²δᵢ² + Σwᵢδᵢ⁴]/σ⁴-3». -/
+theorem claim_seed004_kurtosis_formula_false :
+    ¬ ∀ (w : α) (l₁ l₂ : List (α × α)), IsDist l₁ → IsDist l₂ →
+      cmoment (mix w l₁ l₂) 4 =
+        seed004Numerator w (cmoment l₁ 4) (cmoment l₂ 4) (variance l₁) (variance l₂)
+          (mean l₁ - mean (mix w l₁ l₂)) (mean l₂ - mean (mix w l₁ l₂)) := by
+  intro h
+  have d₁ : IsDist [((0 : α), (3 / 4 : α)), ((1 : α), (1 / 4 : α))] := by
+    refine ⟨fun p hp => ?_, ?_⟩
+    · simp only [List.mem_cons, List.not_mem_nil, or_false] at hp
+      rcases hp with rfl | rfl <;> grind
+    · simp only [weight, expect]; grind
+  have d₂ : IsDist [((0 : α), (1 : α))] := by
+    refine ⟨fun p hp => ?_, ?_⟩
+    · rw [List.mem_singleton] at hp; subst hp; grind
+    · simp only [weight, expect]; grind
+  have h1 := h (1 / 2) _ _ d₁ d₂
+  rw [cmoment_four_mix_eq_seed004_iff _ d₁ d₂] at h1
+  simp only [cmoment, mean, mix, List.map_cons, List.map_nil, List.cons_append,
+    List.nil_append, expect] at h1
   grind
 
 end Refutations
