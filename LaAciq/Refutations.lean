@@ -75,6 +75,7 @@ omit [DecidableLE α] in
 theorem roundS_eq_one {y : α} (h₁ : 1 / 2 ≤ y) (h₂ : y < 3 / 2) : roundS y = 1 := by
   apply roundS_eq <;> rw [Lean.Grind.Ring.intCast_one] <;> grind
 
+omit [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] in
 /-- The quantizer at two bits, on `[-α, α]`: `Q x = α · round(x / α)`. Seed 000: «round». -/
 theorem quantize_two_of_abs_le {a x : α} (h₁ : -a ≤ x) (h₂ : x ≤ a) :
     quantize a 2 x = a * ((roundS (x / a) : Int) : α) := by
@@ -269,6 +270,7 @@ theorem claim_disparity_bound_false (C : α) : ¬ DisparityBoundShared 2 C := by
   rw [r₁, r₂, Lean.Grind.Ring.intCast_neg, Lean.Grind.Ring.intCast_one] at h1
   grind
 
+omit [DecidableLE α] [FloorRing α] in
 /-- Seed 004's mixture-kurtosis numerator is wrong for a skewed component: for
 `½·{0 w.p. ¾, 1 w.p. ¼} + ½·δ₀` the defect `4 Σ w m3 δ = 4 · ½ · (3/32) · (1/8) ≠ 0`
 (`cmoment_four_mix_eq_seed004_add` is the corrected statement).
