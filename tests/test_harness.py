@@ -63,6 +63,16 @@ def test_summary_and_key_verdicts(small_run):
     assert all(t["status"] == "checked" for t in doc["theorems"])
 
 
+def test_no_check_errors_and_every_lean_theorem_check_passes(small_run):
+    """An `error` is a broken check, never a finding; with every module checked, each theorem's
+    numeric checks pass (no Lean/numerics disagreement)."""
+    _, doc = small_run
+    assert [c["id"] for c in doc["checks"] if c["result"] == "error"] == []
+    bad = [(t["decl"], c["id"]) for t in doc["theorems"] for c in t["checks"]
+           if c["kind"] != "lean" and c["result"] not in ("pass", "refutation-verified")]
+    assert bad == []
+
+
 def test_every_theorem_row_lists_its_checks(small_run):
     _, doc = small_run
     for t in doc["theorems"]:

@@ -49,9 +49,10 @@ def mse(law, a, bits: int) -> Fraction:
 
 
 def clip_error(law, a) -> Fraction:
-    """``Σ_{|v| > α} w (|v| - α)²`` exactly (Lean ``clipError``)."""
-    values, weights = law
-    return mse_mod.clip_error_fraction(values, weights, Fraction(a))
+    """``Σ w ((|v| - α)₊)²`` exactly (Lean ``clipError``, defined for every ``α``, where the
+    library's ``clip_error_fraction`` requires ``α > 0``)."""
+    a = Fraction(a)
+    return sum((w * max(abs(v) - a, Fraction(0)) ** 2 for v, w in _pairs(law)), Fraction(0))
 
 
 def inner_error(law, a, bits: int) -> Fraction:

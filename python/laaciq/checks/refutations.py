@@ -229,7 +229,8 @@ _refutation("ref.mse_convex", "Seed 004: mse_convex, the true MSE is convex in �
             pinned=(((F(1),), (F(1),)), 2, F(1), F(2), F(1, 2)))
 _refutation("ref.seed004_model_convex", "Seed 004: MSE convex, for its own model "
             "E_clip + Δ²/12 · P(|X| ≤ α)", _convex_strategy,
-            lambda ex: _convex_reverify("seed004")(ex)[0], _convex_reverify("seed004"))
+            lambda ex: _convex_reverify("seed004")(ex)[0], _convex_reverify("seed004"),
+            pinned=(((F(1),), (F(1),)), 2, F(9, 10), F(1, 5), F(1, 2)))
 
 
 def _equant_defs(ex):
