@@ -61,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--root", help="project folder (default: found from the current folder)")
     r.add_argument("--report-dir", help="report folder (default: ROOT/report)")
     r.set_defaults(func=_cmd_report)
+
+    from . import tensor_cli  # `clip` and `assess` on weight files
+    tensor_cli.register(sub)
     return p
 
 
