@@ -103,6 +103,19 @@ def _finite_sq_err(dist: FiniteDist, alpha: np.ndarray, bits: int, rounding: str
     return out.reshape(alpha.shape)
 
 
+def _sq_err(dist, alpha, bits: int, rounding: str, inside_only: bool):
+    """``E[(X - Q(X))²]`` (``inside_only``: restricted to ``|X| ≤ α``) for every kind of law."""
+    if isinstance(_check_dist(dist, exact_ok=True), ExactFiniteDist):
+        exact_fn = inner_error_fraction if inside_only else mse_exact_fraction
+        return exact_fn(dist.values, dist.weights, alpha, bits, rounding)
+    check_choice(rounding, "rounding", quantizer.ROUNDINGS)
+    bits = check_bits(bits)
+    a, _ = check_alphas(alpha)
+    if isinstance(dist, FiniteDist):
+        return _out(_finite_sq_err(dist, a, bits, rounding, inside_only=inside_only))
+    return _out(_cell_sum(dist, a, bits, extend=not inside_only))
+
+
 def mse_exact(dist, alpha, bits: int, rounding: str = "half_up"):
     """``E[(X - Q(X))²]``, ``Q = quantizer.quantize(·, alpha, bits, rounding)``.
 
@@ -110,26 +123,12 @@ def mse_exact(dist, alpha, bits: int, rounding: str = "half_up"):
     the extended cells of :func:`quantization_cells`. :class:`ExactFiniteDist`: the exact
     Fraction (:func:`mse_exact_fraction`).
     """
-    if isinstance(_check_dist(dist, exact_ok=True), ExactFiniteDist):
-        return mse_exact_fraction(dist.values, dist.weights, alpha, bits, rounding)
-    check_choice(rounding, "rounding", quantizer.ROUNDINGS)
-    bits = check_bits(bits)
-    a, _ = check_alphas(alpha)
-    if isinstance(dist, FiniteDist):
-        return _out(_finite_sq_err(dist, a, bits, rounding, inside_only=False))
-    return _out(_cell_sum(dist, a, bits, extend=True))
+    return _sq_err(dist, alpha, bits, rounding, inside_only=False)
 
 
 def inner_error(dist, alpha, bits: int, rounding: str = "half_up"):
     """``E[(X - Q(X))²; |X| ≤ α]``: the cells of :func:`quantization_cells` (not extended)."""
-    if isinstance(_check_dist(dist, exact_ok=True), ExactFiniteDist):
-        return inner_error_fraction(dist.values, dist.weights, alpha, bits, rounding)
-    check_choice(rounding, "rounding", quantizer.ROUNDINGS)
-    bits = check_bits(bits)
-    a, _ = check_alphas(alpha)
-    if isinstance(dist, FiniteDist):
-        return _out(_finite_sq_err(dist, a, bits, rounding, inside_only=True))
-    return _out(_cell_sum(dist, a, bits, extend=False))
+    return _sq_err(dist, alpha, bits, rounding, inside_only=True)
 
 
 def clip_error(dist, alpha):

@@ -196,9 +196,9 @@ def _noise():
     cx = {"law": name, "bits": b, "alpha": a, "inner_error": float(inner_mp),
           "uniform_model": float(model_mp), "relative_error": e_mp, "tolerance": TOL_RULE}
     if e_mp <= TOL_RULE or abs(e_mp - e) > 1e-6:
-        return outcome("error", detail + "; the 30-digit recomputation disagrees", len(rows), cx)
-    cx["verified"] = "mpmath 30 digits"
-    return outcome("refutation-verified", detail + f" (30-digit recomputation "
+        return outcome("error", detail + f"; the {exact.DPS}-digit recomputation disagrees", len(rows), cx)
+    cx["verified"] = f"mpmath {exact.DPS} digits"
+    return outcome("refutation-verified", detail + f" ({exact.DPS}-digit recomputation "
                    f"{100 * e_mp:.2f}%)", len(rows), cx)
 
 

@@ -68,11 +68,16 @@ def _a3():
     return _ok(_rounds_to(v, 5, 6)), f"0.025 / 0.005 = {v:g}"
 
 
+def _table_r(column: str) -> float:
+    """Pearson r of seed 002's table column ("kappa": κ_eff, "outlier": ā_outlier) with D."""
+    _, a, k, d = table_columns()
+    return float(np.corrcoef(k if column == "kappa" else a, d)[0, 1])
+
+
 @_arith("arith.s002_table_r_kappa", "Seed 002 §2.4: r(κ_eff, D) = -0.838 from the table's "
         "κ_eff and D columns")
 def _a4():
-    _, _, k, d = table_columns()
-    r = float(np.corrcoef(k, d)[0, 1])
+    r = _table_r("kappa")
     return (_ok(_rounds_to(r, -0.838, 3)),
             f"Pearson r of the table's κ_eff (43.0, 43.0, 37.5, 38.8) and D (0.005, 0.007, "
             f"0.021, 0.025) is {r:.3f}, not -0.838")
@@ -81,8 +86,7 @@ def _a4():
 @_arith("arith.s002_table_p", "Seed 002 §2.4: p < 0.001 for the correlation of the table "
         "(n = 4 languages)")
 def _a5():
-    _, _, k, d = table_columns()
-    r = float(np.corrcoef(k, d)[0, 1])
+    r = _table_r("kappa")
     p_tab, p_stated = _p_two_sided(r, 4), _p_two_sided(-0.838, 4)
     return (_ok(p_stated < 0.001 and p_tab < 0.001),
             f"with n = 4 (2 degrees of freedom) the two-sided p-value of r = -0.838 is "
@@ -93,8 +97,7 @@ def _a5():
 @_arith("arith.s002_table_r_outlier", "Seed 002 §3.4: r(R̂, D) = -0.834 with R̂ the table's "
         "ā_outlier column")
 def _a6():
-    _, a, _, d = table_columns()
-    r = float(np.corrcoef(a, d)[0, 1])
+    r = _table_r("outlier")
     return (_ok(_rounds_to(r, -0.834, 3)),
             f"Pearson r of the table's ā_outlier (0.205, 0.202, 0.172, 0.177) and D is "
             f"{r:.3f}, not -0.834")

@@ -263,7 +263,7 @@ def _any_partial(law, a, b, k):
     return _sym_partial(law, a, b, k)
 
 
-def mp_mse_law(law: tuple, alpha, bits: int, dps: int = 30, inside_only: bool = False):
+def mp_mse_law(law: tuple, alpha, bits: int, dps: int = DPS, inside_only: bool = False):
     """The true MSE at ``alpha`` of a general law, every cell summed, at ``dps`` digits.
 
     ``law``: ``("gauss", mu, sigma)``, ``("gg", beta, scale)``, ``("t", nu, scale)`` (centred)
@@ -284,7 +284,7 @@ def mp_mse_law(law: tuple, alpha, bits: int, dps: int = 30, inside_only: bool = 
         return +total
 
 
-def mp_prob(law: tuple, lo, hi, dps: int = 30):
+def mp_prob(law: tuple, lo, hi, dps: int = DPS):
     """``P(lo < X ≤ hi)`` at ``dps`` digits."""
     with mpmath.workdps(dps):
         return _any_partial(law, mpmath.mpf(lo), mpmath.mpf(hi), 0)

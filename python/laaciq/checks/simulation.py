@@ -4,7 +4,7 @@
 A verdict decided here is decided **by the simulation, not by a real model**; every record says
 so. Quantities compared are per-language quantization MSEs (the LA-ACIQ model's degradation
 proxy), computed in closed form by ``mse.mse_exact``. When a prediction fails, the per-language
-MSEs it rests on are recomputed at 30 digits with mpmath (``exact.mp_mse_law``, using
+MSEs it rests on are recomputed at 50 digits with mpmath (``exact.mp_mse_law``, using
 ``MSE(λ) = Σ_l ā_l(λ) MSE_l(α)``) before the failure counts as ``refutation-verified``.
 """
 
@@ -94,11 +94,11 @@ def _pred1(s):
     g_bl = _mp_gap(m, bl.alphas, 4)
     ok = g_or >= g_bl
     cx = {"bits": 4, "disparity_per_language_alpha": float(g_or),
-          "disparity_pooled_alpha": float(g_bl), "verified": "mpmath 30 digits"}
+          "disparity_pooled_alpha": float(g_bl), "verified": f"mpmath {exact.DPS} digits"}
     if not ok:
-        return "error", text + "; the 30-digit recomputation disagrees", cx
+        return "error", text + f"; the {exact.DPS}-digit recomputation disagrees", cx
     return ("refutation-verified", text + f": per-language α does not reduce the disparity "
-            f"(30-digit recomputation: {mpmath.nstr(g_or, 10)} ≥ {mpmath.nstr(g_bl, 10)})", cx)
+            f"({exact.DPS}-digit recomputation: {mpmath.nstr(g_or, 10)} ≥ {mpmath.nstr(g_bl, 10)})", cx)
 
 
 @_sim("sim.layer_ablation_direction", "Seed 003 §5.2 on the synthetic model: INT8 for the "
@@ -121,7 +121,7 @@ def _ablation_size(s):
     if 0.25 <= red <= 0.75:
         return "pass", text, None
     m = s["model"]
-    # recompute both gaps at 30 digits: all-INT4 blind, and B's per-precision-group α
+    # recompute both gaps at 50 digits: all-INT4 blind, and B's per-precision-group α
     g_bl = _mp_gap(m, bl.alphas, 4)
     vals = []
     for lang in m.languages:
@@ -133,10 +133,10 @@ def _ablation_size(s):
         vals.append(tot)
     g_b = max(vals) - min(vals)
     red_mp = 1 - g_b / g_bl
-    cx = {"reduction": float(red_mp), "predicted": 0.5, "verified": "mpmath 30 digits"}
+    cx = {"reduction": float(red_mp), "predicted": 0.5, "verified": f"mpmath {exact.DPS} digits"}
     if (0.25 <= red_mp <= 0.75) or abs(red_mp - red) > 1e-6:
-        return "error", text + "; the 30-digit recomputation disagrees", cx
-    return "refutation-verified", text + f" (30-digit recomputation {100 * float(red_mp):.3f}%)", cx
+        return "error", text + f"; the {exact.DPS}-digit recomputation disagrees", cx
+    return "refutation-verified", text + f" ({exact.DPS}-digit recomputation {100 * float(red_mp):.3f}%)", cx
 
 
 @_sim("sim.kappa_mse_sign", "Seed 004's reading of T-009 on the synthetic model: with one "
@@ -156,9 +156,9 @@ def _sign(s):
     mp_e = [float(_mp_language_mse(m, lang, bl.alphas[lang], 4)) for lang in langs]
     r_mp = float(np.corrcoef(k, mp_e)[0, 1])
     cx = {"languages": list(langs), "kappa_eff": k.tolist(), "mse": mp_e, "r": r_mp,
-          "verified": "per-language MSE recomputed with mpmath at 30 digits"}
+          "verified": f"per-language MSE recomputed with mpmath at {exact.DPS} digits"}
     if r_mp < 0:
-        return "error", text + "; the 30-digit recomputation disagrees", cx
+        return "error", text + f"; the {exact.DPS}-digit recomputation disagrees", cx
     return "refutation-verified", text + ": high-κ_eff languages have the larger error", cx
 
 
