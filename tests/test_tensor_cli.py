@@ -202,3 +202,13 @@ def test_real_minilm_weights(capsys, tmp_path):
     assert rc == 0, err
     doc = json.loads(out)
     assert len(doc["layers"]) == 3 and len(doc["checklist"]) == 5
+
+
+@pytest.mark.parametrize("argv", [["frob"], ["lean", "--bogus"], ["validate", "--quick", "x"],
+                                  ["clip"], ["clip", "w.npy", "--bits", "4.5"], []])
+def test_usage_errors_are_one_line(capsys, argv):
+    from laaciq import cli
+
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("laaciq: error: "), err

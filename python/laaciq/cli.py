@@ -37,8 +37,19 @@ def _cmd_lean(args: argparse.Namespace) -> int:
     return 0
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """A parser (and, through ``add_subparsers``, every sub-command parser) whose errors — a bad
+    value, a missing or unknown option — are one ``laaciq: error:`` line and exit code 2."""
+
+    def error(self, message):
+        print(f"laaciq: error: {message} (see `laaciq {self.prog.split(' ', 1)[-1]} --help`)"
+              if " " in self.prog else f"laaciq: error: {message} (see `laaciq --help`)",
+              file=sys.stderr)
+        raise SystemExit(2)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="laaciq", description=__doc__.splitlines()[0])
+    p = OneLineParser(prog="laaciq", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
 
     q = sub.add_parser("lean", help="check the Lean library (lake, else the registry Lean)")
@@ -96,13 +107,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse already printed one usage line
+    except SystemExit as exc:  # the parser already printed its one line (or --help)
         return 2 if exc.code not in (0, None) else 0
     try:
         return int(args.func(args) or 0)

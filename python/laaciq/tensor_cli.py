@@ -485,20 +485,6 @@ def assess_table(doc: dict) -> str:
 # argparse
 
 
-class _OneLineParser(argparse.ArgumentParser):
-    """Sub-command parser whose errors (and unknown options) are one ``laaciq: error:`` line."""
-
-    def error(self, message):
-        print(f"laaciq: error: {message}", file=sys.stderr)
-        raise SystemExit(2)
-
-    def parse_known_args(self, args=None, namespace=None):
-        ns, extra = super().parse_known_args(args, namespace)
-        if extra:
-            self.error(f"unrecognized arguments: {' '.join(extra)}")
-        return ns, extra
-
-
 def _emit(doc, fmt, table):
     if fmt == "json":
         print(json.dumps(doc, indent=1, allow_nan=False, default=float))
@@ -535,7 +521,6 @@ def register(subparsers) -> None:
     c = subparsers.add_parser("clip", help="exact clipping thresholds of the tensors of a "
                                            ".npy/.npz/.safetensors file, against other methods",
                               description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
-    c.__class__ = _OneLineParser
     c.add_argument("file", help=".npy, .npz or .safetensors file")
     c.add_argument("--bits", type=int, default=4, help="bit-width 2..16 (default 4)")
     c.add_argument("--objective", choices=SURROGATE_CHOICES, default="true",
@@ -558,7 +543,6 @@ def register(subparsers) -> None:
                        "record on a weights file",
         description="``assess FILE" + __doc__.split("``assess FILE", 1)[1].split("Errors (")[0],
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    a.__class__ = _OneLineParser
     a.add_argument("file", help=".npy, .npz or .safetensors weights file")
     a.add_argument("--activations", metavar="JSON",
                    help='per-language activation norms: {"layers": [...], "norms": '
