@@ -111,3 +111,23 @@ def test_no_markup_built_in_python(module):
     src = (PKG / module).read_text(encoding="utf-8")
     for pat in (r"<(table|tr|td|div|html|body|h[1-6]|p|ul|li)\b", r"\|\s*---\s*\|", r"[\"']#+ "):
         assert not re.search(pat, src, re.M), f"{module} builds markup: {pat}"
+
+
+def test_bench_view_tables():
+    from laaciq.report import bench_view
+
+    bench = {"time": "t", "commit": "c", "machine": {"cpus": 2},
+             "optimality": {"per_tensor": {"normal/4b": {"octav": 1.01, "exact-uniform": 1.0}},
+                            "per_channel": {"normal/4b": {"octav": {"max": 1.2, "mean": 1.1}}},
+                            "per_channel_shape": [4, 8]},
+             "speed": {"n=2^16/4b": {"exact-true": 0.5, "octav": 0.25,
+                                     "exact-true_stats": {"slices": 1}}},
+             "memory": {"true": {"over_tensor": 3.5, "target_le_3x": False}}}
+    v = bench_view(bench)
+    assert v["per_tensor"]["methods"] == ["exact-uniform", "octav"]
+    assert v["per_tensor"]["rows"][0]["cells"] == [1.0, 1.01]
+    assert v["per_channel"]["rows"][0]["cells"] == [1.2]
+    assert v["speed"]["rows"][0]["cells"] == [1.0, 0.5]
+    assert v["targets"] == [{"what": "peak extra memory ≤ 3× tensor (true)",
+                             "value": "3.50× tensor", "met": False}]
+    assert bench_view(None) is None and bench_view({"nothing": 1}) is None

@@ -111,9 +111,57 @@ def _context(doc: dict, figures: dict[str, bytes]) -> dict:
                      "b64": base64.b64encode(figures[n]).decode("ascii"),
                      "path": f"{PLOTS_DIR}/{n}"} for n in plots.FIGURES if n in figures],
         "status_json": STATUS_JSON, "status_md": STATUS_MD, "index_html": INDEX_HTML,
-        "fair": doc.get("fairness"), "bench": doc.get("bench"),
+        "fair": doc.get("fairness"), "bench": bench_view(doc.get("bench")),
         "total_claims": len(doc["claims"]),
     }
+
+
+def bench_view(bench: dict | None) -> dict | None:
+    """Tables of ``bench.json`` for the templates: optimality ratios (per tensor; per channel
+    the worst row), speed relative to the exact true-MSE solver, and the stated targets."""
+    if not bench or not isinstance(bench.get("optimality"), dict):
+        return None
+    opt = bench["optimality"]
+
+    def table(cases: dict, cell) -> dict:
+        methods = sorted({m for row in cases.values() for m in row if not m.endswith("_stats")})
+        return {"methods": methods,
+                "rows": [{"case": case, "cells": [cell(row.get(m)) for m in methods]}
+                         for case, row in cases.items()]}
+
+    def ratio(v):
+        v = v.get("max") if isinstance(v, dict) else v
+        return None if v is None else round(float(v), 3)
+
+    speed = {case: {m: v / row["exact-true"] for m, v in row.items()
+                    if isinstance(v, (int, float)) and row.get("exact-true")}
+             for case, row in (bench.get("speed") or {}).items()}
+    targets = []
+    pc = bench.get("per_channel_4096")
+    if pc:
+        targets.append({"what": f"exact true-MSE optimum, {pc['shape'][0]}×{pc['shape'][1]} "
+                                f"per channel, {pc['bits']} bits, vs the 1920-candidate histogram",
+                        "value": f"{pc['exact_true_seconds']:.1f} s vs {pc['nvidia_seconds']:.0f} s"
+                                 f" ({pc['speedup']:.1f}× faster"
+                                 f"{', extrapolated' if pc.get('nvidia_extrapolated') else ''})",
+                        "met": bool(pc.get("target_faster"))})
+    svs = bench.get("surrogate_vs_sort") or {}
+    for case, row in svs.items():
+        if isinstance(row, dict) and "over_sort" in row:
+            targets.append({"what": f"exact surrogate optimum ({case}), n = {svs['n']}, "
+                                    f"≤ 3× one np.sort", "value": f"{row['over_sort']:.2f}× sort",
+                            "met": bool(row.get("target_le_3x"))})
+    for case, row in (bench.get("memory") or {}).items():
+        targets.append({"what": f"peak extra memory ≤ 3× tensor ({case})",
+                        "value": f"{row['over_tensor']:.2f}× tensor",
+                        "met": bool(row.get("target_le_3x"))})
+    return {"time": bench.get("time"), "commit": bench.get("commit"),
+            "machine": bench.get("machine"), "seconds": bench.get("seconds"),
+            "per_tensor": table(opt.get("per_tensor", {}), ratio),
+            "per_channel": table(opt.get("per_channel", {}), ratio),
+            "per_channel_shape": opt.get("per_channel_shape"),
+            "speed": table(speed, lambda v: None if v is None else round(v, 2)),
+            "targets": targets}
 
 
 def render(doc: dict, figures: dict[str, bytes]) -> tuple[str, str]:
