@@ -84,7 +84,9 @@ def test_bench_is_labelled_with_its_own_time_and_commit(rendered, tmp_path):
     copy = tmp_path / "r"
     shutil.copytree(d, copy)
     doc = json.loads((copy / harness.STATUS_JSON).read_text(encoding="utf-8"))
-    doc["bench"] = {"generated": "2026-01-01T00:00:00Z", "commit": "abc123", "rows": []}
+    doc["bench"] = {"time": "2026-01-01T00:00:00Z", "commit": "abc123", "machine": {"cpus": 2},
+                    "optimality": {"per_tensor": {"normal/4b": {"octav": 1.01}},
+                                   "per_channel": {}}}
     (copy / harness.STATUS_JSON).write_text(json.dumps(doc), encoding="utf-8")
     report.rerender(copy)
     md = (copy / harness.STATUS_MD).read_text(encoding="utf-8")
