@@ -159,7 +159,7 @@ def bench_view(bench: dict | None) -> dict | None:
             "machine": bench.get("machine"), "seconds": bench.get("seconds"),
             "per_tensor": table(opt.get("per_tensor", {}), ratio),
             "per_channel": table(opt.get("per_channel", {}), ratio),
-            "per_channel_shape": opt.get("per_channel_shape"),
+            "per_channel_shape": opt.get("per_channel_shape") or [],
             "speed": table(speed, lambda v: None if v is None else round(v, 2)),
             "targets": targets}
 
