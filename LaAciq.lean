@@ -9,6 +9,7 @@ public import LaAciq.Distribution
 public import LaAciq.MSE
 public import LaAciq.Mixture
 public import LaAciq.Convexity
+public import LaAciq.Optimality
 public import LaAciq.Refutations
 public import LaAciq.Conjectures
 
@@ -23,6 +24,7 @@ Root of the core-Lean library: imports every module, so compiling it checks the 
 * `LaAciq.MSE` — the true MSE and its exact decomposition.
 * `LaAciq.Mixture` — moments of mixtures and the defect of seed 004's kurtosis formula.
 * `LaAciq.Convexity` — convexity of the clipping objectives.
+* `LaAciq.Optimality` — the first-order (fixed-point) condition of the model MSE.
 * `LaAciq.Refutations` — machine-checked refutations of the seeds' false statements.
 * `LaAciq.Conjectures` — open statements (`def … : Prop`), never assumed.
 -/

@@ -119,6 +119,10 @@ CHECK_THEOREMS: dict[str, list[str]] = {
                           "convexOn_modelMSE", "strictConvexOn_modelMSE",
                           "modelMSE_minimizer_unique"],
     "prop.convex.monotone": ["const_mul_sq_mono", "probInside_mono", "sq_mul_probInside_mono"],
+    # --- Optimality.lean
+    "prop.optimality.fixed_point": ["sq_posPart_sub_le", "modelMSE_le_quadratic",
+                                    "eq_zero_of_forall_nonneg", "modelMSE_minimizer_fixed_point",
+                                    "modelMSE_minimizer_fixed_point'"],
     # --- Refutations.lean
     "ref.mse_identity_seed001": ["claim_mse_eq_clip_add_noise_false"],
     "ref.mse_identity_seed004": ["claim_mse_eq_seed004_false"],

@@ -17,7 +17,7 @@ from fractions import Fraction
 import numpy as np
 from hypothesis import strategies as st
 
-from .. import mixture, mse, quantizer
+from .. import convexity, mixture, mse, quantizer
 from ..distribution import ExactFiniteDist, FiniteDist
 from . import exact, hyp
 from . import check, outcome
@@ -718,3 +718,30 @@ def _cmono(ex):
                 ("sq_mul_probInside_mono", lo * lo * exact.prob_inside(law, lo)
                  <= hi * hi * exact.prob_inside(law, hi))]
     return _first(out)
+
+
+# ---------------------------------------------------------------------------------------------
+# Optimality (LaAciq/Optimality.lean)
+
+
+@_prop("prop.optimality.fixed_point", "Model MSE E[((|X|-α)₊)²] + c·α² of a finite law: the "
+       "pointwise bound ((u-(α+t))₊)² ≤ ((u-α)₊ - t)², the quadratic upper bound in t, and at "
+       "the exact global minimizer c·α = E[(|X|-α)₊] and α·(c + P(|X|>α)) = E[|X|; |X|>α]",
+       st.tuples(_law, _r, _r, _pos))
+def _fixed_point(ex):
+    law, a, t, c = ex
+    values, weights = law
+    pp = lambda u, s: max(u - s, F(0))  # noqa: E731
+    e_pp = sum((w * pp(abs(v), a) for v, w in zip(values, weights)), F(0))
+    am = convexity.model_minimizer_exact(values, weights, c)
+    tail_w = sum((w for v, w in zip(values, weights) if abs(v) > am), F(0))
+    tail_m = sum((w * abs(v) for v, w in zip(values, weights) if abs(v) > am), F(0))
+    return _first([
+        ("sq_posPart_sub_le", pp(values[0], a + t) ** 2 <= (pp(values[0], a) - t) ** 2),
+        ("modelMSE_le_quadratic", _model(law, c, a + t)
+         <= _model(law, c, a) - 2 * t * e_pp + t * t + c * ((a + t) ** 2 - a * a)),
+        ("eq_zero_of_forall_nonneg", True if e_pp == 0 else
+         min(e_pp * s + c * s * s for s in (-e_pp / (2 * c), e_pp)) < 0),
+        ("modelMSE_minimizer_fixed_point",
+         c * am == sum((w * pp(abs(v), am) for v, w in zip(values, weights)), F(0))),
+        ("modelMSE_minimizer_fixed_point'", am * (c + tail_w) == tail_m)])
