@@ -24,7 +24,7 @@ Mathlib's `round` (`round_eq : round x = ⌊x + 1 / 2⌋`). `Rat` is an instance
 
 * `two_mul_levels_add_one`: the grid `{k · step : |k| ≤ levels}` has `2^B - 1` points.
 * `quantize_mem_grid`, `quantize_grid_point`: the outputs are exactly the grid points.
-* `quantize_le_alpha`, `neg_alpha_le_quantize`: the range is `[-α, α]`.
+* `quantize_mem_range`: the range is `[-α, α]`.
 * `abs_sub_quantize_le`: `|x - Q x| ≤ step / 2` for `|x| ≤ α`.
 * `quantize_of_alpha_le`, `quantize_of_le_neg_alpha`: saturation at `±α`.
 * `quantize_idempotent`, `quantize_mono`, `quantize_homogeneous`.

@@ -1,6 +1,7 @@
 """The Lean checker wrapper: the scanner (fast) and one real registry-Lean run (minutes)."""
 
 import json
+import re
 import os
 import shutil
 from pathlib import Path
@@ -91,3 +92,23 @@ def test_atomic_write_is_readable_and_replaces(tmp_path):
     os.umask(umask)
     assert target.stat().st_mode & 0o777 == 0o666 & ~umask
     assert [p.name for p in target.parent.iterdir()] == ["r.json"]
+
+
+def test_module_headers_name_existing_declarations():
+    """Every `name` listed under a module docstring's `## Main results` / `## Main definitions`
+    is declared in that module (headers cannot drift from the code)."""
+    decls, _ = lean.scan_tree(ROOT)
+    for path in lean.lean_sources(ROOT):
+        rel = path.relative_to(ROOT).as_posix()
+        text = path.read_text(encoding="utf-8")
+        mod_doc = re.search(r"/-!(.*?)-/", text, re.S)
+        if not mod_doc:
+            continue
+        sections = re.findall(r"## Main (?:results|definitions)\n(.*?)(?=\n## |\Z)", mod_doc.group(1),
+                              re.S)
+        listed = {n.split(".")[-1] for s in sections
+                  for n in re.findall(r"^\* `([A-Za-z_][\w.']*)`", s, re.M)}
+        listed |= {n.split(".")[-1] for s in sections
+                   for n in re.findall(r"^\* `[A-Za-z_][\w.']*`, `([A-Za-z_][\w.']*)`", s, re.M)}
+        here = {d.name.split(".")[-1] for d in decls if d.file == rel}
+        assert listed <= here, f"{rel}: header names undeclared {sorted(listed - here)}"
