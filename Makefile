@@ -37,7 +37,7 @@ validate: setup
 report: validate
 
 bench: setup
-	$(PY) -m laaciq.bench
+	$(PY) -m laaciq.tensor.bench
 
 screenshot: setup
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)

@@ -7,7 +7,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from laaciq import lean
+from laaciq.verify import lean
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -10,8 +10,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from laaciq import aciq, mse, quantizer
-from laaciq.distribution import (ExactFiniteDist, FiniteDist, GenGaussian, Gaussian, Laplace,
+from laaciq.theory import aciq
+from laaciq.theory import mse
+from laaciq.theory import quantizer
+from laaciq.theory.distribution import (ExactFiniteDist, FiniteDist, GenGaussian, Gaussian, Laplace,
                                  Mixture, StudentT, Uniform)
 
 CONTINUOUS = [Gaussian(), Laplace(0, 1), StudentT(3.5, 0, 0.8), GenGaussian(0.6), Uniform(-1, 2),

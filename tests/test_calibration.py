@@ -7,8 +7,11 @@ import math
 import numpy as np
 import pytest
 
-from laaciq import aciq, calibration as cal, mixture, mse
-from laaciq.distribution import FiniteDist, Gaussian, Laplace, Mixture, StudentT
+from laaciq.theory import aciq
+from laaciq.theory import calibration as cal
+from laaciq.theory import mixture
+from laaciq.theory import mse
+from laaciq.theory.distribution import FiniteDist, Gaussian, Laplace, Mixture, StudentT
 
 
 @pytest.fixture(scope="module")

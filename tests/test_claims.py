@@ -8,7 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from laaciq import checks, claims, lean, registry, symbolic
+from laaciq.verify import checks
+from laaciq.verify import claims
+from laaciq.verify import lean
+from laaciq.verify import registry
+from laaciq.verify import symbolic
 from laaciq.errors import LaaciqError
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -5,8 +5,8 @@ from fractions import Fraction as F
 import pytest
 from hypothesis import given, strategies as st
 
-from laaciq import convexity as cv
-from laaciq import mse
+from laaciq.theory import convexity as cv
+from laaciq.theory import mse
 
 laws = st.lists(st.tuples(st.fractions(-50, 50, max_denominator=20), st.integers(1, 5)),
                 min_size=1, max_size=8).map(

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, strategies as st
 from scipy import integrate, stats
 
-from laaciq.distribution import (ExactFiniteDist, FiniteDist, GenGaussian, Gaussian, Laplace,
+from laaciq.theory.distribution import (ExactFiniteDist, FiniteDist, GenGaussian, Gaussian, Laplace,
                                  Mixture, StudentT, Uniform)
 
 #: Magnitudes for finite laws: tiny and huge ones probe under/overflow of the moments.

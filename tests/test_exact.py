@@ -1,4 +1,4 @@
-"""Exact clipping thresholds (``laaciq.exact``) against the reference oracle and brute force."""
+"""Exact clipping thresholds (``laaciq.tensor.solver``) against the reference oracle and brute force."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from laaciq import aciq, exact, quantizer
-from laaciq.distribution import FiniteDist
+from laaciq.theory import aciq
+from laaciq.tensor import solver as exact
+from laaciq.theory import quantizer
+from laaciq.theory.distribution import FiniteDist
 
 EPS = np.finfo(np.float64).eps
 

@@ -12,8 +12,11 @@ import pytest
 from hypothesis import strategies as st
 
 from harness_helpers import ROOT, fake_build, strip_times
-from laaciq import checks, cli, harness
-from laaciq.checks import hyp
+from laaciq.verify import checks
+from laaciq import cli
+from laaciq.verify import harness
+from laaciq.report import render
+from laaciq.verify.checks import hyp
 from laaciq.errors import InternalCheckError, LaaciqError
 
 SMALL = checks.Budget(examples=4, search=40, quick=True)
@@ -23,7 +26,7 @@ SMALL = checks.Budget(examples=4, search=40, quick=True)
 def small_run(tmp_path_factory):
     d = tmp_path_factory.mktemp("report")
     build = fake_build(d / "lean-build.json")
-    doc = harness.run(ROOT, d, lean_build=build, budget=SMALL, log=lambda m: None)
+    doc = render.run(ROOT, d, lean_build=build, budget=SMALL, log=lambda m: None)
     return d, doc
 
 
@@ -84,7 +87,7 @@ def test_every_theorem_row_lists_its_checks(small_run):
 def test_two_runs_give_the_same_status_except_time(small_run, tmp_path):
     d, doc = small_run
     build = fake_build(tmp_path / "lean-build.json")
-    doc2 = harness.run(ROOT, tmp_path, lean_build=build, budget=SMALL, render=False,
+    doc2 = render.run(ROOT, tmp_path, lean_build=build, budget=SMALL, render=False,
                        log=lambda m: None)
     first = json.loads((d / harness.STATUS_JSON).read_text(encoding="utf-8"))
     second = json.loads((tmp_path / harness.STATUS_JSON).read_text(encoding="utf-8"))
@@ -93,7 +96,7 @@ def test_two_runs_give_the_same_status_except_time(small_run, tmp_path):
 
 
 def test_without_build_nothing_is_proved(canned, tmp_path):
-    doc = harness.run(ROOT, tmp_path, render=False, log=lambda m: None)
+    doc = render.run(ROOT, tmp_path, render=False, log=lambda m: None)
     assert {t["status"] for t in doc["theorems"]} == {"written"}
     assert doc["summary"]["proved"] == 0
     assert doc["environment"]["lean"]["toolchain"].startswith("none")
@@ -101,7 +104,7 @@ def test_without_build_nothing_is_proved(canned, tmp_path):
 
 def test_stale_and_failed_modules(canned, tmp_path):
     build = fake_build(tmp_path / "b.json", stale=("LaAciq.Clip",), failed=("LaAciq.MSE",))
-    doc = harness.run(ROOT, tmp_path, lean_build=build, render=False, log=lambda m: None)
+    doc = render.run(ROOT, tmp_path, lean_build=build, render=False, log=lambda m: None)
     st = {t["decl"]: t["status"] for t in doc["theorems"]}
     assert st["LaAciq.clip_le_alpha"] == "written"
     assert st["LaAciq.mse_scale"] == "failed"
@@ -116,7 +119,7 @@ def test_checked_theorem_failing_its_check_is_an_internal_error(canned, tmp_path
             r["result"], r["detail"] = "fail", "planted failure"
     build = fake_build(tmp_path / "b.json")
     with pytest.raises(InternalCheckError, match="fail a numeric check"):
-        harness.run(ROOT, tmp_path, lean_build=build, render=False, log=lambda m: None)
+        render.run(ROOT, tmp_path, lean_build=build, render=False, log=lambda m: None)
     # the report is still written, showing the failure
     doc = json.loads((tmp_path / harness.STATUS_JSON).read_text(encoding="utf-8"))
     assert any(c["result"] == "fail" for t in doc["theorems"] if t["decl"] == "LaAciq.step_pos"
@@ -128,13 +131,13 @@ def test_malformed_build_leaves_previous_report(canned, tmp_path):
     bad = tmp_path / "lean-build.json"
     bad.write_text("{not json", encoding="utf-8")
     with pytest.raises(LaaciqError, match="not valid JSON"):
-        harness.run(ROOT, tmp_path, render=False, log=lambda m: None)
+        render.run(ROOT, tmp_path, render=False, log=lambda m: None)
     assert (tmp_path / harness.STATUS_JSON).read_text(encoding="utf-8") == "previous"
 
 
 def test_missing_explicit_build_is_an_error(canned, tmp_path):
     with pytest.raises(LaaciqError, match="run `make lean` first"):
-        harness.run(ROOT, tmp_path, lean_build=tmp_path / "nope.json", render=False,
+        render.run(ROOT, tmp_path, lean_build=tmp_path / "nope.json", render=False,
                     log=lambda m: None)
 
 
@@ -173,7 +176,7 @@ def test_property_that_raises_is_an_error():
 
 
 def test_unverified_counterexample_is_an_error_not_a_refutation():
-    from laaciq.checks import refutations
+    from laaciq.verify.checks import refutations
     cid = "ref.test_only_unverified"
     try:
         refutations._refutation(cid, "test", st.integers(0, 5), lambda x: x == 3,
@@ -185,7 +188,7 @@ def test_unverified_counterexample_is_an_error_not_a_refutation():
 
 
 def test_refutation_without_counterexample_fails():
-    from laaciq.checks import refutations
+    from laaciq.verify.checks import refutations
     cid = "ref.test_only_none"
     try:
         refutations._refutation(cid, "test", st.integers(0, 5), lambda x: x > 100,
@@ -197,7 +200,7 @@ def test_refutation_without_counterexample_fails():
 
 
 def test_exact_infimum_of_the_mse():
-    from laaciq.checks import exact
+    from laaciq.verify.checks import exact_arith as exact
     law = ((Fraction(1), Fraction(2)), (Fraction(1, 2), Fraction(1, 2)))
     m, a, attained = exact.inf_mse(law, 2)
     assert (m, attained) == (Fraction(1, 4), True)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from laaciq import lean
+from laaciq.verify import lean
 from laaciq.errors import LaaciqError
 
 FIX = Path(__file__).parent / "fixtures" / "lean"

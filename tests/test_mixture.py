@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from hypothesis import assume, given, strategies as st
 
-from laaciq import mixture as mx
+from laaciq.theory import mixture as mx
 
 # ---------------------------------------------------------------------------------------------
 # strategies
@@ -230,7 +230,7 @@ def test_effective_kurtosis_true_scipy_and_skewkurt_laws():
 
 
 def test_effective_kurtosis_true_with_library_laws():
-    dist = pytest.importorskip("laaciq.distribution")
+    dist = pytest.importorskip("laaciq.theory.distribution")
     a = [0.2, 0.3, 0.5]
     # finite layer laws: the effective law is the pooled FiniteDist
     vals = [[-1.0, 0.0, 3.0], [0.5, 2.5], [-2.0, 1.0, 4.0, 7.0]]

@@ -11,8 +11,9 @@ import pytest
 from hypothesis import example, given, strategies as st
 from scipy import integrate
 
-from laaciq import mse, quantizer
-from laaciq.distribution import ExactFiniteDist, FiniteDist, Gaussian, Laplace, StudentT, Uniform
+from laaciq.theory import mse
+from laaciq.theory import quantizer
+from laaciq.theory.distribution import ExactFiniteDist, FiniteDist, Gaussian, Laplace, StudentT, Uniform
 from test_distribution import IDS, LAWS, breaks, finite_laws, quad
 
 

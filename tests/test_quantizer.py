@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import example, given, strategies as st
 
-from laaciq import quantizer as q
+from laaciq.theory import quantizer as q
 
 bits_st = st.integers(2, 16)
 alpha_st = st.fractions(min_value=Fraction(1, 1000), max_value=1000, max_denominator=1000)

@@ -6,7 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from laaciq import checks, lean, registry, symbolic
+from laaciq.verify import checks
+from laaciq.verify import lean
+from laaciq.verify import registry
+from laaciq.verify import symbolic
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -11,7 +11,10 @@ from pathlib import Path
 import pytest
 
 from harness_helpers import ROOT, fake_build
-from laaciq import checks, harness, report
+from laaciq.verify import checks
+from laaciq.verify import harness
+from laaciq.report import render
+from laaciq.report import render as report
 from laaciq.errors import LaaciqError
 
 PKG = ROOT / "python" / "laaciq"
@@ -21,7 +24,7 @@ PKG = ROOT / "python" / "laaciq"
 def rendered(tmp_path_factory):
     d = tmp_path_factory.mktemp("rendered")
     build = fake_build(d / "lean-build.json")
-    doc = harness.run(ROOT, d, lean_build=build, budget=checks.Budget(4, 40, True),
+    doc = render.run(ROOT, d, lean_build=build, budget=checks.Budget(4, 40, True),
                       log=lambda m: None)
     return d, doc
 
@@ -107,8 +110,8 @@ def test_schema_rejects_a_typed_in_verdict(rendered):
         harness.validate_status(bad)
 
 
-@pytest.mark.parametrize("module", ["report.py", "harness.py", "plots.py", "claims.py",
-                                    "registry.py"])
+@pytest.mark.parametrize("module", ["report/render.py", "verify/harness.py", "report/plots.py",
+                                    "verify/claims.py", "verify/registry.py"])
 def test_no_markup_built_in_python(module):
     src = (PKG / module).read_text(encoding="utf-8")
     for pat in (r"<(table|tr|td|div|html|body|h[1-6]|p|ul|li)\b", r"\|\s*---\s*\|", r"[\"']#+ "):
@@ -116,7 +119,7 @@ def test_no_markup_built_in_python(module):
 
 
 def test_bench_view_tables():
-    from laaciq.report import bench_view
+    from laaciq.report.render import bench_view
 
     bench = {"time": "t", "commit": "c", "machine": {"cpus": 2},
              "optimality": {"per_tensor": {"normal/4b": {"octav": 1.01, "exact-uniform": 1.0}},

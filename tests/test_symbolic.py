@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from laaciq import symbolic
+from laaciq.verify import symbolic
 
 RESULTS = ("pass", "fail", "unknown", "error")
 

@@ -8,7 +8,8 @@ import struct
 import numpy as np
 import pytest
 
-from laaciq import cli, exact
+from laaciq import cli
+from laaciq.tensor import solver as exact
 
 
 def _run(capsys, *argv):

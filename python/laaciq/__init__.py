@@ -4,7 +4,7 @@ The numeric library (quantizer, distributions, MSE, optimal clipping, mixtures, 
 calibration), the cross-checks of the Lean formalization, and the proof-status report.
 """
 
-from .errors import LaaciqError
+from laaciq.errors import LaaciqError
 
 __all__ = ["LaaciqError"]
 __version__ = "0.1.0"

@@ -1,3 +1,3 @@
-from .cli import main
+from laaciq.cli import main
 
 raise SystemExit(main())

@@ -11,20 +11,12 @@ import os
 import sys
 from pathlib import Path
 
-from .errors import InternalCheckError, LaaciqError
-
-
-def project_root(start: Path | None = None) -> Path:
-    """The folder holding ``lakefile.lean`` (the current folder or one of its parents)."""
-    here = (start or Path.cwd()).resolve()
-    for p in (here, *here.parents):
-        if (p / "lakefile.lean").exists() and (p / "LaAciq").is_dir():
-            return p
-    raise LaaciqError(f"no LA-ACIQ project (lakefile.lean and LaAciq/) at or above {here}")
+from laaciq.errors import InternalCheckError, LaaciqError
+from laaciq.io import project_root
 
 
 def _cmd_lean(args: argparse.Namespace) -> int:
-    from . import lean
+    from laaciq.verify import lean
 
     root = Path(args.root).resolve() if args.root else project_root()
     report = Path(args.report_dir) if args.report_dir else root / "report"
@@ -59,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="Lean runs at once (default 2)")
     q.set_defaults(func=_cmd_lean)
 
-    # validation harness and report (laaciq.harness, laaciq.report)
+    # validation harness and report (laaciq.verify.harness, laaciq.report)
     v = sub.add_parser("validate", help="run the cross-checks and write report/ (status.json, "
                                         "STATUS.md, index.html) from report/lean-build.json")
     v.add_argument("--root", help="project folder (default: found from the current folder)")
@@ -73,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--report-dir", help="report folder (default: ROOT/report)")
     r.set_defaults(func=_cmd_report)
 
-    from . import tensor_cli  # `clip` and `assess` on weight files
+    from laaciq.tensor import commands as tensor_cli  # `clip` and `assess` on weight files
     tensor_cli.register(sub)
     return p
 
@@ -84,10 +76,11 @@ def _report_dir(args) -> tuple[Path, Path]:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from . import harness
+    from laaciq.report import render
+    from laaciq.verify import harness
 
     root, report = _report_dir(args)
-    doc = harness.run(root, report, lean_build=args.lean_build, quick=args.quick)
+    doc = render.run(root, report, lean_build=args.lean_build, quick=args.quick)
     print(" ".join(f"{k} {n}" for k, n in doc["summary"].items() if n)
           + f" — {report / harness.STATUS_MD}")
     modules = doc["environment"]["lean"].get("modules") or []
@@ -100,7 +93,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from . import report
+    from laaciq.report import render as report
 
     _, rep = _report_dir(args)
     report.rerender(rep, log=lambda m: print(m, file=sys.stderr))

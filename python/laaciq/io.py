@@ -7,7 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from .errors import LaaciqError
+from laaciq.errors import LaaciqError
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -49,3 +49,12 @@ def read_json(path: Path, what: str, fix: str):
         where = f" (line {exc.lineno}, column {exc.colno}: {exc.msg})" \
             if isinstance(exc, json.JSONDecodeError) else ""
         raise LaaciqError(f"{what} {path} is not valid JSON{where}: {fix}") from None
+
+
+def project_root(start: Path | None = None) -> Path:
+    """The folder holding ``lakefile.lean`` (the current folder or one of its parents)."""
+    here = (start or Path.cwd()).resolve()
+    for p in (here, *here.parents):
+        if (p / "lakefile.lean").exists() and (p / "LaAciq").is_dir():
+            return p
+    raise LaaciqError(f"no LA-ACIQ project (lakefile.lean and LaAciq/) at or above {here}")

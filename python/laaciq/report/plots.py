@@ -22,8 +22,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from . import aciq, mse  # noqa: E402
-from . import distribution as D  # noqa: E402
+from laaciq.theory import aciq
+from laaciq.theory import mse  # noqa: E402
+from laaciq.theory import distribution as D  # noqa: E402
 
 __all__ = ["FIGURES", "render_all", "mse_curves", "alpha_vs_kurtosis", "mse_vs_bits",
            "seed_table"]
@@ -119,7 +120,7 @@ def mse_vs_bits() -> bytes:
 
 
 def seed_table() -> bytes:
-    from .checks.arithmetic import table_columns
+    from laaciq.verify.checks.arithmetic import table_columns
     langs, _, k, d = table_columns()
     r = float(np.corrcoef(k, d)[0, 1])
     with plt.rc_context(_STYLE):

@@ -1,5 +1,5 @@
 """Numpy re-implementations of the clip thresholds other tools pick (the peers of
-:mod:`laaciq.exact`), each on the rows ``(R, m)`` of :func:`exact.as_slices` (one α per row).
+:mod:`laaciq.tensor.solver`), each on the rows ``(R, m)`` of :func:`exact.as_slices` (one α per row).
 
 Sources: ``/work/shared/reference/quantization-anchors.md``. Every method returns thresholds only;
 benchmarks and ``laaciq clip`` then evaluate the *true* MSE of the project's quantizer
@@ -37,8 +37,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from . import quantizer
-from .validate import check_bits
+from laaciq.theory import quantizer
+from laaciq.argcheck import check_bits
 
 __all__ = ["banner_constant", "banner", "octav", "kurtosis_rule", "nvidia_hist", "intel_ratios",
            "modelopt_mse", "gptq_shrink", "pytorch_hist", "row_moments"]
@@ -49,8 +49,8 @@ _BLOCK = 1 << 21
 @lru_cache(maxsize=None)
 def banner_constant(bits: int, law: str) -> float:
     """``k_B`` of Banner's closed form for ``law`` "gauss" (``α/σ``) or "laplace" (``α/b``)."""
-    from . import aciq
-    from .distribution import Gaussian, Laplace
+    from laaciq.theory import aciq
+    from laaciq.theory.distribution import Gaussian, Laplace
 
     dist = Gaussian(0.0, 1.0) if law == "gauss" else Laplace(0.0, 1.0)
     return float(aciq.optimal_alpha(dist, check_bits(bits), "banner").alpha)

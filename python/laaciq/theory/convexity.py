@@ -26,7 +26,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Callable, Sequence
 
-from .validate import check_positive
+from laaciq.argcheck import check_positive
 
 __all__ = ["chord_gap", "convexity_violations", "model_minimizer_exact", "model_objective_exact"]
 

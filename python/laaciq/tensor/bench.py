@@ -1,5 +1,5 @@
-"""Benchmarks of :mod:`laaciq.exact` against the peers of :mod:`laaciq.baselines`
-(``python -m laaciq.bench [--full] [--out report/bench.json]``; not part of ``validate``).
+"""Benchmarks of :mod:`laaciq.tensor.solver` against the peers of :mod:`laaciq.tensor.baselines`
+(``python -m laaciq.tensor.bench [--full] [--out report/bench.json]``; not part of ``validate``).
 
 Every method gets the same float32 tensors; every ratio is measured in one run.
 
@@ -35,8 +35,9 @@ from pathlib import Path
 
 import numpy as np
 
-from . import baselines, exact
-from .io import atomic_write_text
+from laaciq.tensor import baselines
+from laaciq.tensor import solver as exact
+from laaciq.io import atomic_write_text
 
 LAWS = ("normal", "laplace", "t3", "normal+outliers")
 BITS = (2, 3, 4, 8)
@@ -225,7 +226,7 @@ def run(full: bool = False) -> dict:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m laaciq.bench", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(prog="python -m laaciq.tensor.bench", description=__doc__.split("\n")[0])
     p.add_argument("--full", action="store_true", help="n = 2^24 speed rows, 256-row "
                                                        "per-channel optimality, all NVIDIA rows")
     p.add_argument("--out", default=None, help="output JSON (default: report/bench.json under "
@@ -235,7 +236,7 @@ def main(argv=None) -> int:
     if args.out:
         out = Path(args.out)
     else:
-        from .cli import project_root
+        from laaciq.io import project_root
         out = project_root() / "report" / "bench.json"
     atomic_write_text(out, json.dumps(doc, indent=1, default=float) + "\n")
     _log(f"wrote {out} in {doc['seconds']:.0f} s")

@@ -122,8 +122,8 @@ def run_checks(ids=None, budget: Budget | None = None, log=None) -> list[dict]:
     chosen = sorted(CHECKS) if ids is None else sorted(set(ids))
     unknown = [i for i in chosen if i not in CHECKS]
     if unknown:
-        from ..errors import LaaciqError
-        raise LaaciqError(f"unknown check id(s) {', '.join(unknown)}: see laaciq.checks.CHECKS")
+        from laaciq.errors import LaaciqError
+        raise LaaciqError(f"unknown check id(s) {', '.join(unknown)}: see laaciq.verify.checks.CHECKS")
     out = []
     for i in chosen:
         rec = _run_one(CHECKS[i], budget)

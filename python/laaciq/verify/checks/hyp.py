@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, Phase, Verbosity, find, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import NoSuchExample
 
-from .. import quantizer
+from laaciq.theory import quantizer
 
 __all__ = ["rationals", "positive_rationals", "bits", "quant_cases", "finite_laws",
            "skewed_laws", "fmt_law", "law_json", "run_property", "search", "jsonable"]

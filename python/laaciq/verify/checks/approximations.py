@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import math
 
-from .. import aciq, distribution as D
-from . import check, exact, outcome
+from laaciq.theory import aciq
+from laaciq.theory import distribution as D
+from laaciq.verify.checks import check, exact_arith as exact, outcome
 
 #: The families of seed 000's rule: Gaussian, Laplace, Student-t ν ∈ {3..30}, generalized
 #: Gaussian. (name, law, mpmath law)
@@ -170,7 +171,7 @@ def _shannon():
          "≈ uniform, E[(X-Q)²; |X| ≤ α] ≈ Δ²/12·P(|X| ≤ α) (Δ the quantizer's step) at the "
          "optimal α, 4 and 8 bits, all families with finite κ (tolerance 10%)")
 def _noise():
-    from .. import mse
+    from laaciq.theory import mse
     rows = []
     for name, d, mplaw in FAMILY:
         if not math.isfinite(d.excess_kurtosis()):

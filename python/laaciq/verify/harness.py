@@ -31,10 +31,11 @@ import time
 from importlib import metadata, resources
 from pathlib import Path
 
-from . import claims as claims_mod
-from . import lean, registry
-from .errors import InternalCheckError, LaaciqError
-from .io import read_json
+from laaciq.verify import claims as claims_mod
+from laaciq.verify import lean
+from laaciq.verify import registry
+from laaciq.errors import InternalCheckError, LaaciqError
+from laaciq.io import read_json
 
 __all__ = ["STATUS_JSON", "STATUS_MD", "INDEX_HTML", "LEAN_BUILD", "BENCH_JSON", "PACKAGES",
            "run", "load_lean_build", "theorem_statuses", "symbolic_records", "schema",
@@ -124,7 +125,7 @@ def symbolic_records() -> list[dict]:
 def _run_symbolic_fresh() -> list[dict]:
     """``symbolic.run_all()`` in a fresh interpreter: Z3's models (printed in the details)
     depend on the solver's state in the process, so a fresh process keeps runs identical."""
-    code = ("import json, sys; from laaciq import symbolic; "
+    code = ("import json, sys; from laaciq.verify import symbolic; "
             "json.dump(symbolic.run_all(), sys.stdout)")
     try:
         proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -179,7 +180,7 @@ def _environment(build: dict | None, module_rows: list[dict]) -> dict:
 
 def schema() -> dict:
     """The JSON Schema of ``status.json``."""
-    return json.loads((resources.files("laaciq") / "data" / "status.schema.json")
+    return json.loads((resources.files("laaciq.verify") / "data" / "status.schema.json")
                       .read_text(encoding="utf-8"))
 
 
@@ -199,7 +200,7 @@ def validate_status(doc: dict) -> None:
 
 
 def _fairness() -> dict:
-    from .checks import simulation
+    from laaciq.verify.checks import simulation
     s = simulation.summary()
     m = s["model"]
     rows = []
@@ -247,7 +248,7 @@ def _real_weights() -> dict | None:
     path = next(Path(pkg.__file__).resolve().parent.rglob("model.safetensors"), None)
     if path is None:
         return None
-    from . import tensor_cli
+    from laaciq.tensor import commands as tensor_cli
     doc = tensor_cli.clip_report(path, bits=4, quiet=True)
     ratios = {m: [t["methods"][m]["ratio"] for t in doc["tensors"] if m in t["methods"]]
               for m in REAL_METHODS}
@@ -282,14 +283,14 @@ def _plain(v):
 # the run
 
 
-def run(root, report_dir, lean_build=None, quick: bool = False, log=None,
-        render: bool = True, budget=None) -> dict:
-    """Run the harness and write the report; return the status document.
+def build_status(root, report_dir, lean_build=None, quick: bool = False, log=None,
+                 budget=None) -> dict:
+    """Run the harness and return the status document (validated against its schema).
 
-    ``budget`` (a ``checks.Budget``) overrides the one ``quick`` selects; ``render=False``
-    writes ``status.json`` only (no figures, no STATUS.md/index.html).
+    Nothing is written here: :func:`laaciq.report.render.run` writes the report.
+    ``budget`` (a ``checks.Budget``) overrides the one ``quick`` selects.
     """
-    from . import checks
+    from laaciq.verify import checks
     log = log or _log_default
     t0 = time.perf_counter()
     root = Path(root).resolve()
@@ -377,21 +378,16 @@ def run(root, report_dir, lean_build=None, quick: bool = False, log=None,
             log(f"harness: {bench} is not valid JSON; benchmarks left out")
     validate_status(doc)
 
-    contradictions = [(t["decl"], c["id"]) for t in thm_rows if t["status"] == "checked"
-                      for c in t["checks"] if c["result"] == "fail" and c["kind"] != "lean"
-                      and c["kind"] in ("property", "exhaustive", "symbolic")]
-    from . import report
-    if render:
-        report.write_all(doc, report_dir, log=log)
-    else:
-        report.write_status(doc, report_dir)
     log(f"harness: {len(claim_rows)} claims, {len(thm_rows)} theorems, {len(records)} checks "
         f"in {time.perf_counter() - t0:.1f} s")
-    if contradictions:
-        decl, cid = contradictions[0]
-        raise InternalCheckError(f"{len(contradictions)} Lean-checked theorem(s) fail a numeric "
-                                 f"check, e.g. {decl} fails {cid}: see {report_dir / STATUS_MD}")
     return doc
+
+
+def contradictions(doc: dict) -> list[tuple[str, str]]:
+    """(theorem, check) pairs where a Lean-checked theorem fails an exact numeric check."""
+    return [(t["decl"], c["id"]) for t in doc["theorems"] if t["status"] == "checked"
+            for c in t["checks"] if c["result"] == "fail" and c["kind"] != "lean"
+            and c["kind"] in ("property", "exhaustive", "symbolic")]
 
 
 def _clean(x: float) -> float:

@@ -16,9 +16,10 @@ from fractions import Fraction
 import mpmath
 from hypothesis import strategies as st
 
-from .. import mixture, quantizer
-from . import check, exact, hyp, outcome
-from .properties import abs_s, clip, cmoment, kurt, mean, mix, quantize, step
+from laaciq.theory import mixture
+from laaciq.theory import quantizer
+from laaciq.verify.checks import check, exact_arith as exact, hyp, outcome
+from laaciq.verify.checks.properties import abs_s, clip, cmoment, kurt, mean, mix, quantize, step
 
 F = Fraction
 
@@ -398,7 +399,8 @@ _MP_LAWS = {  # name -> (mpmath law, distribution constructor)
 
 def _opt_verified(name: str, bits: int = 4, rel: float = 1e-3):
     """``(κ, α*/σ float, mp-verified bracket (lo, hi) of α*/σ or None, detail)``."""
-    from .. import aciq, distribution as D
+    from laaciq.theory import aciq
+    from laaciq.theory import distribution as D
     law, make = _MP_LAWS[name]
     d = make(D)
     r = aciq.optimal_alpha(d, bits)
@@ -446,7 +448,8 @@ def _rate(budget):
     """MSE ∝ 2^(-B/2) would make MSE*(B+2) = MSE*(B)/2. Shannon: any quantizer with N outputs
     has MSE ≥ σ²/N², so MSE*(B) ≥ 1/(2^B-1)² for N(0,1). An mpmath upper bound MSE(α) at
     B + 2 below half of that lower bound refutes the claim."""
-    from .. import aciq, distribution as D
+    from laaciq.theory import aciq
+    from laaciq.theory import distribution as D
     law = ("gg", 2, mpmath.sqrt(2))  # N(0, 1)
     rows = []
     with mpmath.workdps(exact.DPS):

@@ -16,8 +16,8 @@ import math
 import mpmath
 import numpy as np
 
-from .. import calibration
-from . import check, exact, outcome
+from laaciq.theory import calibration
+from laaciq.verify.checks import check, exact_arith as exact, outcome
 
 #: Said in every simulation record.
 BASIS = "decided by the synthetic model calibration.synthetic_example(), not a real model"

@@ -33,8 +33,8 @@ import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
-from .errors import LaaciqError
-from .io import atomic_write_text
+from laaciq.errors import LaaciqError
+from laaciq.io import atomic_write_text
 
 #: Tokens that may not appear in Lean code outside comments and strings.
 FORBIDDEN = ("sorry", "admit", "axiom", "native_decide", "implemented_by", "extern")

@@ -26,10 +26,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize
 
-from . import quantizer
-from .distribution import ContinuousDist, Distribution, FiniteDist
-from .mse import MODELS, SEED004_DELTAS, mse_exact, mse_model, noise_coefficient
-from .validate import check_bits, check_choice, check_finite_real, check_positive
+from laaciq.theory import quantizer
+from laaciq.theory.distribution import ContinuousDist, Distribution, FiniteDist
+from laaciq.theory.mse import MODELS, SEED004_DELTAS, mse_exact, mse_model, noise_coefficient
+from laaciq.argcheck import check_bits, check_choice, check_finite_real, check_positive
 
 __all__ = ["OBJECTIVES", "KURTOSIS_RULE_FORMS", "ClipResult", "optimal_alpha", "oracle_alpha",
            "alpha_kurtosis_rule"]

@@ -42,8 +42,8 @@ from fractions import Fraction
 import numpy as np
 from scipy import special
 
-from .quantizer import _frac
-from .validate import (WEIGHT_SUM_TOL, check_alpha, check_array, check_finite_real,
+from laaciq.theory.quantizer import _frac
+from laaciq.argcheck import (WEIGHT_SUM_TOL, check_alpha, check_array, check_finite_real,
                        check_positive, check_weights)
 
 __all__ = [

@@ -9,17 +9,19 @@ with ``io.atomic_write_*``, so a rendering error leaves the previous report unto
 from __future__ import annotations
 
 import base64
+import sys
 import json
 import math
 from pathlib import Path
 
 import jinja2
 
-from . import claims as claims_mod
-from . import plots
-from .errors import LaaciqError
-from .harness import INDEX_HTML, STATUS_JSON, STATUS_MD, validate_status
-from .io import atomic_write_bytes, atomic_write_text, read_json
+from laaciq.verify import claims as claims_mod
+from laaciq.report import plots
+from laaciq.errors import InternalCheckError, LaaciqError
+from laaciq.verify import harness
+from laaciq.verify.harness import INDEX_HTML, STATUS_JSON, STATUS_MD, validate_status
+from laaciq.io import atomic_write_bytes, atomic_write_text, read_json
 
 __all__ = ["PLOTS_DIR", "SEED_TITLES", "render", "status_text", "write_status", "write_all",
            "rerender"]
@@ -80,7 +82,7 @@ def _md_cell(s) -> str:
 
 
 def _env() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.PackageLoader("laaciq", "templates"),
+    env = jinja2.Environment(loader=jinja2.PackageLoader("laaciq.report", "templates"),
                              autoescape=lambda name: bool(name) and name.endswith(".html.j2"),
                              undefined=jinja2.StrictUndefined, trim_blocks=True,
                              lstrip_blocks=True, keep_trailing_newline=True)
@@ -215,3 +217,27 @@ def rerender(report_dir: Path, log=None) -> None:
     atomic_write_text(report_dir / INDEX_HTML, html)
     if log:
         log(f"report: re-rendered {report_dir / STATUS_MD} and {report_dir / INDEX_HTML}")
+
+
+def run(root, report_dir, lean_build=None, quick: bool = False, log=None,
+        render: bool = True, budget=None) -> dict:
+    """Run the harness and write the report; return the status document.
+
+    ``render=False`` writes ``status.json`` only (no figures, no STATUS.md/index.html). A
+    Lean-checked theorem that fails an exact numeric check raises ``InternalCheckError`` after
+    the report is written, so the report shows the contradiction.
+    """
+    log = log or (lambda m: print(m, file=sys.stderr, flush=True))
+    doc = harness.build_status(root, report_dir, lean_build=lean_build, quick=quick, log=log,
+                               budget=budget)
+    if render:
+        write_all(doc, report_dir, log=log)
+    else:
+        write_status(doc, report_dir)
+    bad = harness.contradictions(doc)
+    if bad:
+        decl, cid = bad[0]
+        raise InternalCheckError(f"{len(bad)} Lean-checked theorem(s) fail a numeric "
+                                 f"check, e.g. {decl} fails {cid}: see "
+                                 f"{Path(report_dir) / STATUS_MD}")
+    return doc

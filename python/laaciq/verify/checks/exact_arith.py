@@ -23,8 +23,8 @@ from fractions import Fraction
 
 import mpmath
 
-from .. import mse as mse_mod
-from .. import quantizer
+from laaciq.theory import mse as mse_mod
+from laaciq.theory import quantizer
 
 __all__ = ["DPS", "mse", "clip_error", "inner_error", "prob_inside", "seed004_model",
            "moments", "kurtosis", "inf_mse", "mp_mse", "mp_is_local_min", "mp_law_std", "mp_mse_law", "mp_law_of", "mp_prob"]
@@ -293,7 +293,7 @@ def mp_prob(law: tuple, lo, hi, dps: int = DPS):
 def mp_law_of(dist) -> tuple:
     """The mpmath description of a ``laaciq.distribution`` law (Gaussian, Laplace, Student-t,
     GenGaussian centred at 0 or Gaussian anywhere, and mixtures of them)."""
-    from .. import distribution as D
+    from laaciq.theory import distribution as D
     if isinstance(dist, D.Gaussian):
         return ("gauss", dist.mu, dist.sigma)
     if isinstance(dist, D.Mixture):

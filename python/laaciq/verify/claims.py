@@ -33,9 +33,9 @@ import os
 from importlib import resources
 from pathlib import Path
 
-from .errors import LaaciqError
-from .io import read_json
-from .registry import is_refutation
+from laaciq.errors import LaaciqError
+from laaciq.io import read_json
+from laaciq.verify.registry import is_refutation
 
 __all__ = ["KINDS", "VERDICTS", "Claim", "load", "default_path", "seeds_dir", "check_quotes",
            "verdict"]
@@ -65,7 +65,7 @@ class Claim:
 
 def default_path() -> Path:
     """``laaciq/data/claims.json`` inside the installed package."""
-    return Path(str(resources.files("laaciq") / "data" / "claims.json"))
+    return Path(str(resources.files("laaciq.verify") / "data" / "claims.json"))
 
 
 def seeds_dir(root: Path | None = None) -> Path:
@@ -73,7 +73,7 @@ def seeds_dir(root: Path | None = None) -> Path:
     env = os.environ.get("LAACIQ_SEEDS")
     if env:
         return Path(env)
-    root = Path(root) if root else Path(__file__).resolve().parents[2]
+    root = Path(root) if root else Path(__file__).resolve().parents[3]
     return (root / ".." / "shared" / "seeds").resolve()
 
 

@@ -29,7 +29,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from .validate import check_alpha, check_array, check_bits, check_choice
+from laaciq.argcheck import check_alpha, check_array, check_bits, check_choice
 
 #: Rounding rules: ``half_up`` is Mathlib's ``round`` (⌊y + ½⌋, the Lean ``roundS``);
 #: ``half_even`` is numpy's ``np.round``; ``half_away`` is C's ``round``.

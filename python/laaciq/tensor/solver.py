@@ -105,9 +105,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import quantizer
-from .mse import noise_coefficient
-from .validate import check_bits, check_choice
+from laaciq.theory import quantizer
+from laaciq.theory.mse import noise_coefficient
+from laaciq.argcheck import check_bits, check_choice
 
 __all__ = ["OBJECTIVES", "SURROGATES", "ExactResult", "exact_alpha", "exact_alpha_weighted",
            "slice_mse", "surrogate_coefficient", "as_slices"]

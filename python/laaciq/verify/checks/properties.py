@@ -17,10 +17,13 @@ from fractions import Fraction
 import numpy as np
 from hypothesis import strategies as st
 
-from .. import convexity, mixture, mse, quantizer
-from ..distribution import ExactFiniteDist, FiniteDist
-from . import exact, hyp
-from . import check, outcome
+from laaciq.theory import convexity
+from laaciq.theory import mixture
+from laaciq.theory import mse
+from laaciq.theory import quantizer
+from laaciq.theory.distribution import ExactFiniteDist, FiniteDist
+from laaciq.verify.checks import exact_arith as exact, hyp
+from laaciq.verify.checks import check, outcome
 
 F = Fraction
 HALF = F(1, 2)

@@ -33,10 +33,10 @@ from fractions import Fraction
 
 import numpy as np
 
-from . import quantizer
-from .distribution import (ContinuousDist, Distribution, ExactFiniteDist, FiniteDist,
+from laaciq.theory import quantizer
+from laaciq.theory.distribution import (ContinuousDist, Distribution, ExactFiniteDist, FiniteDist,
                            check_alphas, _out)
-from .validate import check_bits, check_choice
+from laaciq.argcheck import check_bits, check_choice
 
 __all__ = [
     "MODELS", "SEED004_DELTAS", "quantization_cells", "mse_exact", "clip_error", "inner_error",

@@ -13,7 +13,7 @@ import math
 import numpy as np
 from scipy import stats
 
-from . import check, outcome
+from laaciq.verify.checks import check, outcome
 
 #: Seed 002 §2.4's table: language, ā_outlier(λ), κ_eff(λ), D(λ).
 TABLE_002 = (("eng", 0.205, 43.0, 0.005), ("fra", 0.202, 43.0, 0.007),

@@ -52,10 +52,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import aciq, mixture, mse
-from .distribution import (ContinuousDist, Distribution, FiniteDist, Gaussian, GenGaussian,
+from laaciq.theory import aciq
+from laaciq.theory import mixture
+from laaciq.theory import mse
+from laaciq.theory.distribution import (ContinuousDist, Distribution, FiniteDist, Gaussian, GenGaussian,
                            Laplace, Mixture, StudentT, Uniform)
-from .validate import WEIGHT_SUM_TOL, check_array, check_bits, check_choice, check_weights
+from laaciq.argcheck import WEIGHT_SUM_TOL, check_array, check_bits, check_choice, check_weights
 
 __all__ = [
     "LayerModel", "Disparity", "StrategyResult", "RuleAlpha", "ChecklistItem",

@@ -44,7 +44,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from .validate import check_array, check_weights
+from laaciq.argcheck import check_array, check_weights
 
 __all__ = [
     "mixture_mean", "mixture_variance", "mixture_third_central", "mixture_fourth_central",

@@ -9,12 +9,12 @@ listed; ``--tensor PATTERN`` (shell-style, repeatable) selects tensors by name.
 ``clip FILE`` — per tensor: ``n``, σ (population), excess kurtosis κ, then for every method its
 threshold α, the TRUE MSE of the project's quantizer at α (:func:`exact.slice_mse`), the ratio to
 the exact optimum and the seconds it took. Methods: ``exact-true`` (the global minimizer of the
-true round-to-nearest MSE, :mod:`laaciq.exact`), ``exact-uniform`` (exact minimizer of the
+true round-to-nearest MSE, :mod:`laaciq.tensor.solver`), ``exact-uniform`` (exact minimizer of the
 clip + Δ²/12 surrogate with the real step; ``--objective banner|seed001|seed004`` adds that
 surrogate too), ``banner-gauss`` / ``banner-laplace`` (ACIQ closed forms ``k_B·σ`` and
 ``k_B·mean|x-μ|``), ``octav`` (fixed point), ``kurtosis-rule`` (seeds'
 ``σ·(2.5 + 0.3 ln(1+max(0,κ)))``, 4 bits only); ``--peers`` adds the grid searches of
-:mod:`laaciq.baselines`. ``--objective`` names the method reported as ``selected`` ("surrogate"
+:mod:`laaciq.tensor.baselines`. ``--objective`` names the method reported as ``selected`` ("surrogate"
 means "uniform"). ``--per-channel AXIS``: one α per index of AXIS (tensors with fewer
 dimensions: per tensor); ``--group G``: blocks of G along the last axis (tensors whose last
 dimension G does not divide: per tensor). Per-channel/group MSEs are over the whole tensor.
@@ -55,8 +55,9 @@ from pathlib import Path
 
 import numpy as np
 
-from . import baselines, exact
-from .errors import LaaciqError
+from laaciq.tensor import baselines
+from laaciq.tensor import solver as exact
+from laaciq.errors import LaaciqError
 
 __all__ = ["register", "load_tensors", "clip_report", "assess_report"]
 
@@ -215,7 +216,7 @@ def _log(msg: str, quiet: bool) -> None:
 def clip_report(path, bits=4, objective="true", axis=None, group=None, patterns=None,
                 peers=False, quiet=True) -> dict:
     """The ``clip`` document (see the module docstring)."""
-    from .validate import check_bits
+    from laaciq.argcheck import check_bits
 
     try:
         bits = check_bits(bits)
@@ -359,8 +360,8 @@ def _load_activations(path, names) -> tuple[list[str], dict]:
 
 def assess_report(path, activations=None, bits=4, patterns=None, quiet=True) -> dict:
     """The ``assess`` document (see the module docstring)."""
-    from . import calibration
-    from .validate import check_bits
+    from laaciq.theory import calibration
+    from laaciq.argcheck import check_bits
 
     try:
         bits = check_bits(bits)

@@ -1,0 +1,1 @@
+"""The numeric twin of the Lean theory."""
