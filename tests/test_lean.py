@@ -1,5 +1,6 @@
 """The Lean checker wrapper: the scanner (fast) and one real registry-Lean run (minutes)."""
 
+import hashlib
 import json
 import re
 import os
@@ -71,6 +72,8 @@ def test_checker_fails_on_broken_proof_and_sorry(tmp_path):
     shutil.copy(FIX / "Broken.lean.in", root / "LaAciq" / "Broken.lean")
     doc = lean.build(root, tmp_path / "report", jobs=1,
                      files=[root / "LaAciq" / "Broken.lean"])
+    assert doc["launcher"]["mode"] == "fast"  # CI checks with the fast launcher
+    assert doc["launcher"]["sha256"] == lean.FAST_LAUNCHER_SHA256
     (mod,) = doc["modules"]
     assert mod["status"] == "failed" and not doc["ok"]
     texts = [(m["line"], m["severity"], m["text"]) for m in mod["messages"]]
@@ -112,3 +115,63 @@ def test_module_headers_name_existing_declarations():
                    for n in re.findall(r"^\* `[A-Za-z_][\w.']*`, `([A-Za-z_][\w.']*)`", s, re.M)}
         here = {d.name.split(".")[-1] for d in decls if d.file == rel}
         assert listed <= here, f"{rel}: header names undeclared {sorted(listed - here)}"
+
+
+def _package_or_skip() -> Path:
+    pkg = lean.cache_dir() / lean.NPM_PACKAGE / "package"
+    if not (pkg / "lean.js").exists():
+        pytest.skip("the registry Lean is not fetched yet (make lean fetches it)")
+    return pkg
+
+
+def test_fast_launcher_is_derived_reproducibly():
+    """The launcher is a pure function of the pinned lean.js: same bytes, pinned hash, and it
+    keeps the wasm, drops the export bindings and replaces both linear symbol scans."""
+    pkg = _package_or_skip()
+    src = (pkg / "lean.js").read_text(encoding="utf-8")
+    text = lean.derive_launcher_text(src)
+    assert hashlib.sha256(text.encode()).hexdigest() == lean.FAST_LAUNCHER_SHA256
+    assert lean.derive_launcher_text(src) == text
+    assert len(text) < len(src) / 50
+    assert "Object.keys(lib.exports).indexOf(symbol)" in src
+    assert "Object.keys(lib.exports).indexOf(symbol)" not in text
+    assert "Object.keys(symDict)[symbolIndex]" in src
+    assert "Object.keys(symDict)[symbolIndex]" not in text
+    assert 'Module["_lean_main"]=' in src and 'Module["_lean_main"]=' not in text
+    assert 'Module["_malloc"]=' in text  # a binding the script itself uses is kept
+    fast, digest = lean.derive_launcher(pkg)
+    assert fast.read_bytes() == text.encode() and digest == lean.FAST_LAUNCHER_SHA256
+
+
+def test_derivation_refuses_an_unexpected_lean_js(tmp_path):
+    (tmp_path / "lean.js").write_text("var Module={};")
+    (tmp_path / "lean.wasm").write_bytes(b"\0asm")
+    with pytest.raises(LaaciqError, match="not the build"):
+        lean.derive_launcher(tmp_path)
+    with pytest.raises(LaaciqError, match="expected dlsym code"):
+        lean.derive_launcher_text("var a;function assignWasmExports(wasmExports){a=1}")
+
+
+def test_cache_keys_differ_between_launchers():
+    a = lean.Checker(Path("n"), Path("lean.js"), Path("lib"), "4", "h", "w", "stock:1", "stock")
+    b = lean.Checker(Path("n"), Path("lean-fast.js"), Path("lib"), "4", "h", "w", "fast:2", "fast")
+    assert a.key != b.key
+
+
+@pytest.mark.skipif(os.environ.get("LAACIQ_SLOW") != "1",
+                    reason="slow (stock Lean on the whole library, ~15 min): LAACIQ_SLOW=1")
+@pytest.mark.lean
+@pytest.mark.slow
+def test_stock_and_fast_launchers_give_the_same_verdicts(tmp_path, monkeypatch):
+    """Rerun whenever the launcher changes: every module, both launchers, same result."""
+    monkeypatch.setenv("LAACIQ_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("LAACIQ_LEAN_WASM", str(lean.cache_dir() / lean.NPM_PACKAGE))
+    fast = lean.build(ROOT, tmp_path / "fast", write=False)
+    stock = lean.build(ROOT, tmp_path / "stock", write=False, stock=True)
+
+    def verdicts(doc):
+        return {m["module"]: (m["status"], sorted((x["line"], x["severity"]) for x in
+                                                  m["messages"])) for m in doc["modules"]}
+
+    assert verdicts(fast) == verdicts(stock)
+    assert fast["launcher"]["mode"] == "fast" and stock["launcher"]["mode"] == "stock"

@@ -20,7 +20,7 @@ def _cmd_lean(args: argparse.Namespace) -> int:
 
     root = Path(args.root).resolve() if args.root else project_root()
     report = Path(args.report_dir) if args.report_dir else root / "report"
-    doc = lean.build(root, report, jobs=args.jobs)
+    doc = lean.build(root, report, jobs=args.jobs, stock=args.stock)
     print(lean.summarize(doc))
     if not doc["ok"]:
         print("laaciq: error: the Lean library did not check (see report/lean-build.json)",
@@ -49,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--report-dir", help="where lean-build.json goes (default: ROOT/report)")
     q.add_argument("--jobs", type=int, default=int(os.environ.get("LAACIQ_LEAN_JOBS", "2")),
                    help="Lean runs at once (default 2)")
+    q.add_argument("--stock", action="store_true",
+                   help="run the package's own lean.js instead of the derived fast launcher "
+                        "(same verdicts, ~5x slower; results cached separately)")
     q.set_defaults(func=_cmd_lean)
 
     # validation harness and report (laaciq.verify.harness, laaciq.report)

