@@ -37,7 +37,8 @@ import numpy as np
 from laaciq.errors import LaaciqError
 
 __all__ = ["Entry", "Checkpoint", "open_checkpoint", "FLOAT_DTYPES", "plan_safetensors",
-           "write_block", "to_float", "read_entry"]
+           "write_block", "to_float", "read_entry",
+           "check_finite"]
 
 #: safetensors dtype code -> numpy/ml_dtypes dtype name (floating)
 FLOAT_DTYPES = {"F64": "float64", "F32": "float32", "F16": "float16", "BF16": "bfloat16",
@@ -63,6 +64,17 @@ def _register_fp8() -> None:
     for name in ("float8_e4m3fn", "float8_e5m2"):
         if not hasattr(np, name):
             setattr(np, name, getattr(ml_dtypes, name))
+
+
+def check_finite(x: np.ndarray, entry: "Entry") -> None:
+    """The pipeline's one finiteness check (per tensor or block, in chunks), at load time."""
+    flat = x.reshape(-1)
+    for lo in range(0, flat.size, 1 << 22):
+        blk = flat[lo:lo + (1 << 22)]
+        if not np.isfinite(blk).all():
+            bad = blk[~np.isfinite(blk)][0]
+            raise LaaciqError(f"{entry.file}: tensor {entry.name!r} has a non-finite value "
+                              f"({bad}): drop or replace NaN/inf first")
 
 
 def to_float(raw: np.ndarray) -> np.ndarray:

@@ -107,10 +107,7 @@ def load_tensors(path, patterns=None, all_tensors=False):
     out = []
     for e in entries:
         x = checkpoint.to_float(checkpoint.read_entry(e))
-        if not np.isfinite(x).all():
-            bad = x[~np.isfinite(x)].ravel()[0]
-            raise LaaciqError(f"{e.file}: tensor {e.name!r} has a non-finite value ({bad}): "
-                              f"drop or replace NaN/inf first")
+        checkpoint.check_finite(x, e)
         out.append((e.name, x))
     return out, skipped
 

@@ -137,12 +137,7 @@ def work(job: dict) -> dict:
     raw = checkpoint.read_entry(e, index)
     x = checkpoint.to_float(raw)
     del raw
-    for lo in range(0, x.size, 1 << 22):                 # the one finiteness check
-        blk = x.reshape(-1)[lo:lo + (1 << 22)]
-        if not np.isfinite(blk).all():
-            bad = blk[~np.isfinite(blk)][0]
-            raise LaaciqError(f"{e.file}: tensor {e.name!r} has a non-finite value ({bad}): "
-                              f"drop or replace NaN/inf first")
+    checkpoint.check_finite(x, e)                        # the one finiteness check
     rows, tshape = solver.as_slices(x, ax, gr)
     mo = baselines.row_moments(rows) if job["moments"] else None
     out = {"i": job["i"], "sa": sa, "r0": r0, "r1": r1, "alpha": {}, "sq": {}, "sec": {},
