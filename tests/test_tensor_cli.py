@@ -1,4 +1,4 @@
-"""``laaciq clip`` and ``laaciq assess`` (python/laaciq/tensor_cli.py) on temporary files."""
+"""``laaciq clip`` and ``laaciq assess`` (laaciq.tensor.commands) on temporary files."""
 
 from __future__ import annotations
 
@@ -77,8 +77,8 @@ def test_clip_per_channel_group_and_peers(capsys, files):
     doc = json.loads(out)
     assert rc == 0 and doc["selected"] == "exact-uniform"
     assert doc["tensors"][0]["methods"]["exact-true"]["alpha"]["count"] == 16
-    rc, out, _ = _run(capsys, "clip", files["npz"], "--group", "5", "--format", "json")
-    assert rc == 0 and "not divisible" in json.loads(out)["tensors"][0]["granularity"]
+    rc, out, err = _run(capsys, "clip", files["npz"], "--group", "5", "--format", "json")
+    assert rc == 2 and out == "" and "does not divide" in err and err.count("\n") == 1
 
 
 def test_clip_safetensors_and_pattern(capsys, files):
@@ -107,10 +107,11 @@ def test_clip_bfloat16_safetensors(capsys, tmp_path):
     (lambda d: (d / "x.txt").write_text("1 2") and d / "x.txt", "unknown format"),
     (lambda d: (d / "bad.safetensors").write_bytes(b"garbage") and d / "bad.safetensors",
      "cannot read"),
-    (lambda d: np.save(d / "nan.npy", np.array([1.0, np.nan])) or d / "nan.npy", "non-finite"),
+    (lambda d: np.save(d / "nan.npy", np.array([[1.0, np.nan]])) or d / "nan.npy",
+     "non-finite"),
     (lambda d: np.save(d / "e.npy", np.zeros((0, 3))) or d / "e.npy", "empty"),
     (lambda d: np.save(d / "i.npy", np.arange(3)) or d / "i.npy", "no floating-point"),
-    (lambda d: d, "is a folder"),
+    (lambda d: d, "no .safetensors file"),
 ])
 def test_clip_bad_input_one_line_exit_2(capsys, tmp_path, make, msg):
     rc, out, err = _run(capsys, "clip", make(tmp_path))

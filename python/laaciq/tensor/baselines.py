@@ -41,7 +41,8 @@ from laaciq.theory import quantizer
 from laaciq.argcheck import check_bits
 
 __all__ = ["banner_constant", "banner", "octav", "kurtosis_rule", "nvidia_hist", "intel_ratios",
-           "modelopt_mse", "gptq_shrink", "pytorch_hist", "row_moments"]
+           "modelopt_mse", "gptq_shrink", "pytorch_hist", "row_moments",
+           "merge_moments", "excess_kurtosis"]
 
 _BLOCK = 1 << 21
 
@@ -63,25 +64,58 @@ def _blocks(rows):
 
 
 def row_moments(rows) -> dict:
-    """Per row: ``n``, mean, population std, unbiased std, mean|x - μ|, excess kurtosis
-    (``nan`` for a constant row), max|x|."""
+    """Per row (the one moments implementation of the package): ``n``, mean, central moments
+    ``m2, m3, m4`` (population), std, unbiased std ``std1``, ``mad`` = mean|x - μ|, excess
+    kurtosis (``nan`` for a constant row), max|x|. Two passes per block of rows (float64)."""
     R, m = rows.shape
-    out = {k: np.empty(R) for k in ("mean", "std", "std1", "mad", "kurt", "amax")}
+    out = {k: np.empty(R) for k in ("mean", "m2", "m3", "m4", "mad", "amax")}
     for i, x in _blocks(rows):
         mu = x.mean(axis=1)
         d = x - mu[:, None]
-        m2 = np.mean(d * d, axis=1)
-        m4 = np.mean((d * d) ** 2, axis=1)
+        d2 = d * d
         sl = slice(i, i + x.shape[0])
         out["mean"][sl] = mu
-        out["std"][sl] = np.sqrt(m2)
-        out["std1"][sl] = np.sqrt(m2 * m / (m - 1)) if m > 1 else 0.0
+        out["m2"][sl] = np.mean(d2, axis=1)
+        out["m3"][sl] = np.mean(d2 * d, axis=1)
+        out["m4"][sl] = np.mean(d2 * d2, axis=1)
         out["mad"][sl] = np.mean(np.abs(d), axis=1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out["kurt"][sl] = np.where(m2 > 0, m4 / (m2 * m2) - 3.0, np.nan)
         out["amax"][sl] = np.max(np.abs(x), axis=1)
-    out["n"] = m
+    out["n"] = np.full(R, float(m))
+    _derived(out)
     return out
+
+
+def _derived(mo: dict) -> dict:
+    m2, n = mo["m2"], mo["n"]
+    mo["std"] = np.sqrt(m2)
+    mo["std1"] = np.where(n > 1, np.sqrt(m2 * n / np.maximum(n - 1, 1)), 0.0)
+    mo["kurt"] = excess_kurtosis(m2, mo["m4"])
+    return mo
+
+
+def excess_kurtosis(m2, m4):
+    """``m4/m2² - 3`` (``nan`` where ``m2 = 0``)."""
+    m2, m4 = np.asarray(m2, dtype=np.float64), np.asarray(m4, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(m2 > 0, m4 / (m2 * m2) - 3.0, np.nan)
+
+
+def merge_moments(mo: dict, weights=None) -> dict:
+    """Moments of the pooled law of several parts (rows of :func:`row_moments`, or blocks):
+    weights ``p_i = n_i/N`` by default, or the mixture ``weights`` (summing to 1). Exact
+    algebra: ``Σ(x - μ)^k = Σ((x - μ_i) + δ_i)^k`` with ``δ_i = μ_i - μ``. Returns scalars
+    ``n, mean, m2, m3, m4, std, kurt``."""
+    n = np.asarray(mo["n"], dtype=np.float64)
+    p = n / n.sum() if weights is None else np.asarray(weights, dtype=np.float64)
+    mu_i, m2, m3, m4 = (np.asarray(mo[k], dtype=np.float64) for k in ("mean", "m2", "m3", "m4"))
+    mu = float(p @ mu_i)
+    d = mu_i - mu
+    M2 = float(p @ (m2 + d * d))
+    M3 = float(p @ (m3 + 3 * d * m2 + d ** 3))
+    M4 = float(p @ (m4 + 4 * d * m3 + 6 * d * d * m2 + d ** 4))
+    k = float(excess_kurtosis(M2, M4))
+    return {"n": float(n.sum()), "mean": mu, "m2": M2, "m3": M3, "m4": M4,
+            "std": math.sqrt(max(M2, 0.0)), "kurt": k}
 
 
 def _positive(alpha, rows_amax):
@@ -97,7 +131,7 @@ def banner(rows, bits: int, law: str = "gauss", moments=None) -> np.ndarray:
     return _positive(k * (mo["std1"] if law == "gauss" else mo["mad"]), mo["amax"])
 
 
-def octav(rows, bits: int, iters: int = 10, rtol: float = 1e-6) -> np.ndarray:
+def octav(rows, bits: int, iters: int = 10, rtol: float = 1e-6, moments=None) -> np.ndarray:
     c = 4.0 ** (-check_bits(bits)) / 3.0
     out = np.empty(rows.shape[0])
     for i, x in _blocks(rows):
@@ -113,7 +147,9 @@ def octav(rows, bits: int, iters: int = 10, rtol: float = 1e-6) -> np.ndarray:
             if done:
                 break
         out[i:i + x.shape[0]] = s
-    return _positive(out, np.max(np.abs(rows), axis=1).astype(np.float64))
+    amax = moments["amax"] if moments is not None else \
+        np.max(np.abs(rows), axis=1).astype(np.float64)
+    return _positive(out, amax)
 
 
 def kurtosis_rule(rows, bits: int = 4, moments=None) -> np.ndarray:

@@ -1,10 +1,14 @@
-"""``laaciq clip`` and ``laaciq assess``: exact clipping thresholds and seed 003's
-pre-quantization checklist on real weight files.
+"""``laaciq clip``, ``laaciq quantize`` and ``laaciq assess``: exact clipping thresholds,
+quantized checkpoints and seed 003's pre-quantization checklist on real weights.
 
-Files: ``.npy`` (one tensor, named after the file), ``.npz`` (every array) and ``.safetensors``
-(every tensor, read with the safetensors numpy backend; ``BF16`` is widened to float32 from the
-raw bytes, since numpy has no bfloat16). Non-floating tensors (token ids, masks) are skipped and
-listed; ``--tensor PATTERN`` (shell-style, repeatable) selects tensors by name.
+Inputs (:mod:`laaciq.tensor.checkpoint`): a ``.safetensors`` file, a folder, a sharded checkpoint
+(``model.safetensors.index.json``), ``.npy``, ``.npz`` or ``.gguf`` (dequantized); tensors are
+read one at a time (bf16/fp16/fp8 kept in their dtype). By default the floating tensors with at
+least 2 dimensions (the weight matrices); ``--all`` adds 1-D ones; ``--tensor PATTERN``
+(shell-style, repeatable) selects by name. ``--per-channel AXIS`` / ``--group G`` apply to every
+selected tensor: one that lacks the axis (or whose last dimension G does not divide) is an error,
+never a silent fallback. ``--jobs N`` worker processes (default: all cores) over tensors and
+blocks of rows; a progress bar with ETA on a terminal unless ``--quiet``.
 
 ``clip FILE`` — per tensor: ``n``, σ (population), excess kurtosis κ, then for every method its
 threshold α, the TRUE MSE of the project's quantizer at α (:func:`exact.slice_mse`), the ratio to
@@ -15,9 +19,12 @@ surrogate too), ``banner-gauss`` / ``banner-laplace`` (ACIQ closed forms ``k_B·
 ``k_B·mean|x-μ|``), ``octav`` (fixed point), ``kurtosis-rule`` (seeds'
 ``σ·(2.5 + 0.3 ln(1+max(0,κ)))``, 4 bits only); ``--peers`` adds the grid searches of
 :mod:`laaciq.tensor.baselines`. ``--objective`` names the method reported as ``selected`` ("surrogate"
-means "uniform"). ``--per-channel AXIS``: one α per index of AXIS (tensors with fewer
-dimensions: per tensor); ``--group G``: blocks of G along the last axis (tensors whose last
-dimension G does not divide: per tensor). Per-channel/group MSEs are over the whole tensor.
+means "uniform"). Per-channel/group MSEs are over the whole tensor. ``--out DIR``: the full per-slice thresholds
+(``thresholds.safetensors`` for the selected method, ``thresholds-METHOD.safetensors`` for the
+others; one float64 tensor per weight, named like it), ``tensors.csv`` / ``tensors.jsonl`` (one
+row per tensor and method) and ``clip.json``.
+
+``quantize FILE --out DIR`` — see ``laaciq quantize --help``.
 
 ``assess FILE [--activations acts.json]`` — per-layer (= per selected tensor) excess kurtosis,
 seed 003 §7.2's strategy rule on ``max κ`` and, with activations, §7.1's checklist, per-language
@@ -38,127 +45,108 @@ kurtosis (``linear``: seeds 001/002's ``Σ ā κ_l``); ``α*(λ)`` minimizes its
 fairness record's degradation ``D(λ)`` is language λ's relative weight MSE
 ``MSE_λ(α_blind)/E_λ[x²]`` at the language-blind threshold.
 
-Errors (missing file, unknown format, NaN, empty tensor, bad option) print one line
-``laaciq: error: ...`` and exit 2.
+Errors (missing file, unknown format or dtype, a shard missing, NaN, empty tensor, bad option,
+an existing output folder without ``--force``) print one line ``laaciq: error: ...`` and exit 2;
+outputs are built in a temporary folder renamed into place, so nothing is half-written.
 """
 
 from __future__ import annotations
 
 import argparse
-import fnmatch
+import csv
 import json
 import math
-import struct
+import os
+import shutil
 import sys
+import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 import numpy as np
 
-from laaciq.tensor import baselines
+from laaciq.tensor import baselines, checkpoint, pipeline
 from laaciq.tensor import solver as exact
+from laaciq.theory import quantizer
 from laaciq.errors import LaaciqError
 
-__all__ = ["register", "load_tensors", "clip_report", "assess_report"]
+__all__ = ["register", "load_tensors", "clip_report", "quantize_checkpoint", "assess_report"]
+
+_QUANTIZE_DOC = """Quantize a checkpoint at the exact optimal thresholds (objective "true": the
+global minimizer of the real round-to-nearest MSE, per tensor, per channel or per group).
+
+DIR gets:
+  * the checkpoint with the selected tensors fake-quantized (Q_a(w), computed in float64 and
+    rounded once to the tensor's own dtype), every other tensor copied, with the input's file
+    names, sharding and index (.npy/.npz stay .npy/.npz; GGUF becomes STEM.safetensors with the
+    dequantized float32 weights). In bf16/fp16 a grid point k*a/L is generally not representable:
+    the stored value is its nearest bf16/fp16, not the grid point; the codes below are exact.
+  * thresholds.safetensors: one float64 tensor of thresholds a per quantized weight (same name;
+    shape () per tensor, (C,) per channel, the weight's shape with the last axis divided by G
+    for groups); metadata: bits, objective, layout.
+  * with --codes, codes.safetensors: NAME = integer codes k in [-L, L] (int8 up to 8 bits, else
+    int16; L = 2^(bits-1) - 1), the weight's shape; NAME.scale = float64 step a/L, threshold
+    shape. Dequantize: w = k * scale per slice (laaciq.dequantize), rounded once to the dtype:
+    bit-identical to the fake-quantized weights.
+  * quantize.json: the run (per tensor: granularity, true MSE; wall time, peak memory).
+"""
 
 SURROGATE_CHOICES = ("true", "surrogate", "banner", "seed001", "uniform", "seed004")
-_PROGRESS_VALUES = 1 << 20      # progress lines on stderr when a run has more values
 
 
 # =============================================================================================
-# loading
+# loading (assess) and output folders
 
 
-def _read_bf16(path: Path, name: str) -> np.ndarray:
-    with open(path, "rb") as fh:
-        (hlen,) = struct.unpack("<Q", fh.read(8))
-        header = json.loads(fh.read(hlen))
-        info = header[name]
-        lo, hi = info["data_offsets"]
-        fh.seek(8 + hlen + lo)
-        raw = np.frombuffer(fh.read(hi - lo), dtype="<u2")
-    return (raw.astype(np.uint32) << 16).view(np.float32).reshape(info["shape"])
+def load_tensors(path, patterns=None, all_tensors=False):
+    """``([(name, float array)], skipped)``: the selected tensors of a checkpoint, each read
+    once and checked finite (assess holds them all; clip and quantize stream them)."""
+    ck = checkpoint.open_checkpoint(path)
+    entries, skipped = pipeline.select(ck, patterns, all_tensors)
+    out = []
+    for e in entries:
+        x = checkpoint.to_float(checkpoint.read_entry(e))
+        checkpoint.check_finite(x, e)
+        out.append((e.name, x))
+    return out, skipped
 
 
-def load_tensors(path, patterns=None) -> tuple[list[tuple[str, np.ndarray]], list[str]]:
-    """``([(name, array)], skipped)`` from a .npy, .npz or .safetensors file; only floating
-    tensors are kept (``skipped`` names the others, with their dtype)."""
-    p = Path(path)
-    if not p.exists():
-        raise LaaciqError(f"{p}: no such file")
-    if p.is_dir():
-        raise LaaciqError(f"{p}: is a folder, expected a .npy, .npz or .safetensors file")
-    suffix = p.suffix.lower()
-    items: list[tuple[str, np.ndarray]] = []
-    try:
-        if suffix == ".npy":
-            items = [(p.stem, np.load(p, allow_pickle=False))]
-        elif suffix == ".npz":
-            with np.load(p, allow_pickle=False) as z:
-                items = [(k, z[k]) for k in z.files]
-        elif suffix == ".safetensors":
-            from safetensors import safe_open
+class OutputDir:
+    """Build an output folder in a temporary sibling, renamed into place on success (the old
+    folder replaced only with ``force``); removed on any failure: nothing half-written."""
 
-            with safe_open(str(p), framework="np") as f:
-                for k in f.keys():
-                    try:
-                        items.append((k, f.get_tensor(k)))
-                    except TypeError:           # bfloat16: numpy has no such dtype
-                        items.append((k, _read_bf16(p, k)))
-        else:
-            raise LaaciqError(f"{p}: unknown format {suffix or '(no extension)'!r}: use .npy, "
-                              f".npz or .safetensors")
-    except LaaciqError:
-        raise
-    except Exception as exc:  # noqa: BLE001 — any reader failure is a malformed file
-        raise LaaciqError(f"{p}: cannot read it as {suffix}: {type(exc).__name__}: "
-                          f"{str(exc).splitlines()[0] if str(exc) else ''}") from None
-    if patterns:
-        items = [(k, v) for k, v in items if any(fnmatch.fnmatchcase(k, pt) for pt in patterns)]
-        if not items:
-            raise LaaciqError(f"{p}: no tensor matches {', '.join(patterns)}")
-    kept, skipped = [], []
-    for k, v in items:
-        v = np.asarray(v)
-        if v.dtype.kind != "f":
-            skipped.append(f"{k} ({v.dtype})")
-            continue
-        if v.size == 0:
-            raise LaaciqError(f"{p}: tensor {k!r} is empty")
-        if not np.isfinite(v).all():
-            bad = v[~np.isfinite(v)].ravel()[0]
-            raise LaaciqError(f"{p}: tensor {k!r} has a non-finite value ({bad}): drop or "
-                              f"replace NaN/inf first")
-        kept.append((k, v))
-    if not kept:
-        raise LaaciqError(f"{p}: no floating-point tensor to quantize"
-                          + (f" (skipped: {', '.join(skipped)})" if skipped else ""))
-    return kept, skipped
+    def __init__(self, path, force: bool):
+        self.path = Path(path)
+        if self.path.exists() and not force:
+            raise LaaciqError(f"{self.path}: already exists: pass --force to replace it, or "
+                              f"choose another --out")
+        if self.path.exists() and not self.path.is_dir():
+            raise LaaciqError(f"{self.path}: exists and is not a folder")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.path.name}.tmp-",
+                                         dir=self.path.parent))
+
+    def commit(self):
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(self.tmp, 0o777 & ~umask)       # mkdtemp makes 0700; outputs are for reading
+        for f in self.tmp.iterdir():
+            os.chmod(f, 0o666 & ~umask)
+        old = None
+        if self.path.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{self.path.name}.old-", dir=self.path.parent))
+            os.replace(self.path, old / "d")
+        os.replace(self.tmp, self.path)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+    def discard(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 # =============================================================================================
 # clip
-
-
-def _granularity(arr, axis, group):
-    """``(axis, group, label)`` actually used for one tensor."""
-    if group is not None:
-        if arr.ndim >= 1 and arr.shape[-1] % group == 0:
-            return None, group, f"group {group}"
-        return None, None, f"per tensor (last dimension not divisible by {group})"
-    if axis is not None:
-        if arr.ndim > axis >= -arr.ndim:
-            return axis, None, f"per channel (axis {axis})"
-        return None, None, f"per tensor (no axis {axis})"
-    return None, None, "per tensor"
-
-
-def _stats(arr) -> dict:
-    x = arr.reshape(1, -1)
-    mo = baselines.row_moments(x)
-    k = float(mo["kurt"][0])
-    return {"n": int(arr.size), "sigma": float(mo["std"][0]),
-            "kurtosis": None if math.isnan(k) else k}
 
 
 def _methods(bits, objective, peers):
@@ -175,47 +163,18 @@ def _methods(bits, objective, peers):
     return names, selected
 
 
-def _alpha_for(method, arr, bits, axis, group):
-    """Thresholds (threshold shape) of one method for one tensor, and its seconds."""
-    if method.startswith("banner-"):      # the constants are solved once per bit-width
-        baselines.banner_constant(bits, method[len("banner-"):].replace("laplace", "laplace"))
-    t0 = time.perf_counter()
-    if method.startswith("exact-"):
-        obj = method[len("exact-"):]
-        r = exact.exact_alpha(arr, bits, obj, axis=axis, group=group)
-        return np.asarray(r.alpha, dtype=np.float64), time.perf_counter() - t0
-    rows, shape = exact.as_slices(arr, axis, group)
-    fn = {"banner-gauss": lambda r: baselines.banner(r, bits, "gauss"),
-          "banner-laplace": lambda r: baselines.banner(r, bits, "laplace"),
-          "octav": lambda r: baselines.octav(r, bits),
-          "kurtosis-rule": lambda r: baselines.kurtosis_rule(r, bits),
-          "nvidia-hist-1920": lambda r: baselines.nvidia_hist(r, bits),
-          "intel-40": lambda r: baselines.intel_ratios(r, bits),
-          "modelopt-39": lambda r: baselines.modelopt_mse(r, bits),
-          "gptq-80": lambda r: baselines.gptq_shrink(r, bits),
-          "pytorch-hist": lambda r: baselines.pytorch_hist(r, bits)}[method]
-    al = fn(rows)
-    return al.reshape(shape) if shape else np.asarray(al[0]), time.perf_counter() - t0
-
-
 def _alpha_summary(al: np.ndarray):
+    al = np.asarray(al)
     if al.ndim == 0:
         return float(al)
     d = {"count": int(al.size), "mean": float(al.mean()), "min": float(al.min()),
          "max": float(al.max())}
-    if al.size <= 4096:
+    if al.size <= 64:
         d["values"] = [float(v) for v in al.ravel()]
     return d
 
 
-def _log(msg: str, quiet: bool) -> None:
-    if not quiet:
-        print(f"laaciq: {msg}", file=sys.stderr, flush=True)
-
-
-def clip_report(path, bits=4, objective="true", axis=None, group=None, patterns=None,
-                peers=False, quiet=True) -> dict:
-    """The ``clip`` document (see the module docstring)."""
+def _check_common(bits, axis, group, jobs):
     from laaciq.argcheck import check_bits
 
     try:
@@ -224,47 +183,276 @@ def clip_report(path, bits=4, objective="true", axis=None, group=None, patterns=
         raise LaaciqError(str(exc)) from None
     if group is not None and group < 1:
         raise LaaciqError(f"--group must be a positive integer, got {group}")
-    tensors, skipped = load_tensors(path, patterns)
-    names, selected = _methods(bits, objective, peers)
-    total = sum(v.size for _, v in tensors)
-    verbose = not quiet and (total > _PROGRESS_VALUES or len(tensors) > 20)
+    if jobs is not None and jobs < 1:
+        raise LaaciqError(f"--jobs must be a positive integer, got {jobs}")
+    return bits, jobs or pipeline.default_jobs()
+
+
+def _jobs_for(entries, tasks, gran, bits, methods, plan=None, moments=True):
     out = []
-    sums = {m: 0.0 for m in names}
-    secs = {m: 0.0 for m in names}
-    for i, (name, arr) in enumerate(tensors):
+    for (i, sa, r0, r1) in tasks:
+        e = entries[i]
+        n = e.size if sa is None else e.size // e.shape[sa] * (r1 - r0)
+        j = {"i": i, "entry": e, "sa": sa, "r0": r0, "r1": r1, "axis": gran[i][0],
+             "group": gran[i][1], "bits": bits, "methods": methods, "moments": moments,
+             "n_values": n}
+        if plan is not None:
+            j["plan"] = plan[e.name]
+        out.append(j)
+    return out
+
+
+def clip_report(path, bits=4, objective="true", axis=None, group=None, patterns=None,
+                peers=False, quiet=True, all_tensors=False, jobs=1, out=None,
+                force=False) -> dict:
+    """The ``clip`` document (see the module docstring); ``out``: a folder for the full
+    thresholds and the per-tensor tables."""
+    bits, jobs = _check_common(bits, axis, group, jobs)
+    ck = checkpoint.open_checkpoint(path)
+    entries, skipped = pipeline.select(ck, patterns, all_tensors)
+    names, selected = _methods(bits, objective, peers)
+    tasks, labels, gran = pipeline.make_tasks(entries, axis, group, jobs)
+    odir = OutputDir(out, force) if out is not None else None
+    try:
         t0 = time.perf_counter()
-        ax, gr, label = _granularity(arr, axis, group)
-        rec = {"name": name, "shape": list(arr.shape), "dtype": str(arr.dtype),
-               "granularity": label, **_stats(arr), "methods": {}}
-        ref = None
-        for m in names:
-            try:
-                al, sec = _alpha_for(m, arr, bits, ax, gr)
-            except (TypeError, ValueError) as exc:
-                raise LaaciqError(f"tensor {name!r}: {m}: {exc}") from None
-            mse = float(np.mean(exact.slice_mse(arr, al, bits, axis=ax, group=gr)))
-            if m == "exact-true":
-                ref = mse
-            ratio = (mse / ref if ref > 0 else (1.0 if mse == 0 else math.inf))
-            rec["methods"][m] = {"alpha": _alpha_summary(al), "mse": mse,
-                                 "ratio": None if math.isinf(ratio) else ratio,
-                                 "seconds": sec}
-            sums[m] += mse * arr.size
-            secs[m] += sec
-        out.append(rec)
-        if verbose:
-            _log(f"[{i + 1}/{len(tensors)}] {name} {tuple(arr.shape)} "
-                 f"({time.perf_counter() - t0:.2f} s)", quiet)
-    ref_total = sums["exact-true"]
-    summary = {}
+        acc, rss = pipeline.assemble(entries, pipeline.run(
+            _jobs_for(entries, tasks, gran, bits, names), jobs, quiet, "clip"), names)
+        wall = time.perf_counter() - t0
+        total = sum(e.size for e in entries)
+        recs, sums, secs = [], dict.fromkeys(names, 0.0), dict.fromkeys(names, 0.0)
+        for e, a, label in zip(entries, acc, labels):
+            mo = a["moments"]
+            k = mo["kurt"]
+            rec = {"name": e.name, "shape": list(e.shape), "dtype": e.dtype,
+                   "granularity": label, "n": e.size, "sigma": mo["std"],
+                   "kurtosis": None if math.isnan(k) else k, "methods": {}}
+            ref = a["sq"]["exact-true"]
+            for m in names:
+                sq = a["sq"][m]
+                ratio = sq / ref if ref > 0 else (1.0 if sq == 0 else math.inf)
+                rec["methods"][m] = {"alpha": _alpha_summary(a["alpha"][m]), "mse": sq / e.size,
+                                     "ratio": None if math.isinf(ratio) else ratio,
+                                     "seconds": a["sec"][m]}
+                sums[m] += sq
+                secs[m] += a["sec"][m]
+            recs.append(rec)
+        ref_total = sums["exact-true"]
+        summary = {m: {"mse": sums[m] / total,
+                       "ratio": sums[m] / ref_total if ref_total > 0 else
+                       (1.0 if sums[m] == 0 else None), "seconds": secs[m]} for m in names}
+        doc = {"command": "clip", "file": str(path), "bits": bits, "objective": objective,
+               "selected": selected,
+               "granularity": (f"group {group}" if group else f"per channel (axis {axis})"
+                               if axis is not None else "per tensor"),
+               "values": int(total), "tensors": recs, "skipped": skipped, "summary": summary,
+               "jobs": jobs, "wall_seconds": wall, "peak_rss_bytes": rss}
+        if odir is not None:
+            _write_clip_out(odir.tmp, doc, entries, acc, names, selected)
+            odir.commit()
+            doc["out"] = str(odir.path)
+        return doc
+    except BaseException:
+        if odir is not None:
+            odir.discard()
+        raise
+
+
+def _table_rows(doc):
+    for t in doc["tensors"]:
+        for m, d in t["methods"].items():
+            a = d["alpha"]
+            al = a if not isinstance(a, dict) else None
+            yield {"tensor": t["name"], "shape": "x".join(map(str, t["shape"])),
+                   "dtype": t["dtype"], "granularity": t["granularity"], "n": t["n"],
+                   "sigma": t["sigma"], "kurtosis": t["kurtosis"], "method": m,
+                   "slices": 1 if al is not None else a["count"],
+                   "alpha_mean": al if al is not None else a["mean"],
+                   "alpha_min": al if al is not None else a["min"],
+                   "alpha_max": al if al is not None else a["max"],
+                   "mse": d["mse"], "ratio": d["ratio"], "seconds": d["seconds"]}
+
+
+def _write_clip_out(tmp: Path, doc, entries, acc, names, selected):
+    from safetensors.numpy import save_file
+
+    meta = {"bits": str(doc["bits"]), "granularity": doc["granularity"]}
     for m in names:
-        r = sums[m] / ref_total if ref_total > 0 else (1.0 if sums[m] == 0 else None)
-        summary[m] = {"mse": sums[m] / total, "ratio": r, "seconds": secs[m]}
-    return {"command": "clip", "file": str(path), "bits": bits, "objective": objective,
-            "selected": selected, "granularity": (f"group {group}" if group else
-                                                  f"per channel (axis {axis})"
-                                                  if axis is not None else "per tensor"),
-            "values": int(total), "tensors": out, "skipped": skipped, "summary": summary}
+        tens = {e.name: np.array(a["alpha"][m], dtype=np.float64)
+                for e, a in zip(entries, acc)}
+        fname = "thresholds.safetensors" if m == selected else f"thresholds-{m}.safetensors"
+        save_file(tens, str(tmp / fname), metadata={**meta, "method": m})
+    rows = list(_table_rows(doc))
+    with open(tmp / "tensors.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    with open(tmp / "tensors.jsonl", "w", encoding="utf-8") as fh:
+        for r in rows:
+            fh.write(json.dumps(_json_safe(r), allow_nan=False) + "\n")
+    (tmp / "clip.json").write_text(json.dumps(_json_safe(doc), indent=1, allow_nan=False)
+                                   + "\n", encoding="utf-8")
+
+
+# =============================================================================================
+# quantize
+
+
+def _plan_outputs(tmp: Path, ck, entries, bits, codes: bool):
+    """Pre-size every output file; returns ``(plan per selected name, copies, finish)``:
+    ``copies`` the unselected tensors to copy verbatim, ``finish()`` completes the layout."""
+    sel = {e.name for e in entries}
+    plan: dict = {e.name: {} for e in entries}
+    copies = []
+    finish = []
+    if ck.layout == "safetensors":
+        for f in ck.files:
+            ents = [e for e in ck.entries if e.file == f]
+            offs = checkpoint.plan_safetensors(tmp / f.name, [(e.name, e.dtype, e.shape)
+                                                              for e in ents], ck.metadata.get(f))
+            for e in ents:
+                if e.name in sel:
+                    plan[e.name]["weights"] = (tmp / f.name, offs[e.name])
+                else:
+                    copies.append((e, tmp / f.name, offs[e.name]))
+        if ck.index is not None:
+            idx_name = next(iter(Path(ck.path).glob("*.safetensors.index.json")), None)
+            name = idx_name.name if idx_name else "model.safetensors.index.json"
+            (tmp / name).write_text(json.dumps(ck.index, indent=2) + "\n", encoding="utf-8")
+    elif ck.layout == "npy":
+        e = ck.entries[0]
+        dst = tmp / Path(ck.path).name
+        mm = np.lib.format.open_memmap(dst, mode="w+", dtype=e.dtype, shape=e.shape)
+        off = mm.offset
+        del mm
+        plan[e.name]["weights"] = (dst, (off, e.dtype, e.shape))
+    else:       # npz (members assembled at the end) and gguf (float safetensors)
+        parts = tmp / ".parts"
+        parts.mkdir()
+        if ck.layout == "gguf":
+            dst = tmp / (Path(ck.path).stem + ".safetensors")
+            offs = checkpoint.plan_safetensors(dst, [(e.name, e.dtype, e.shape)
+                                                     for e in ck.entries if e.floating])
+            for e in ck.entries:
+                if not e.floating:
+                    continue
+                if e.name in sel:
+                    plan[e.name]["weights"] = (dst, offs[e.name])
+                else:
+                    copies.append((e, dst, offs[e.name]))
+        else:
+            for e in ck.entries:
+                dst = parts / f"{len(finish)}.npy"
+                mm = np.lib.format.open_memmap(dst, mode="w+", dtype=e.dtype, shape=e.shape)
+                off = mm.offset
+                del mm
+                finish.append((e.name, dst))
+                if e.name in sel:
+                    plan[e.name]["weights"] = (dst, (off, e.dtype, e.shape))
+                else:
+                    copies.append((e, dst, (off, e.dtype, e.shape)))
+    code_offs = None
+    if codes:
+        cdt = "int8" if bits <= 8 else "int16"
+        specs = []
+        for e in entries:
+            specs.append((e.name, cdt, e.shape))
+        code_offs = checkpoint.plan_safetensors(tmp / ".codes.partial", specs)
+        for e in entries:
+            plan[e.name]["codes"] = (tmp / ".codes.partial", code_offs[e.name])
+
+    def done():
+        if finish:
+            with zipfile.ZipFile(tmp / Path(ck.path).name, "w", zipfile.ZIP_STORED,
+                                 allowZip64=True) as z:
+                for name, src in finish:
+                    z.write(src, f"{name}.npy")
+        shutil.rmtree(tmp / ".parts", ignore_errors=True)
+    return plan, copies, done
+
+
+def _write_codes(tmp: Path, entries, acc, gran, bits, method):
+    """``codes.safetensors``: per weight ``NAME`` its int codes (from the partial file) and
+    ``NAME.scale`` (float64 steps α/L, threshold shape); metadata: bits, layout."""
+    from safetensors import safe_open
+    from safetensors.numpy import save_file
+
+    L = quantizer.levels(bits)
+    tens = {}
+    layout = {}
+    with safe_open(str(tmp / ".codes.partial"), framework="np") as f:
+        for e, a, (ax, gr) in zip(entries, acc, gran):
+            tens[e.name] = f.get_tensor(e.name)
+            tens[e.name + ".scale"] = np.array(
+                np.asarray(a["alpha"][method], dtype=np.float64) / L)
+            layout[e.name] = {"axis": ax, "group": gr}
+    save_file(tens, str(tmp / "codes.safetensors"),
+              metadata={"format": "laaciq-codes", "bits": str(bits), "levels": str(L),
+                        "layout": json.dumps(layout),
+                        "dequantize": "w = codes * scale per slice (laaciq.dequantize), "
+                                      "float64, then rounded once to the weight dtype"})
+    os.unlink(tmp / ".codes.partial")
+
+
+def quantize_checkpoint(path, out, bits=4, objective="true", axis=None, group=None,
+                        patterns=None, all_tensors=False, jobs=None, codes=False, force=False,
+                        quiet=True) -> dict:
+    """``laaciq quantize`` (module docstring): fake-quantized checkpoint, thresholds, codes."""
+    bits, jobs = _check_common(bits, axis, group, jobs)
+    obj = "uniform" if objective == "surrogate" else objective
+    ck = checkpoint.open_checkpoint(path)
+    entries, skipped = pipeline.select(ck, patterns, all_tensors)
+    tasks, labels, gran = pipeline.make_tasks(entries, axis, group, jobs)
+    odir = OutputDir(out, force)
+    try:
+        plan, copies, finish = _plan_outputs(odir.tmp, ck, entries, bits, codes)
+        for e, dst, (off, dt, shape) in copies:
+            checkpoint.write_block(dst, off, dt, shape, None, checkpoint.read_entry(e))
+        method = f"exact-{obj}"
+        t0 = time.perf_counter()
+        jl = _jobs_for(entries, tasks, gran, bits, [method], plan, moments=False)
+        acc, rss = pipeline.assemble(entries, pipeline.run(jl, jobs, quiet, "quantize"),
+                                     [method])
+        wall = time.perf_counter() - t0
+        finish()
+        from safetensors.numpy import save_file
+
+        save_file({e.name: np.array(a["alpha"][method], dtype=np.float64)
+                   for e, a in zip(entries, acc)}, str(odir.tmp / "thresholds.safetensors"),
+                  metadata={"bits": str(bits), "objective": obj,
+                            "layout": json.dumps({e.name: {"axis": g[0], "group": g[1]}
+                                                  for e, g in zip(entries, gran)})})
+        if codes:
+            _write_codes(odir.tmp, entries, acc, gran, bits, method)
+        total = sum(e.size for e in entries)
+        doc = {"command": "quantize", "file": str(path), "out": str(odir.path), "bits": bits,
+               "objective": obj, "values": total, "jobs": jobs, "wall_seconds": wall,
+               "values_per_second": total / wall if wall > 0 else None,
+               "peak_rss_bytes": rss, "skipped": skipped,
+               "tensors": [{"name": e.name, "shape": list(e.shape), "dtype": e.dtype,
+                            "granularity": lab, "mse": a["sq"][method] / e.size,
+                            "slices": a["slices"], "seconds": a["sec"][method]}
+                           for e, a, lab in zip(entries, acc, labels)],
+               "copied": [e.name for e, _, _ in copies]}
+        (odir.tmp / "quantize.json").write_text(json.dumps(_json_safe(doc), indent=1) + "\n",
+                                                encoding="utf-8")
+        odir.commit()
+        return doc
+    except BaseException:
+        odir.discard()
+        raise
+
+
+def quantize_table(doc: dict) -> str:
+    lines = [f"{doc['file']} -> {doc['out']}: {doc['bits']} bits ({doc['objective']}), "
+             f"{len(doc['tensors'])} tensor(s), {doc['values']} values, {doc['jobs']} job(s), "
+             f"{doc['wall_seconds']:.2f} s"]
+    lines.append(f"  {'tensor':<52}{'dtype':>10}{'granularity':>22}{'true MSE':>14}")
+    for t in doc["tensors"]:
+        lines.append(f"  {t['name'][:51]:<52}{t['dtype']:>10}{t['granularity']:>22}"
+                     f"{t['mse']:>14.6g}")
+    if doc["copied"]:
+        lines.append(f"copied unchanged: {len(doc['copied'])} tensor(s)")
+    return "\n".join(lines)
 
 
 def _fmt_alpha(a) -> str:
@@ -306,23 +494,9 @@ def clip_table(doc: dict) -> str:
 # assess
 
 
-def _raw_moments(arr) -> np.ndarray:
-    x = arr.reshape(-1)
-    out = np.zeros(5)
-    out[0] = 1.0
-    for lo in range(0, x.size, 1 << 20):
-        c = x[lo:lo + (1 << 20)].astype(np.float64)
-        c2 = c * c
-        out[1:] += [c.sum(), c2.sum(), (c2 * c).sum(), (c2 * c2).sum()]
-    out[1:] /= x.size
-    return out
-
-
-def _kurtosis(m) -> float:
-    mu = m[1]
-    m2 = m[2] - mu * mu
-    m4 = m[4] - 4 * mu * m[3] + 6 * mu * mu * m[2] - 3 * mu ** 4
-    return m4 / (m2 * m2) - 3.0 if m2 > 0 else math.nan
+def _log(msg: str, quiet: bool) -> None:
+    if not quiet:
+        print(f"laaciq: {msg}", file=sys.stderr, flush=True)
 
 
 def _load_activations(path, names) -> tuple[list[str], dict]:
@@ -371,11 +545,10 @@ def assess_report(path, activations=None, bits=4, patterns=None, quiet=True) -> 
     by_name = dict(tensors)
     layers_all = []
     for name, arr in tensors:
-        m = _raw_moments(arr)
-        k = _kurtosis(m)
-        layers_all.append({"name": name, "n": int(arr.size),
-                           "sigma": math.sqrt(max(m[2] - m[1] ** 2, 0.0)),
-                           "kurtosis": None if math.isnan(k) else k, "_m": m})
+        mo = baselines.merge_moments(baselines.row_moments(arr.reshape(1, -1)))
+        k = mo["kurt"]
+        layers_all.append({"name": name, "n": int(arr.size), "sigma": mo["std"],
+                           "kurtosis": None if math.isnan(k) else k, "_m": mo})
     usable = [d for d in layers_all if d["kurtosis"] is not None]
     if not usable:
         raise LaaciqError(f"{path}: every selected tensor is constant: no kurtosis to assess")
@@ -407,7 +580,7 @@ def assess_report(path, activations=None, bits=4, patterns=None, quiet=True) -> 
                          "flagged": it.flagged, "note": it.note} for it in items]
     arrays = [by_name[d["name"]].reshape(-1) for d in layers]
     sizes = np.array([a.size for a in arrays], dtype=np.float64)
-    moms = np.stack([d["_m"] for d in layers])
+    moms = {k: np.array([d["_m"][k] for d in layers]) for k in ("n", "mean", "m2", "m3", "m4")}
     langs = {}
     pooled = np.zeros(len(layers))
     total_s = 0.0
@@ -419,13 +592,13 @@ def assess_report(path, activations=None, bits=4, patterns=None, quiet=True) -> 
         src = [(a, w / s) for a, w, s in zip(arrays, abar, sizes) if w > 0]
         a_star, err = exact.exact_alpha_weighted(src, bits)
         total_s += time.perf_counter() - t0
-        mix = abar @ moms
+        mix = baselines.merge_moments(moms, abar)
         langs[lang] = {"a_bar": [float(v) for v in abar],
-                       "kappa_eff": _kurtosis(mix),
+                       "kappa_eff": mix["kurt"],
                        "kappa_eff_linear": float(abar @ np.asarray(kappas)),
-                       "sigma_eff": math.sqrt(max(mix[2] - mix[1] ** 2, 0.0)),
+                       "sigma_eff": mix["std"],
                        "alpha_star": a_star, "mse_at_alpha_star": err,
-                       "second_moment": float(mix[2])}
+                       "second_moment": mix["m2"] + mix["mean"] ** 2}
     src = [(a, w / s) for a, w, s in zip(arrays, pooled, sizes) if w > 0]
     a_blind, _ = exact.exact_alpha_weighted(src, bits)
     per_layer_blind = np.array([exact.slice_mse(a, a_blind, bits) for a in arrays])
@@ -487,22 +660,37 @@ def assess_table(doc: dict) -> str:
 
 
 def _emit(doc, fmt, table):
-    if fmt == "json":
-        print(json.dumps(doc, indent=1, allow_nan=False, default=float))
-    else:
-        print(table(doc))
+    """Print the document; a closed pipe (``| head``) ends quietly."""
+    text = json.dumps(_json_safe(doc), indent=1, allow_nan=False, default=float) \
+        if fmt == "json" else table(doc)
+    try:
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())       # no second error at interpreter exit
+        return
 
 
 def _cmd_clip(args) -> int:
     doc = clip_report(args.file, args.bits, args.objective, args.per_channel, args.group,
-                      args.tensor, args.peers, args.quiet)
+                      args.tensor, args.peers, args.quiet, args.all, args.jobs, args.out,
+                      args.force)
     _emit(doc, args.format, clip_table)
+    return 0
+
+
+def _cmd_quantize(args) -> int:
+    doc = quantize_checkpoint(args.file, args.out, args.bits, args.objective, args.per_channel,
+                              args.group, args.tensor, args.all, args.jobs, args.codes,
+                              args.force, args.quiet)
+    _emit(doc, args.format, quantize_table)
     return 0
 
 
 def _cmd_assess(args) -> int:
     doc = assess_report(args.file, args.activations, args.bits, args.tensor, args.quiet)
-    _emit(_json_safe(doc), args.format, assess_table)
+    _emit(doc, args.format, assess_table)
     return 0
 
 
@@ -516,28 +704,52 @@ def _json_safe(o):
     return o
 
 
+def _common_args(c) -> None:
+    c.add_argument("file", help=".safetensors file, folder, sharded index, .npy, .npz or .gguf")
+    c.add_argument("--bits", type=int, default=4, help="bit-width 2..16 (default 4)")
+    c.add_argument("--objective", choices=SURROGATE_CHOICES, default="true",
+                   help="objective of the exact thresholds (surrogate = uniform)")
+    g = c.add_mutually_exclusive_group()
+    g.add_argument("--per-channel", type=int, metavar="AXIS", dest="per_channel",
+                   help="one threshold per index of AXIS (every selected tensor must have it)")
+    g.add_argument("--group", type=int, metavar="G", help="one threshold per block of G values "
+                                                          "along the last axis")
+    c.add_argument("--tensor", action="append", metavar="PATTERN",
+                   help="only tensors whose name matches (shell pattern; repeatable; 1-D "
+                        "tensors included)")
+    c.add_argument("--all", action="store_true", help="every floating tensor, 1-D included "
+                                                      "(default: the >= 2-D weight matrices)")
+    c.add_argument("--jobs", type=int, default=None, metavar="N",
+                   help="worker processes (default: all cores)")
+    c.add_argument("--format", choices=("table", "json"), default="table")
+    c.add_argument("--force", action="store_true", help="replace an existing --out folder")
+    c.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
+
+
 def register(subparsers) -> None:
     """Add ``clip`` and ``assess`` to the ``laaciq`` sub-command parser."""
     doc = __doc__.split("``assess FILE")[0]
     c = subparsers.add_parser("clip", help="exact clipping thresholds of the tensors of a "
-                                           ".npy/.npz/.safetensors file, against other methods",
+                                           "checkpoint, against other methods",
                               description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
-    c.add_argument("file", help=".npy, .npz or .safetensors file")
-    c.add_argument("--bits", type=int, default=4, help="bit-width 2..16 (default 4)")
-    c.add_argument("--objective", choices=SURROGATE_CHOICES, default="true",
-                   help="objective of the selected exact method (surrogate = uniform)")
-    g = c.add_mutually_exclusive_group()
-    g.add_argument("--per-channel", type=int, metavar="AXIS", dest="per_channel",
-                   help="one threshold per index of AXIS")
-    g.add_argument("--group", type=int, metavar="G", help="one threshold per block of G values "
-                                                          "along the last axis")
-    c.add_argument("--tensor", action="append", metavar="PATTERN",
-                   help="only tensors whose name matches (shell pattern; repeatable)")
+    _common_args(c)
     c.add_argument("--peers", action="store_true",
-                   help="also run the grid searches of NVIDIA, Intel, ModelOpt, GPTQ, PyTorch")
-    c.add_argument("--format", choices=("table", "json"), default="table")
-    c.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+                   help="also run the grid searches of NVIDIA, Intel, ModelOpt, GPTQ, PyTorch "
+                        "(numpy ports)")
+    c.add_argument("--out", metavar="DIR", help="write every per-slice threshold "
+                   "(thresholds*.safetensors) and tensors.csv / tensors.jsonl / clip.json here")
     c.set_defaults(func=_cmd_clip)
+
+    q = subparsers.add_parser("quantize", help="quantize a checkpoint at the exact optimal "
+                                               "thresholds: fake-quantized weights, thresholds, "
+                                               "codes", description=_QUANTIZE_DOC,
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+    _common_args(q)
+    q.add_argument("--out", metavar="DIR", required=True, help="output folder (must not exist "
+                                                                "unless --force)")
+    q.add_argument("--codes", action="store_true",
+                   help="also write codes.safetensors (integer codes + float64 scales)")
+    q.set_defaults(func=_cmd_quantize)
 
     a = subparsers.add_parser(
         "assess", help="seed 003's pre-quantization checklist, strategy rule and fairness "

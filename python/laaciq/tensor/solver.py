@@ -109,8 +109,9 @@ from laaciq.theory import quantizer
 from laaciq.theory.mse import noise_coefficient
 from laaciq.argcheck import check_bits, check_choice
 
-__all__ = ["OBJECTIVES", "SURROGATES", "ExactResult", "exact_alpha", "exact_alpha_weighted",
-           "slice_mse", "surrogate_coefficient", "as_slices"]
+__all__ = ["OBJECTIVES", "SURROGATES", "ExactResult", "exact_alpha", "exact_alpha_trusted",
+           "exact_alpha_weighted", "slice_mse", "slice_mse_trusted", "surrogate_coefficient",
+           "as_slices", "level_rows"]
 
 #: What :func:`exact_alpha` minimizes: the true MSE or a seed's surrogate.
 OBJECTIVES = ("true", "banner", "seed001", "uniform", "seed004")
@@ -166,9 +167,13 @@ def surrogate_coefficient(bits: int, objective: str) -> float:
 
 
 def _check_input(x) -> np.ndarray:
+    """The boundary check of the public functions (real, non-empty, finite; float32/float64
+    out). Every inner function trusts its caller on these points."""
     if isinstance(x, (str, bytes)):
         raise TypeError("x must be an array of real numbers, got a string")
     arr = np.asarray(x)
+    if arr.dtype.name == "bfloat16" or arr.dtype.name.startswith("float8"):
+        arr = arr.astype(np.float32)                 # ml_dtypes floats (numpy kind "V")
     if arr.dtype == object or arr.dtype.kind not in "fiub":
         raise TypeError(f"x must be an array of real numbers, got dtype {arr.dtype}")
     if arr.dtype.kind != "f":
@@ -230,12 +235,20 @@ def as_slices(x, axis=None, group=None) -> tuple[np.ndarray, tuple]:
 def _sq_err(x, alpha, L: int, rounding: str) -> np.ndarray:
     """``Σ (x - Q(x))²`` along the last axis of float64 rows ``x`` (R, m) for thresholds
     ``alpha`` (R,), with exactly the operations of :func:`quantizer.quantize`."""
-    a = alpha[:, None]
+    k, s = level_rows(x, alpha, L, rounding)
+    e = x - k * s
+    return np.einsum("ij,ij->i", e, e)
+
+
+def level_rows(x, alpha, L: int, rounding: str = "half_up"):
+    """The levels ``k`` (float64, ``|k| ≤ L``) and steps ``s = α/L`` (R, 1) of float64 rows ``x``
+    (R, m) at thresholds ``alpha`` (R,): :func:`quantizer.quantize` is ``k * s``. No checks
+    (finite rows, positive thresholds: the caller's)."""
+    a = np.asarray(alpha, dtype=np.float64)[:, None]
     s = a / L
     k = quantizer._round(np.clip(x, -a, a) / s, rounding)
     np.clip(k, -L, L, out=k)
-    e = x - k * s
-    return np.einsum("ij,ij->i", e, e)
+    return k, s
 
 
 def _sq_err_stream(src, alphas, L: int, rounding: str) -> np.ndarray:
@@ -264,6 +277,13 @@ def slice_mse(x, alpha, bits: int, axis=None, group=None, rounding: str = "half_
     al = np.broadcast_to(np.asarray(alpha, dtype=np.float64), shape).reshape(-1)
     if not np.all(np.isfinite(al)) or np.any(al <= 0):
         raise ValueError("alpha must be finite and > 0")
+    return slice_mse_trusted(rows, shape, al, bits, rounding)
+
+
+def slice_mse_trusted(rows: np.ndarray, shape: tuple, al: np.ndarray, bits: int,
+                      rounding: str = "half_up"):
+    """:func:`slice_mse` on the rows of :func:`as_slices` without checks: finite rows, ``al``
+    one finite positive threshold per row (the caller checked them)."""
     L = quantizer.levels(bits)
     R, m = rows.shape
     if R == 1 and m > _BIG:
@@ -861,41 +881,48 @@ def _scan_rows(a, gr, g1, g2, L, stats):
                                             for q in range(3))
 
 
-def _lloyd_rows(a, s, L, iters=6):
-    """Lloyd iterations from steps ``s`` (R,): returns the best ``(E, s)`` seen per row."""
-    best_f = np.full(a.shape[0], np.inf)
+def _lloyd(moments, s, iters):
+    """Lloyd iterations (``k ← round(a/s)``, ``s ← Σak/Σk²``; neither step increases ``E``) from
+    steps ``s`` (R,); ``moments(s)`` returns ``(E, Σak, Σk²)`` per row at the rounding of ``s``.
+    Returns the best ``(E, s)`` seen per row (an upper bound of the minimum, never a claim of
+    optimality)."""
+    best_f = np.full(s.shape, np.inf)
     best_s = s.copy()
     for _ in range(iters):
-        k = np.minimum(np.floor(a / s[:, None] + 0.5), L)
-        e = a - k * s[:, None]
-        f = np.einsum("ij,ij->i", e, e)
+        f, S1, S2 = moments(s)
         better = f < best_f
         best_f[better], best_s[better] = f[better], s[better]
-        S1 = np.einsum("ij,ij->i", a, k)
-        S2 = np.einsum("ij,ij->i", k, k)
         s_new = np.where(S2 > 0, S1 / np.where(S2 > 0, S2, 1.0), s)
         s_new = np.where(s_new > 0, s_new, s)
-        if np.array_equal(s_new, s):
+        if np.all(np.abs(s_new - s) <= 1e-13 * s):
             break
         s = s_new
     return best_f, best_s
 
 
-def _clip_bound_rows(v, P1, P2, U, L, err):
-    """Per row, the largest ``α_lo`` such that every ``α ≤ α_lo`` has ``C(α) > U``, floored at
-    the smallest nonzero value (module docstring)."""
-    R, m = v.shape
-    i = np.arange(m)
-    n_above = (m - i - 1).astype(np.float64)
-    s1 = P1[:, -1:] - P1[:, 1:]
-    s2 = P2[:, -1:] - P2[:, 1:]
-    C = s2 - 2 * v * s1 + v * v * n_above
-    mag = P2[:, -1:] + 2 * v * P1[:, -1:] + v * v * n_above
-    excl = C - (2 * err + 16) * _EPS * mag > U[:, None]
+def _lloyd_rows(a, s, L, iters=6):
+    """:func:`_lloyd` on rows of ``|x|`` values ``a`` (R, m)."""
+    def moments(s):
+        k = np.minimum(np.floor(a / s[:, None] + 0.5), L)
+        e = a - k * s[:, None]
+        return (np.einsum("ij,ij->i", e, e), np.einsum("ij,ij->i", a, k),
+                np.einsum("ij,ij->i", k, k))
+    return _lloyd(moments, s, iters)
+
+
+def _clip_bound(at: "_Atoms", U):
+    """Per row, the largest atom start ``α_lo`` such that every ``α ≤ α_lo`` has clip error
+    ``C(α) ≥ Σ_{atoms ≥ α}(a - α)² > U`` (module docstring), 0 when there is none. Atoms are the
+    sorted values of a row (then ``C`` is exact) or histogram bins (a lower bound)."""
+    lo = at.lo
+    P0, P1, P2 = at.P0, at.P1, at.P2
+    n0, n1, n2 = P0[:, -1:], P1[:, -1:], P2[:, -1:]
+    C = (n2 - P2[:, :-1]) - 2 * lo * (n1 - P1[:, :-1]) + lo * lo * (n0 - P0[:, :-1])
+    mag = n2 + 2 * lo * n1 + lo * lo * n0
+    excl = C - (2 * at.err + 16) * _EPS * mag > U[:, None]
+    m = lo.shape[1]
     last = np.where(excl.any(axis=1), m - 1 - np.argmax(excl[:, ::-1], axis=1), -1)
-    alpha_lo = np.where(last >= 0, v[np.arange(R), np.maximum(last, 0)], 0.0)
-    vpos = np.where(v > 0, v, np.inf).min(axis=1)
-    return np.maximum(alpha_lo, vpos)
+    return np.where(last >= 0, lo[np.arange(lo.shape[0]), np.maximum(last, 0)], 0.0)
 
 
 def _true_rows(xr, L, rounding, stats, v=None):
@@ -923,7 +950,8 @@ def _true_rows(xr, L, rounding, stats, v=None):
     P2, _ = _prefix(v * v)
     P0 = np.broadcast_to(np.arange(m + 1, dtype=np.float64), (R, m + 1)).copy()
     at = _Atoms(v, v, P0, P1, P2, e1)
-    s_lo = _clip_bound_rows(v, P1, P2, U, L, e1) / L
+    vpos = np.where(v > 0, v, np.inf).min(axis=1)        # E = C below the smallest value
+    s_lo = np.maximum(_clip_bound(at, U), vpos) / L
     s_hi = 2 * v[:, -1] * (1 + 1e-12)
     s_lo = np.minimum(s_lo, s_hi * 0.5)
 
@@ -979,23 +1007,20 @@ def _src_chunks(src):
 
 
 def _lloyd_stream(src, s, L, iters=6):
-    best_f, best_s = math.inf, s
-    for _ in range(iters):
+    """:func:`_lloyd` on weighted 1-D sources (one row; sums over chunks)."""
+    def moments(s):
+        sv = float(s[0])
         fs, s1s, s2s = [], [], []
         for ac, wt in _src_chunks(src):
-            k = np.minimum(np.floor(ac / s + 0.5), L)
-            e = ac - k * s
+            k = np.minimum(np.floor(ac / sv + 0.5), L)
+            e = ac - k * sv
             fs.append(wt * float(e @ e))
             s1s.append(wt * float(ac @ k))
             s2s.append(wt * float(k @ k))
-        f, S1, S2 = math.fsum(fs), math.fsum(s1s), math.fsum(s2s)
-        if f < best_f:
-            best_f, best_s = f, s
-        s_new = S1 / S2 if S2 > 0 else s
-        if not s_new > 0 or abs(s_new - s) <= 1e-13 * s:
-            break
-        s = s_new
-    return best_f, best_s
+        return (np.array([math.fsum(fs)]), np.array([math.fsum(s1s)]),
+                np.array([math.fsum(s2s)]))
+    f, sb = _lloyd(moments, np.array([float(s)]), iters)
+    return float(f[0]), float(sb[0])
 
 
 def _histogram_atoms(src, w, amax):
@@ -1065,15 +1090,9 @@ def _true_sources(src, L, rounding, stats, guess=None):
     w = min(s_U / 64, amax / 1024)
     w = max(w, amax / (1 << 20))
     at = _histogram_atoms(src, w, amax)
-    # clip bound on atoms: C(α) ≥ Σ_{atoms with lo ≥ α} Σ (a - α)²
-    lo = at.lo[0]
     m = at.m
-    P0, P1, P2 = at.P0[0], at.P1[0], at.P2[0]
-    idx = np.arange(m)
-    Cb = (P2[-1] - P2[idx]) - 2 * lo * (P1[-1] - P1[idx]) + lo * lo * (P0[-1] - P0[idx])
-    mag = P2[-1] + 2 * lo * P1[-1] + lo * lo * P0[-1]
-    excl = Cb - (2 * at.err + 16) * _EPS * mag > U
-    alpha_lo = float(lo[np.flatnonzero(excl)[-1]]) if excl.any() else 0.0
+    P0 = at.P0[0]
+    alpha_lo = float(_clip_bound(at, np.array([U]))[0])
     alpha_lo = max(alpha_lo, amin)
     s_hi = np.array([2 * amax * (1 + 1e-12)])
     s_lo = np.minimum(np.array([alpha_lo / L]), s_hi * 0.5)
@@ -1195,7 +1214,17 @@ def exact_alpha(x, bits: int = 4, objective: str = "true", axis=None, group=None
     bits = check_bits(bits)
     check_choice(objective, "objective", OBJECTIVES)
     check_choice(rounding, "rounding", quantizer.ROUNDINGS)
-    arr = _check_input(x)
+    return exact_alpha_trusted(_check_input(x), bits, objective, axis, group, rounding,
+                               evaluate, t0)
+
+
+def exact_alpha_trusted(arr: np.ndarray, bits: int, objective: str = "true", axis=None,
+                        group=None, rounding: str = "half_up", evaluate: bool = True,
+                        t0: float | None = None) -> ExactResult:
+    """:func:`exact_alpha` without the input checks: the caller guarantees a finite, non-empty
+    float32/float64 array and valid ``bits``/``objective``/``rounding`` (the checkpoint
+    pipeline checks every tensor once when it loads it)."""
+    t0 = time.perf_counter() if t0 is None else t0
     rows, shape = as_slices(arr, axis, group)
     R, m = rows.shape
     L = quantizer.levels(bits)

@@ -79,15 +79,36 @@ def _round(y: np.ndarray, rounding: str) -> np.ndarray:
     return np.copysign(round_half_up(a), y)
 
 
+def _alpha_like(alpha, arr: np.ndarray):
+    """A scalar threshold (checked by :func:`check_alpha`), or an array of thresholds aligned
+    with the *leading* axes of ``arr`` ("per row"): ``alpha.shape == arr.shape[:alpha.ndim]``,
+    returned reshaped to broadcast against ``arr``. Every entry must be finite and > 0."""
+    if np.ndim(alpha) == 0 and not isinstance(alpha, np.ndarray):
+        return float(check_alpha(alpha))
+    a = np.asarray(alpha, dtype=np.float64)
+    if a.ndim == 0:
+        return float(check_alpha(float(a)))
+    if a.shape != arr.shape[:a.ndim]:
+        raise ValueError(f"alpha of shape {a.shape} does not match the leading axes of x "
+                         f"{arr.shape}: one threshold per row needs alpha.shape == "
+                         f"x.shape[:alpha.ndim]")
+    if not (np.all(np.isfinite(a)) and np.all(a > 0)):
+        raise ValueError("alpha must be finite and > 0 everywhere: a clipping threshold is "
+                         "positive")
+    return a.reshape(a.shape + (1,) * (arr.ndim - a.ndim))
+
+
 def quantize(x, alpha, bits: int, rounding: str = "half_up") -> np.ndarray:
     """``Q(x) = step · round(clip(x, alpha) / step)``, elementwise (float64).
 
     Formula (seed 000): ``α · round(clip(x, -α, α)/α · (2^{B-1}-1)) / (2^{B-1}-1)``.
+    ``alpha``: one threshold, or an array of thresholds per row (``alpha.shape ==
+    x.shape[:alpha.ndim]``, e.g. shape ``(C,)`` for ``x`` of shape ``(C, m)``).
     """
     check_choice(rounding, "rounding", ROUNDINGS)
-    alpha = float(check_alpha(alpha))
     bits = check_bits(bits)
     arr = check_array(x, "x", allow_empty=True)
+    alpha = _alpha_like(alpha, arr)
     L = levels(bits)
     s = alpha / L
     k = _round(np.clip(arr, -alpha, alpha) / s, rounding)
@@ -96,11 +117,12 @@ def quantize(x, alpha, bits: int, rounding: str = "half_up") -> np.ndarray:
 
 
 def quantize_index(x, alpha, bits: int, rounding: str = "half_up") -> np.ndarray:
-    """The integer level ``k`` with ``quantize(x) = k * step`` (int64)."""
+    """The integer level ``k`` with ``quantize(x) = k * step`` (int64); ``alpha`` as in
+    :func:`quantize`."""
     check_choice(rounding, "rounding", ROUNDINGS)
-    alpha = float(check_alpha(alpha))
     L = levels(bits)
     arr = check_array(x, "x", allow_empty=True)
+    alpha = _alpha_like(alpha, arr)
     k = _round(np.clip(arr, -alpha, alpha) / (alpha / L), rounding)
     return np.clip(k, -L, L).astype(np.int64)
 

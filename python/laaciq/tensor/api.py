@@ -1,0 +1,175 @@
+"""The Python API: :func:`optimal_clip`, :func:`fake_quantize`, :func:`quantize_codes`,
+:func:`dequantize` on numpy arrays and, when torch is installed, torch tensors (the result comes
+back with the input's dtype and device; the work is done in numpy on the CPU).
+
+Granularity everywhere (see :func:`solver.as_slices`): ``axis=None, group=None`` one threshold
+per tensor; ``axis=a`` one per index of axis ``a`` (per channel); ``group=g`` one per block of
+``g`` consecutive values along ``axis`` (default the last one). Thresholds have the shape
+:func:`solver.as_slices` gives.
+
+Precision: ``Q_α(w)`` is computed in float64 from the input's values and rounded *once* to the
+input's dtype. For float32 that rounding is below the grid's resolution, but for bfloat16/float16
+``k·α/L`` is generally not representable, so a fake-quantized bf16 tensor holds the nearest bf16
+of each grid point, not the grid point itself: the codes and scales of :func:`quantize_codes`
+are the exact representation (dequantized in float64 and rounded the same way, they give the
+fake-quantized tensor bit for bit).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from laaciq.argcheck import check_bits, check_choice
+from laaciq.theory import quantizer
+from laaciq.tensor import solver
+
+__all__ = ["round_once", "optimal_clip", "fake_quantize", "quantize_codes", "dequantize", "from_slices",
+           "fake_quantize_trusted", "codes_trusted"]
+
+_BLOCK = 1 << 18
+
+
+def round_once(x: np.ndarray, dtype) -> np.ndarray:
+    """float64 ``x`` rounded once (to nearest, ties to even) to ``dtype``. numpy rounds float64
+    to float32/float16 directly; ``ml_dtypes`` goes to bfloat16/float8 through float32, which
+    would round twice, so the float32 step rounds to odd (truncate, then set the last bit when
+    inexact): float32 keeps more than two extra bits, so the second rounding is then exact."""
+    dt = np.dtype(dtype)
+    if dt.kind != "V" and dt.name in ("float64", "float32", "float16"):
+        return x.astype(dt)
+    f = x.astype(np.float32)
+    back = f.astype(np.float64)
+    over = np.abs(back) > np.abs(x)
+    f[over] = np.nextafter(f[over], np.float32(0))
+    inexact = f.astype(np.float64) != x
+    bits = f.view(np.uint32)
+    bits[inexact] |= np.uint32(1)
+    return f.astype(dt)
+
+
+def _from_torch(w):
+    """``(numpy array, restore)``: ``restore(np_array)`` gives a torch tensor on ``w``'s
+    device and dtype (identity for numpy input)."""
+    mod = type(w).__module__
+    if mod.startswith("torch"):
+        import torch
+
+        t = w.detach()
+        dt, dev = t.dtype, t.device
+        if dt == torch.bfloat16:
+            t = t.float()
+        arr = t.cpu().numpy()
+
+        def restore(a, keep_dtype=True):
+            out = torch.from_numpy(np.ascontiguousarray(a))
+            return out.to(device=dev, dtype=dt if keep_dtype else out.dtype)
+        return arr, restore
+    return w, lambda a, keep_dtype=True: a
+
+
+def from_slices(rows: np.ndarray, shape: tuple, axis=None, group=None) -> np.ndarray:
+    """Inverse of :func:`solver.as_slices`: the rows ``(R, m)`` back to the tensor ``shape``."""
+    nd = len(shape)
+    if group is None and axis is None:
+        return rows.reshape(shape)
+    ax = (-1 if axis is None else axis) % nd if group is not None else axis % nd
+    if group is None:
+        moved = (shape[ax],) + tuple(d for i, d in enumerate(shape) if i != ax)
+        return np.moveaxis(rows.reshape(moved), 0, ax)
+    moved = tuple(d for i, d in enumerate(shape) if i != ax) + (shape[ax],)
+    return np.moveaxis(rows.reshape(moved), -1, ax)
+
+
+def optimal_clip(w, bits: int, axis=None, group=None, objective: str = "true", weights=None):
+    """The exact minimizer ``α`` of ``objective`` ("true": the real round-to-nearest MSE; or a
+    surrogate of :data:`solver.SURROGATES`) per slice of ``w``: a float per tensor, else an
+    array of the threshold shape (torch in, torch float64 out on the same device).
+
+    ``weights`` (per-element importance) is not supported yet and raises NotImplementedError.
+    """
+    if weights is not None:
+        raise NotImplementedError("optimal_clip(weights=...) (per-element weighted MSE) is not "
+                                  "available yet: call it without weights")
+    arr, restore = _from_torch(w)
+    r = solver.exact_alpha(arr, bits, objective, axis=axis, group=group)
+    if np.ndim(r.alpha) == 0:
+        return float(r.alpha)
+    return restore(np.asarray(r.alpha), keep_dtype=False)
+
+
+def _prepare(w, alpha, bits, axis, group):
+    bits = check_bits(bits)
+    arr = solver._check_input(w)
+    _, tshape = solver.as_slices(arr, axis, group)
+    a = np.asarray(alpha, dtype=np.float64)
+    try:
+        a = np.broadcast_to(a, tshape)
+    except ValueError:
+        raise ValueError(f"alpha of shape {a.shape} does not fit the threshold shape {tshape} "
+                         f"of this granularity (axis={axis}, group={group})") from None
+    if not (np.all(np.isfinite(a)) and np.all(a > 0)):
+        raise ValueError("alpha must be finite and > 0 everywhere")
+    return arr, a.reshape(-1), bits
+
+
+def fake_quantize_trusted(arr, alpha_flat, bits, axis=None, group=None,
+                          rounding: str = "half_up") -> np.ndarray:
+    """``Q_α(arr)`` in float64 without checks (finite ``arr``, positive ``alpha_flat`` with one
+    threshold per slice: the caller's), computed in blocks of rows."""
+    rows, _ = solver.as_slices(arr, axis, group)
+    L = quantizer.levels(bits)
+    out = np.empty(rows.shape, dtype=np.float64)
+    step = max(1, _BLOCK // rows.shape[1])
+    for i in range(0, rows.shape[0], step):
+        k, s = solver.level_rows(rows[i:i + step].astype(np.float64), alpha_flat[i:i + step], L,
+                                 rounding)
+        out[i:i + step] = k * s
+    return from_slices(out, arr.shape, axis, group)
+
+
+def codes_trusted(arr, alpha_flat, bits, axis=None, group=None, rounding: str = "half_up"):
+    """Integer levels (int8 up to 8 bits, else int16) of ``arr``, without checks."""
+    rows, _ = solver.as_slices(arr, axis, group)
+    L = quantizer.levels(bits)
+    out = np.empty(rows.shape, dtype=np.int8 if bits <= 8 else np.int16)
+    step = max(1, _BLOCK // rows.shape[1])
+    for i in range(0, rows.shape[0], step):
+        k, _ = solver.level_rows(rows[i:i + step].astype(np.float64), alpha_flat[i:i + step], L,
+                                 rounding)
+        out[i:i + step] = k
+    return from_slices(out, arr.shape, axis, group)
+
+
+def fake_quantize(w, alpha, bits: int, axis=None, group=None, rounding: str = "half_up"):
+    """``Q_α(w)`` with one threshold per slice (``alpha`` broadcast to the threshold shape),
+    computed in float64 and rounded once to ``w``'s dtype (module docstring); numpy or torch."""
+    check_choice(rounding, "rounding", quantizer.ROUNDINGS)
+    arr, restore = _from_torch(w)
+    dtype = np.asarray(arr).dtype
+    a, al, bits = _prepare(arr, alpha, bits, axis, group)
+    q = fake_quantize_trusted(a, al, bits, axis, group, rounding)
+    if arr is not w:                     # torch: one rounding float64 -> w.dtype, by torch
+        return restore(q)
+    return round_once(q, dtype) if dtype.kind != "i" else q
+
+
+def quantize_codes(w, alpha, bits: int, axis=None, group=None, rounding: str = "half_up"):
+    """``(codes, scale)``: integer levels ``k`` (int8 up to 8 bits, else int16) of ``w``'s shape
+    and the float64 steps ``α/L`` of the threshold shape, so that :func:`dequantize` gives
+    ``Q_α(w)`` exactly (numpy arrays)."""
+    check_choice(rounding, "rounding", quantizer.ROUNDINGS)
+    arr, _ = _from_torch(w)
+    a, al, bits = _prepare(arr, alpha, bits, axis, group)
+    _, tshape = solver.as_slices(a, axis, group)
+    return codes_trusted(a, al, bits, axis, group, rounding), \
+        (al / quantizer.levels(bits)).reshape(tshape)
+
+
+def dequantize(codes, scale, axis=None, group=None, dtype=None) -> np.ndarray:
+    """``codes · scale`` in float64 (one scale per slice, the layout of :func:`quantize_codes`),
+    rounded once to ``dtype`` when given."""
+    c = np.asarray(codes)
+    rows, tshape = solver.as_slices(c, axis, group)
+    s = np.broadcast_to(np.asarray(scale, dtype=np.float64), tshape).reshape(-1, 1)
+    out = from_slices(rows.astype(np.float64) * s, c.shape, axis, group)
+    return out if dtype is None else round_once(out, dtype)
