@@ -90,7 +90,7 @@ def _check_law(law, name: str, continuous: bool = True):
     kind = ContinuousDist if continuous else Distribution
     if not isinstance(law, kind):
         what = "a continuous law (Gaussian, Laplace, StudentT, GenGaussian, Uniform, Mixture)" \
-            if continuous else "a law from laaciq.distribution"
+            if continuous else "a law from laaciq.theory.distribution"
         raise TypeError(f"{name} must be {what}, got {type(law).__name__}")
     return law
 
