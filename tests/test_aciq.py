@@ -34,13 +34,49 @@ def test_banner_constants(law, printed):
         assert r.value == pytest.approx(mse.mse_model(law, r.alpha, bits, "banner"), rel=1e-14)
 
 
+def _laplace_true_mse(alpha: float, bits: int) -> float:
+    """E[(X - Q_α(X))²] for Laplace(0, 1), by quadrature cell by cell (independent of the
+    library): Q rounds to the grid k·α/L, k = -L..L, L = 2^(B-1) - 1, half up, after clipping."""
+    from scipy import integrate
+
+    L = 2 ** (bits - 1) - 1
+    step = alpha / L
+
+    def f(x):
+        return 0.5 * math.exp(-x)
+
+    inside = sum(integrate.quad(lambda x, c=k * step: (x - c) ** 2 * f(x),
+                                max(0.0, (k - 0.5) * step), min(alpha, (k + 0.5) * step),
+                                epsabs=0, epsrel=1e-13)[0] for k in range(L + 1))
+    tail = integrate.quad(lambda x: (x - alpha) ** 2 * f(x), alpha, math.inf,
+                          epsabs=0, epsrel=1e-13)[0]
+    return 2 * (inside + tail)  # the law and the quantizer are symmetric
+
+
 def test_seed_claim_laplace_ratio_is_two_bit_value():
     """Seed 002: "Laplacian: α*/σ ≈ 2.83 (4-bit)". 2.83 is Banner's 2-bit α*/b; at 4 bits
-    α*/σ = 5.03/√2 ≈ 3.56 under Banner's model (3.41 for the exact MSE)."""
+    α*/σ ≈ 3.56 under Banner's model and ≈ 3.41 for the exact MSE (σ = √2 b)."""
+    from scipy import optimize
+
+    # Banner's model for Laplace(0, 1): 2e^{-α} + α²/(3·4^B), minimal where α = 3·4^B·e^{-α}
+    def banner_root(bits):
+        return optimize.brentq(lambda a: a - 3 * 4 ** bits * math.exp(-a), 0.1, 50, xtol=1e-14)
+
     r = aciq.optimal_alpha(Laplace(0, 1), 4, "banner")
-    assert r.alpha_over_sigma == pytest.approx(3.556, abs=2e-3)
-    assert aciq.optimal_alpha(Laplace(0, 1), 4).alpha_over_sigma == pytest.approx(3.408, abs=2e-3)
-    assert aciq.optimal_alpha(Laplace(0, 1), 2, "banner").alpha == pytest.approx(2.83, abs=0.01)
+    assert r.alpha == pytest.approx(banner_root(4), rel=1e-10)
+    assert r.alpha_over_sigma == pytest.approx(banner_root(4) / math.sqrt(2), rel=1e-10)
+    assert round(r.alpha_over_sigma, 2) == 3.56
+    assert aciq.optimal_alpha(Laplace(0, 1), 2, "banner").alpha == pytest.approx(banner_root(2),
+                                                                                 rel=1e-10)
+    assert round(banner_root(2), 2) == 2.83  # the seed's number is this 2-bit value
+
+    # the exact MSE: a bounded search over the quadrature above
+    ref = optimize.minimize_scalar(_laplace_true_mse, bounds=(3.0, 7.0), args=(4,),
+                                   method="bounded", options={"xatol": 1e-9})
+    got = aciq.optimal_alpha(Laplace(0, 1), 4)
+    assert got.alpha == pytest.approx(ref.x, abs=1e-6)
+    assert got.value == pytest.approx(ref.fun, rel=1e-9)
+    assert round(got.alpha_over_sigma, 2) == 3.41
 
 
 @pytest.mark.parametrize("d", CONTINUOUS, ids=CIDS)

@@ -242,7 +242,7 @@ def test_per_channel_and_group_equal_per_slice_calls():
 def test_per_tensor_result_shape_and_scalars():
     x = np.random.default_rng(0).standard_normal(500)
     r = exact.exact_alpha(x, 4)
-    assert r.alpha.shape == () and r.seconds >= 0 and r.objective == "true"
+    assert r.alpha.shape == () and r.objective == "true"
     assert r.mse_total == pytest.approx(float(r.mse))
     assert exact.slice_mse(x, r.alpha, 4) == pytest.approx(float(r.mse), rel=1e-13)
 
@@ -275,7 +275,7 @@ def test_exact_beats_surrogate_on_the_true_mse_and_is_reported():
     for objective in exact.SURROGATES:
         s = exact.exact_alpha(x, 3, objective)
         assert float(t.mse) <= float(s.mse) * (1 + 1e-12)
-    assert t.stats["breakpoints"] >= 0 and t.stats["candidates"] >= 1
+    assert t.stats["candidates"] >= 1
 
 
 def test_float32_and_integer_inputs():

@@ -57,7 +57,6 @@ def test_clip_json_matches_library(capsys, files):
     assert "kurtosis-rule" not in t["methods"]           # the rule is 4-bit only
     for m, d in t["methods"].items():
         assert d["ratio"] >= 1 - 1e-12, m                # nothing beats the exact optimum
-        assert d["seconds"] >= 0
 
 
 def test_clip_per_channel_group_and_peers(capsys, files):

@@ -48,24 +48,25 @@ def check_alpha(alpha, name: str = "alpha"):
     return a
 
 
+def _finite(x, name: str, positive: bool) -> float:
+    """A finite real number (and > 0 if ``positive``) as a float."""
+    if isinstance(x, bool) or not isinstance(x, (numbers.Real, np.floating, np.integer)):
+        raise TypeError(f"{name} must be a {'real number > 0' if positive else 'finite real number'}"
+                        f", got {x!r}")
+    v = float(x)
+    if not math.isfinite(v) or (positive and v <= 0):
+        raise ValueError(f"{name} must be finite{' and > 0' if positive else ''}, got {x!r}")
+    return v
+
+
 def check_positive(x, name: str) -> float:
     """A finite real number > 0."""
-    if isinstance(x, bool) or not isinstance(x, (numbers.Real, np.floating, np.integer)):
-        raise TypeError(f"{name} must be a real number > 0, got {x!r}")
-    v = float(x)
-    if not math.isfinite(v) or v <= 0:
-        raise ValueError(f"{name} must be finite and > 0, got {x!r}")
-    return v
+    return _finite(x, name, positive=True)
 
 
 def check_finite_real(x, name: str) -> float:
     """A finite real number."""
-    if isinstance(x, bool) or not isinstance(x, (numbers.Real, np.floating, np.integer)):
-        raise TypeError(f"{name} must be a finite real number, got {x!r}")
-    v = float(x)
-    if not math.isfinite(v):
-        raise ValueError(f"{name} must be finite, got {x!r}")
-    return v
+    return _finite(x, name, positive=False)
 
 
 def check_array(x, name: str = "x", allow_empty: bool = False) -> np.ndarray:

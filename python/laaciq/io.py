@@ -1,4 +1,5 @@
-"""Atomic file writes: a report is never left half-written."""
+"""Files (bottom layer): atomic writes, so a report is never left half-written; JSON reading
+with one-line errors; and :func:`project_root`, the project folder found from the current one."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Render the report from ``status.json``: ``STATUS.md``, ``index.html`` and the figures.
 
-Both documents come from jinja2 templates in ``laaciq/templates/`` (no markup is built in
+Both documents come from jinja2 templates in ``laaciq/report/templates/`` (no markup is built in
 Python). ``index.html`` is self-contained: inline CSS, figures embedded as base64 PNG, so it works
 from a ``file://`` URL. Everything is rendered in memory first and then written file by file
 with ``io.atomic_write_*``, so a rendering error leaves the previous report untouched.

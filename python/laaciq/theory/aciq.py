@@ -68,7 +68,7 @@ def _objective(dist, bits, objective, rounding, seed004_delta):
 
 def _check_common(dist, bits, objective, rounding, seed004_delta):
     if not isinstance(dist, Distribution):
-        raise TypeError(f"dist must be a law from laaciq.distribution (FiniteDist, Gaussian, ..."
+        raise TypeError(f"dist must be a law from laaciq.theory.distribution (FiniteDist, Gaussian, ..."
                         f"), got {type(dist).__name__}")
     bits = check_bits(bits)
     check_choice(objective, "objective", OBJECTIVES)

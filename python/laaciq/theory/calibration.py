@@ -41,6 +41,9 @@ Strategies (seed 001 "Calibration Strategies", seed 002 §4.3), each returning a
 
 Seed 003 §7: :func:`pre_quantization_checklist` (§7.1), :func:`strategy_rule` (§7.2),
 :func:`fairness_record` (§7.3). :func:`synthetic_example` builds a small deterministic model.
+
+Arguments are checked once, at the public functions named above (and in ``LayerModel``'s
+constructor); the private ``_…`` helpers they call trust their checked arguments.
 """
 
 from __future__ import annotations
@@ -87,7 +90,7 @@ def _check_law(law, name: str, continuous: bool = True):
     kind = ContinuousDist if continuous else Distribution
     if not isinstance(law, kind):
         what = "a continuous law (Gaussian, Laplace, StudentT, GenGaussian, Uniform, Mixture)" \
-            if continuous else "a law from laaciq.distribution"
+            if continuous else "a law from laaciq.theory.distribution"
         raise TypeError(f"{name} must be {what}, got {type(law).__name__}")
     return law
 
@@ -231,7 +234,7 @@ class LayerModel:
 
     def effective_law(self, language: str) -> Mixture:
         """``P_λ = Σ_l ā_l(λ) P_l``."""
-        return effective_law(self.a_bar(language), self.layer_laws)
+        return _mix(self.a_bar(language), self.layer_laws)
 
 
 # =============================================================================================
@@ -241,8 +244,12 @@ class LayerModel:
 def effective_law(a_bar, layer_laws) -> Mixture:
     """``P_λ = Σ_l ā_l P_l`` as a :class:`distribution.Mixture` (``a_bar`` sums to 1)."""
     laws = _check_laws(layer_laws)
-    w = check_weights(a_bar, len(laws), name="a_bar")
-    return Mixture(tuple(float(x) for x in w), laws)
+    return _mix(check_weights(a_bar, len(laws), name="a_bar"), laws)
+
+
+def _mix(w, laws) -> Mixture:
+    """``Σ w_l P_l``; ``w`` (weights summing to 1) and ``laws`` are already checked."""
+    return Mixture(tuple(float(x) for x in w), tuple(laws))
 
 
 def effective_law_from_samples(a_bar, layer_samples) -> FiniteDist:
@@ -297,9 +304,13 @@ def _draw(law, n, rng) -> np.ndarray:
 def language_average_law(model, pi=None) -> Mixture:
     """``P̄ = Σ_λ π_λ P_λ = Σ_l (Σ_λ π_λ ā_l(λ)) P_l`` (``π`` uniform unless given)."""
     model = _check_model(model)
-    pi = _check_pi(pi, model.languages)
-    w = sum(pi[lang] * model.a_bar(lang) for lang in model.languages)
-    return effective_law(w / w.sum(), model.layer_laws)
+    return _average_law(model, _check_pi(pi, model.languages))
+
+
+def _average_law(model: LayerModel, p: dict) -> Mixture:
+    """``P̄`` for a checked model and checked language weights ``p``."""
+    w = sum(p[lang] * model.a_bar(lang) for lang in model.languages)
+    return _mix(w / w.sum(), model.layer_laws)
 
 
 # =============================================================================================
@@ -310,7 +321,14 @@ def language_blind_alpha(model, bits: int = 4, *, pi=None,
                          objective: str = "exact") -> aciq.ClipResult:
     """The language-blind ``α``: optimal (for ``objective``) for the language-average law
     ``P̄ = Σ_λ π_λ P_λ`` with ``π`` uniform unless given (the pooling rule of the module)."""
-    return aciq.optimal_alpha(language_average_law(model, pi), check_bits(bits), objective)
+    model = _check_model(model)
+    return _blind_alpha(model, check_bits(bits), _check_pi(pi, model.languages), objective)
+
+
+def _blind_alpha(model: LayerModel, bits: int, p: dict,
+                 objective: str = "exact") -> aciq.ClipResult:
+    """:func:`language_blind_alpha` on checked arguments."""
+    return aciq.optimal_alpha(_average_law(model, p), bits, objective)
 
 
 def sigma_global(model, pi=None) -> float:
@@ -320,7 +338,11 @@ def sigma_global(model, pi=None) -> float:
 
 def sigma_eff(model, language: str) -> float:
     """Seed 004's ``σ_eff(λ)``: ``sqrt(Σ ā σ_l² + Σ ā δ_l²)``, the std of ``P_λ``."""
-    model = _check_model(model)
+    return _sigma_eff(_check_model(model), language)
+
+
+def _sigma_eff(model: LayerModel, language: str) -> float:
+    """:func:`sigma_eff` for a checked model (an unknown language still raises)."""
     law = model.effective_law(language)
     moms = [mixture.layer_law_moments(x) for x in model.layer_laws]
     v = mixture.mixture_variance(model.a_bar(language), [m[0] for m in moms],
@@ -331,7 +353,11 @@ def sigma_eff(model, language: str) -> float:
 def effective_kurtosis_table(model) -> dict[str, dict[str, float]]:
     """Per language: ``linear`` (seeds 001/002, ``Σ ā κ_l``), ``true`` (the kurtosis of ``P_λ``)
     and ``seed004`` (seed 004's printed formula; ``nan`` if a layer has infinite kurtosis)."""
-    model = _check_model(model)
+    return _kurtosis_table(_check_model(model))
+
+
+def _kurtosis_table(model: LayerModel) -> dict[str, dict[str, float]]:
+    """:func:`effective_kurtosis_table` for a checked model."""
     kappas = model.layer_kappas()
     moms = [mixture.layer_law_moments(x) for x in model.layer_laws]
     out = {}
@@ -352,8 +378,12 @@ def effective_kurtosis_table(model) -> dict[str, dict[str, float]]:
 def per_language_alpha_exact(model, bits: int = 4, *,
                              objective: str = "exact") -> dict[str, aciq.ClipResult]:
     """``α*(λ) = argmin_α MSE(λ)`` for every language (:func:`aciq.optimal_alpha` on ``P_λ``)."""
-    model = _check_model(model)
-    bits = check_bits(bits)
+    return _alpha_exact(_check_model(model), check_bits(bits), objective)
+
+
+def _alpha_exact(model: LayerModel, bits: int,
+                 objective: str = "exact") -> dict[str, aciq.ClipResult]:
+    """:func:`per_language_alpha_exact` on checked arguments."""
     return {lang: aciq.optimal_alpha(model.effective_law(lang), bits, objective)
             for lang in model.languages}
 
@@ -381,14 +411,14 @@ def per_language_alpha_rule(model, bits: int = 4, *, rule: str = "004", form: st
     check_choice(rule, "rule", ("002", "004"))
     form = form if form is not None else ("001" if rule == "002" else "004")
     check_choice(form, "form", aciq.KURTOSIS_RULE_FORMS)
-    table = effective_kurtosis_table(model)
+    table = _kurtosis_table(model)
     out = {}
-    sg = sigma_global(model, pi) if rule == "002" else None
+    sg = _average_law(model, _check_pi(pi, model.languages)).std() if rule == "002" else None
     for lang in model.languages:
         if rule == "002":
             sigma, kappa = sg, table[lang]["linear"]
         else:
-            sigma, kappa = sigma_eff(model, lang), table[lang]["true"]
+            sigma, kappa = _sigma_eff(model, lang), table[lang]["true"]
         if not math.isfinite(kappa):
             raise ValueError(f"model: language {lang!r} has infinite effective kurtosis (a layer "
                              f"with a divergent fourth moment): the kurtosis rule is undefined")
@@ -408,8 +438,14 @@ def per_language_mse(model, alpha, bits: int = 4) -> dict[str, float]:
         alphas = {lang: alpha[lang] for lang in model.languages}
     else:
         alphas = {lang: alpha for lang in model.languages}
-    return {lang: float(mse.mse_exact(model.effective_law(lang), a, bits))
-            for lang, a in alphas.items()}
+    return _mse_table(model, alphas, bits)
+
+
+def _mse_table(model: LayerModel, alphas: Mapping, bits: int) -> dict[str, float]:
+    """``{λ: MSE_{P_λ}(alphas[λ])}`` for a checked model and bits (``mse.mse_exact`` checks
+    each threshold)."""
+    return {lang: float(mse.mse_exact(model.effective_law(lang), alphas[lang], bits))
+            for lang in model.languages}
 
 
 @dataclass(frozen=True)
@@ -430,7 +466,11 @@ class Disparity:
 
 def disparity(values) -> Disparity:
     """Seed 002 Definition 3: ``max_λ v(λ) − min_λ v(λ)`` (and ``max/min``)."""
-    vals = _check_real_values(_check_mapping(values, "values"), "values")
+    return _disparity(_check_real_values(_check_mapping(values, "values"), "values"))
+
+
+def _disparity(vals: dict[str, float]) -> Disparity:
+    """:func:`disparity` of a checked, non-empty ``{language: finite float}``."""
     worst = max(vals, key=vals.get)
     best = min(vals, key=vals.get)
     hi, lo = vals[worst], vals[best]
@@ -463,10 +503,10 @@ class StrategyResult:
     details: dict = field(default_factory=dict)
 
 
-def _result(model, name, desc, bits, alphas, errs, pi=None, details=None) -> StrategyResult:
-    p = _check_pi(pi, model.languages)
+def _result(name, desc, bits, alphas, errs, p: dict, details=None) -> StrategyResult:
+    """A :class:`StrategyResult` from checked parts (``p``: the checked language weights)."""
     return StrategyResult(name, desc, tuple(int(b) for b in bits), dict(alphas), dict(errs),
-                          disparity(errs), math.fsum(p[k] * errs[k] for k in errs),
+                          _disparity(errs), math.fsum(p[k] * errs[k] for k in errs),
                           details or {})
 
 
@@ -474,10 +514,11 @@ def strategy_blind(model, bits: int = 4, *, pi=None) -> StrategyResult:
     """Baseline (standard ACIQ): one language-blind ``α`` (pooling rule) for every language."""
     model = _check_model(model)
     bits = check_bits(bits)
-    r = language_blind_alpha(model, bits, pi=pi)
-    errs = per_language_mse(model, r.alpha, bits)
-    return _result(model, "blind", "one language-blind alpha (optimal for the language-average "
-                   "law)", [bits] * model.n_layers, {k: r.alpha for k in errs}, errs, pi,
+    p = _check_pi(pi, model.languages)
+    r = _blind_alpha(model, bits, p)
+    errs = _mse_table(model, dict.fromkeys(model.languages, r.alpha), bits)
+    return _result("blind", "one language-blind alpha (optimal for the language-average "
+                   "law)", [bits] * model.n_layers, {k: r.alpha for k in errs}, errs, p,
                    {"alpha": r.alpha, "alpha_over_sigma": r.alpha_over_sigma})
 
 
@@ -485,10 +526,10 @@ def strategy_oracle(model, bits: int = 4, *, pi=None) -> StrategyResult:
     """Per-language exact ``α*(λ)`` computed on the true ``P_λ`` (the limit of strategy A)."""
     model = _check_model(model)
     bits = check_bits(bits)
-    res = per_language_alpha_exact(model, bits)
-    errs = {k: float(mse.mse_exact(model.effective_law(k), r.alpha, bits)) for k, r in res.items()}
-    return _result(model, "oracle", "per-language exact alpha on the true effective laws",
-                   [bits] * model.n_layers, {k: r.alpha for k, r in res.items()}, errs, pi)
+    p = _check_pi(pi, model.languages)
+    alphas = {k: r.alpha for k, r in _alpha_exact(model, bits).items()}
+    return _result("oracle", "per-language exact alpha on the true effective laws",
+                   [bits] * model.n_layers, alphas, _mse_table(model, alphas, bits), p)
 
 
 def strategy_a(model, bits: int = 4, *, samples=None, n_per_layer: int = 400, seed: int = 0,
@@ -503,6 +544,7 @@ def strategy_a(model, bits: int = 4, *, samples=None, n_per_layer: int = 400, se
     """
     model = _check_model(model)
     bits = check_bits(bits)
+    p = _check_pi(pi, model.languages)
     if samples is not None:
         samples = _check_mapping(samples, "samples")
         missing = [lang for lang in model.languages if lang not in samples]
@@ -524,9 +566,9 @@ def strategy_a(model, bits: int = 4, *, samples=None, n_per_layer: int = 400, se
     for lang, law in calib.items():
         r = aciq.optimal_alpha(law, bits)
         alphas[lang], in_sample[lang] = r.alpha, r.value
-    errs = per_language_mse(model, alphas, bits)
-    return _result(model, "A", "per-language calibration from per-language samples",
-                   [bits] * model.n_layers, alphas, errs, pi,
+    errs = _mse_table(model, alphas, bits)
+    return _result("A", "per-language calibration from per-language samples",
+                   [bits] * model.n_layers, alphas, errs, p,
                    {"calibration_mse": in_sample,
                     "calibration_sizes": {k: int(v.values.size) for k, v in calib.items()}})
 
@@ -552,7 +594,7 @@ def strategy_b(model, *, tau: float = KAPPA_CAUTION, low_bits: int = 4, high_bit
         w = avg[idx]
         if w.sum() <= 0:  # no language activates this group: its α does not matter
             w = np.ones(len(idx))
-        law = effective_law(w / w.sum(), [model.layer_laws[i] for i in idx])
+        law = _mix(w / w.sum(), [model.layer_laws[i] for i in idx])
         a = aciq.optimal_alpha(law, b).alpha
         group_alpha[f"{b}-bit"] = a
         for i in idx:
@@ -561,8 +603,8 @@ def strategy_b(model, *, tau: float = KAPPA_CAUTION, low_bits: int = 4, high_bit
                  for law, a, b in zip(model.layer_laws, layer_alpha, bits)]
     errs = {lang: math.fsum(float(w) * e for w, e in zip(model.a_bar(lang), layer_mse))
             for lang in model.languages}
-    return _result(model, "B", f"mixed precision: {high_bits} bits where kappa > {tau:g}, else "
-                   f"{low_bits}", bits, group_alpha, errs, pi,
+    return _result("B", f"mixed precision: {high_bits} bits where kappa > {tau:g}, else "
+                   f"{low_bits}", bits, group_alpha, errs, p,
                    {"tau": tau, "high_layers": [model.layer_names[i] for i, b in enumerate(bits)
                                                 if b == high_bits and high_bits != low_bits],
                     "layer_mse": dict(zip(model.layer_names, layer_mse)),
@@ -601,6 +643,7 @@ def strategy_c(model, detector, bits: int = 4, *, inputs=None, alphas=None,
     """
     model = _check_model(model)
     bits = check_bits(bits)
+    lang_w = _check_pi(pi, model.languages)
     if not callable(detector):
         raise TypeError(f"detector must be callable (input -> language label), got "
                         f"{type(detector).__name__}")
@@ -618,7 +661,7 @@ def strategy_c(model, detector, bits: int = 4, *, inputs=None, alphas=None,
             if isinstance(xs, (str, bytes)) or not isinstance(xs, Sequence) or len(xs) == 0:
                 raise ValueError(f"inputs[{lang!r}] must be a non-empty sequence of inputs")
     if alphas is None:
-        table = {k: r.alpha for k, r in per_language_alpha_exact(model, bits).items()}
+        table = {k: r.alpha for k, r in _alpha_exact(model, bits).items()}
     else:
         alphas = _check_mapping(alphas, "alphas")
         table = _check_real_values(alphas, "alphas")
@@ -628,7 +671,7 @@ def strategy_c(model, detector, bits: int = 4, *, inputs=None, alphas=None,
         missing = [lang for lang in langs if lang not in table]
         if missing:
             raise ValueError(f"alphas has no threshold for {missing}")
-    fallback = language_blind_alpha(model, bits, pi=pi).alpha
+    fallback = _blind_alpha(model, bits, lang_w).alpha
     cache: dict = {}
 
     def err(true, a):
@@ -661,8 +704,8 @@ def strategy_c(model, detector, bits: int = 4, *, inputs=None, alphas=None,
             correct += probs.get(lang, 0.0)
         errs[lang] = total / len(inputs[lang])
         hit[lang] = correct / len(inputs[lang])
-    return _result(model, "C", "adaptive runtime alpha from a language detector",
-                   [bits] * model.n_layers, table, errs, pi,
+    return _result("C", "adaptive runtime alpha from a language detector",
+                   [bits] * model.n_layers, table, errs, lang_w,
                    {"detection_accuracy": hit, "fallback_alpha": fallback})
 
 
@@ -705,6 +748,12 @@ def outlier_activation(activation_patterns, outlier_layers) -> dict[str, float]:
     """Seed 002 §3.4: ``ā_outlier(λ) = Σ_{l ∈ outlier} ā_l(λ)`` for each language
     (``activation_patterns``: ``{language: norms or fractions}``)."""
     pats = _check_mapping(activation_patterns, "activation_patterns")
+    return _outlier_activation(pats, outlier_layers)
+
+
+def _outlier_activation(pats: Mapping, outlier_layers) -> dict[str, float]:
+    """:func:`outlier_activation` for a checked mapping (the norms and the indices are checked
+    here, against the first pattern's layer count)."""
     out, n = {}, None
     for lang, norms in pats.items():
         try:
@@ -754,7 +803,11 @@ def strategy_rule(max_kappa) -> StrategyDecision:
     The seed comments the ELSE as "max κ > 50", but ``max κ = 50`` exactly also lands there
     (while §7.1's "If max κ > 50" does not fire at 50).
     """
-    k = _check_kappa_value(max_kappa, "max_kappa")
+    return _decision(_check_kappa_value(max_kappa, "max_kappa"))
+
+
+def _decision(k: float) -> StrategyDecision:
+    """:func:`strategy_rule` for a checked kurtosis ``k``."""
     if k < KAPPA_STANDARD:
         return StrategyDecision(k, "max κ < 5", "standard PTQ (no special handling)", (),
                                 "seed 003 §7.2 IF")
@@ -791,7 +844,7 @@ def pre_quantization_checklist(layer_kappas, activation_patterns, *, outlier_lay
     if outlier_layers is None:
         outlier_layers = [i for i, k in enumerate(kappas) if k > kappa_caution]
     ids = _check_layer_ids(outlier_layers, kappas.size)
-    frac = outlier_activation(activation_patterns, ids)
+    frac = _outlier_activation(_check_mapping(activation_patterns, "activation_patterns"), ids)
     n_layers_pat = len(mixture.activation_fractions(next(iter(activation_patterns.values()))))
     if n_layers_pat != kappas.size:
         raise ValueError(f"activation_patterns have {n_layers_pat} layers but layer_kappas has "
@@ -802,7 +855,7 @@ def pre_quantization_checklist(layer_kappas, activation_patterns, *, outlier_lay
     var = float(np.var(vals, ddof=ddof)) if vals.size else 0.0
     kmax = float(np.max(kappas))
     argmax = int(np.argmax(kappas))
-    decision = strategy_rule(kmax)
+    decision = _decision(kmax)
     caution = kmax > kappa_caution
     varies = var > var_threshold
     return [
@@ -863,7 +916,7 @@ def fairness_record(degradation, outlier_layers, bits) -> FairnessRecord:
         b = tuple(check_bits(x) for x in bits)
     else:
         b = check_bits(bits)
-    disp = disparity(d)
+    disp = _disparity(d)
     return FairnessRecord(d, disp.gap, disp.ratio, disp.worst, disp.best, tuple(ol), b)
 
 

@@ -55,7 +55,7 @@ _CHUNK = 1 << 20  # cells evaluated at once when α is an array
 def _check_dist(dist, exact_ok: bool = False):
     kinds = (Distribution, ExactFiniteDist) if exact_ok else Distribution
     if not isinstance(dist, kinds):
-        raise TypeError(f"dist must be a law from laaciq.distribution (FiniteDist, Gaussian, ..."
+        raise TypeError(f"dist must be a law from laaciq.theory.distribution (FiniteDist, Gaussian, ..."
                         f"), got {type(dist).__name__}")
     return dist
 

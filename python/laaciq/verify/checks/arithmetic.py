@@ -74,13 +74,22 @@ def _table_r(column: str) -> float:
     return float(np.corrcoef(k if column == "kappa" else a, d)[0, 1])
 
 
-@_arith("arith.s002_table_r_kappa", "Seed 002 §2.4: r(κ_eff, D) = -0.838 from the table's "
-        "κ_eff and D columns")
-def _a4():
-    r = _table_r("kappa")
-    ok = _rounds_to(r, -0.838, 3)
-    return (_ok(ok), f"Pearson r of the table's κ_eff (43.0, 43.0, 37.5, 38.8) and D (0.005, "
-                     f"0.007, 0.021, 0.025) is {r:.3f}{'' if ok else ', not -0.838'}")
+def _table_r_check(id_: str, statement: str, column: str, stated: float) -> None:
+    """Register: the Pearson r of a table column with D rounds to the seed's ``stated`` r."""
+    label, col = {"kappa": ("κ_eff", 2), "outlier": ("ā_outlier", 1)}[column]
+
+    @_arith(id_, statement)
+    def _r():
+        r = _table_r(column)
+        ok = _rounds_to(r, stated, 3)
+        values = ", ".join(str(row[col]) for row in TABLE_002)
+        ds = ", ".join(str(row[3]) for row in TABLE_002)
+        return (_ok(ok), f"Pearson r of the table's {label} ({values}) and D ({ds}) is "
+                         f"{r:.3f}{'' if ok else f', not {stated}'}")
+
+
+_table_r_check("arith.s002_table_r_kappa", "Seed 002 §2.4: r(κ_eff, D) = -0.838 from the "
+               "table's κ_eff and D columns", "kappa", -0.838)
 
 
 @_arith("arith.s002_table_p", "Seed 002 §2.4: p < 0.001 for the correlation of the table "
@@ -94,13 +103,8 @@ def _a5():
             f"impossible with 4 languages (it needs |r| > 0.999)")
 
 
-@_arith("arith.s002_table_r_outlier", "Seed 002 §3.4: r(R̂, D) = -0.834 with R̂ the table's "
-        "ā_outlier column")
-def _a6():
-    r = _table_r("outlier")
-    ok = _rounds_to(r, -0.834, 3)
-    return (_ok(ok), f"Pearson r of the table's ā_outlier (0.205, 0.202, 0.172, 0.177) and D is "
-                     f"{r:.3f}{'' if ok else ', not -0.834'}")
+_table_r_check("arith.s002_table_r_outlier", "Seed 002 §3.4: r(R̂, D) = -0.834 with R̂ the "
+               "table's ā_outlier column", "outlier", -0.834)
 
 
 @_arith("arith.s002_rhat_values", "Seed 002 §3.4: R̂(eng) = 0.205 and R̂(ara) = 0.177 are the "

@@ -291,7 +291,7 @@ def mp_prob(law: tuple, lo, hi, dps: int = DPS):
 
 
 def mp_law_of(dist) -> tuple:
-    """The mpmath description of a ``laaciq.distribution`` law (Gaussian, Laplace, Student-t,
+    """The mpmath description of a ``laaciq.theory.distribution`` law (Gaussian, Laplace, Student-t,
     GenGaussian centred at 0 or Gaussian anywhere, and mixtures of them)."""
     from laaciq.theory import distribution as D
     if isinstance(dist, D.Gaussian):

@@ -661,15 +661,19 @@ def _model(law, c, a):
     return exact.clip_error(law, a) + c * a * a
 
 
+def _order_and_sq_pos(law, x, y):
+    """``(min(x, y), max(x, y), a ↦ ((t - a)₊)²)`` with ``t`` the law's first value."""
+    t0 = law[0][0]
+    return min(x, y), max(x, y), lambda a: max(t0 - a, F(0)) ** 2
+
+
 @_prop("prop.convex.clip_error", "α ↦ ((t - α)₊)² and clipError are convex on ℝ; Jensen for "
        "the square; z ≤ s, 0 ≤ s → z₊ ≤ s", _conv)
 def _cconv(ex):
     law, x, y, t, _ = ex
     u = 1 - t
     z = t * x + u * y
-    t0 = law[0][0]
-    sp = lambda a: max(t0 - a, F(0)) ** 2  # noqa: E731
-    lo, hi = min(x, y), max(x, y)
+    lo, hi, sp = _order_and_sq_pos(law, x, y)
     return _first([
         ("posPart_le_of_le_of_nonneg", not (hi >= 0) or max(lo, F(0)) <= hi),
         ("sq_convex_comb_le", (t * x + u * y) ** 2 <= t * x * x + u * y * y),
@@ -682,9 +686,7 @@ def _cconv(ex):
        "0 ≤ u ≤ v → u² ≤ v²", _conv)
 def _canti(ex):
     law, x, y, _, _ = ex
-    lo, hi = min(x, y), max(x, y)
-    t0 = law[0][0]
-    sp = lambda a: max(t0 - a, F(0)) ** 2  # noqa: E731
+    lo, hi, sp = _order_and_sq_pos(law, x, y)
     return _first([
         ("sq_posPart_antitone", sp(hi) <= sp(lo)),
         ("clipError_antitone", exact.clip_error(law, hi) <= exact.clip_error(law, lo)),

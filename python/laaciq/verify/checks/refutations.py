@@ -28,9 +28,13 @@ def _refutation(id_: str, statement: str, strategy, condition, reverify, pinned=
     """Register a search-and-re-verify refutation.
 
     ``condition(ex) -> bool`` says whether ``ex`` contradicts the claim (it may be approximate
-    or cheap); ``reverify(ex) -> (ok, detail, counterexample dict)`` recomputes it exactly.
-    ``pinned`` is tried when the search finds nothing.
+    or cheap); ``None`` searches with the exact ``reverify`` itself. ``reverify(ex) -> (ok,
+    detail, counterexample dict)`` recomputes it exactly. ``pinned`` is tried when the search
+    finds nothing.
     """
+    if condition is None:
+        def condition(ex):
+            return reverify(ex)[0]
 
     @check(id_, "refutation", statement)
     def run(budget):
@@ -170,12 +174,13 @@ def _id_reverify(kind):
     return rv
 
 
-_refutation("ref.mse_identity_seed001", "Seeds 001/002: MSE(α) = E_clip(α) + E_quant(α) with "
-            "E_quant = (2α)²/(12·(2^B-1)²), as an identity", st.tuples(_law, _small_pos, _b),
-            lambda ex: _id_reverify("seed001")(ex)[0], _id_reverify("seed001"))
-_refutation("ref.mse_identity_seed004", "Seed 004: mse_decomposition, MSE = E_clip + E_quant "
-            "with E_quant = Δ²/12 · P(|X| ≤ α), as an identity", st.tuples(_law, _small_pos, _b),
-            lambda ex: _id_reverify("seed004")(ex)[0], _id_reverify("seed004"))
+for _which, _statement in (
+        ("seed001", "Seeds 001/002: MSE(α) = E_clip(α) + E_quant(α) with "
+                    "E_quant = (2α)²/(12·(2^B-1)²), as an identity"),
+        ("seed004", "Seed 004: mse_decomposition, MSE = E_clip + E_quant "
+                    "with E_quant = Δ²/12 · P(|X| ≤ α), as an identity")):
+    _refutation(f"ref.mse_identity_{_which}", _statement, st.tuples(_law, _small_pos, _b),
+                None, _id_reverify(_which))
 
 
 def _strict_reverify(what):
@@ -198,12 +203,13 @@ def _strict_reverify(what):
     return rv
 
 
-_refutation("ref.clip_error_strict_antitone", "Seed 004: clippingError_antitone, "
-            "∂E_clip/∂α < 0", st.tuples(_law, _small_pos, _small_pos),
-            lambda ex: _strict_reverify("clip")(ex)[0], _strict_reverify("clip"))
-_refutation("ref.quant_noise_strict_monotone", "Seed 004: quantizationNoise_monotone, "
-            "∂E_q/∂α > 0 (E_q = Δ²/12 · P(|X| ≤ α))", st.tuples(_law, _small_pos, _small_pos),
-            lambda ex: _strict_reverify("noise")(ex)[0], _strict_reverify("noise"))
+for _id, _statement, _what in (
+        ("ref.clip_error_strict_antitone", "Seed 004: clippingError_antitone, ∂E_clip/∂α < 0",
+         "clip"),
+        ("ref.quant_noise_strict_monotone", "Seed 004: quantizationNoise_monotone, "
+         "∂E_q/∂α > 0 (E_q = Δ²/12 · P(|X| ≤ α))", "noise")):
+    _refutation(_id, _statement, st.tuples(_law, _small_pos, _small_pos), None,
+                _strict_reverify(_what))
 
 
 def _convex_reverify(which):
@@ -226,11 +232,11 @@ def _convex_reverify(which):
 _convex_strategy = st.tuples(_law, _b, _small_pos, _small_pos,
                              st.sampled_from([F(1, 2), F(1, 3), F(2, 3), F(1, 4), F(3, 4)]))
 _refutation("ref.mse_convex", "Seed 004: mse_convex, the true MSE is convex in α > 0",
-            _convex_strategy, lambda ex: _convex_reverify("mse")(ex)[0], _convex_reverify("mse"),
+            _convex_strategy, None, _convex_reverify("mse"),
             pinned=(((F(1),), (F(1),)), 2, F(1), F(2), F(1, 2)))
 _refutation("ref.seed004_model_convex", "Seed 004: MSE convex, for its own model "
             "E_clip + Δ²/12 · P(|X| ≤ α)", _convex_strategy,
-            lambda ex: _convex_reverify("seed004")(ex)[0], _convex_reverify("seed004"),
+            None, _convex_reverify("seed004"),
             pinned=(((F(1),), (F(1),)), 2, F(9, 10), F(1, 5), F(1, 2)))
 
 
@@ -245,7 +251,7 @@ def _equant_defs(ex):
 
 
 _refutation("ref.equant_definitions_differ", "Seeds 001/002 and 004 define the same E_quant",
-            st.tuples(_law, _small_pos, _b), lambda ex: _equant_defs(ex)[0], _equant_defs)
+            st.tuples(_law, _small_pos, _b), None, _equant_defs)
 
 # ---------------------------------------------------------------------------------------------
 # kurtosis of mixtures (seeds 000, 001, 002, 004)
@@ -268,7 +274,7 @@ def _kappa_defect(ex):
 
 _refutation("ref.seed004_kurtosis_formula", "Seed 004: κ_eff = [Σwᵢ(κᵢ+3)σᵢ⁴ + 6Σwᵢσᵢ²δᵢ² + "
             "Σwᵢδᵢ⁴]/σ⁴ - 3 for every mixture", st.tuples(_wt, hyp.skewed_laws(), hyp.skewed_laws()),
-            lambda ex: _kappa_defect(ex)[0], _kappa_defect)
+            None, _kappa_defect)
 
 
 def _linear_kappa(ex):
@@ -286,7 +292,7 @@ def _linear_kappa(ex):
 _sym_law = st.integers(1, 4).map(lambda k: ((F(-k), F(k)), (F(1, 2), F(1, 2))))
 _refutation("ref.kappa_eff_linear", "Seeds 001/002's κ_eff = Σ ā_l κ_l is the kurtosis of "
             "seed 000's effective law P_λ = Σ ā_l P_l", st.tuples(_wt, _sym_law, _sym_law),
-            lambda ex: _linear_kappa(ex)[0], _linear_kappa)
+            None, _linear_kappa)
 
 # ---------------------------------------------------------------------------------------------
 # disparity and suboptimality (seeds 001, 002, 004)
@@ -314,7 +320,7 @@ def _disparity(ex):
 
 _refutation("ref.disparity_bound", "Seed 004: max_λ MSE(λ) - min_λ MSE(λ) ≤ "
             "C·√Var_λ[κ_eff(λ)]·2^(-B) for some C (per-language optimal α)",
-            st.tuples(_pos_law, hyp.bits(2, 3)), lambda ex: _disparity(ex)[0], _disparity)
+            st.tuples(_pos_law, hyp.bits(2, 3)), None, _disparity)
 
 
 def _disparity_shared(ex):
@@ -335,7 +341,7 @@ def _disparity_shared(ex):
 _refutation("ref.disparity_bound_shared", "Seed 004: max_λ MSE(λ) - min_λ MSE(λ) ≤ "
             "C·√Var_λ[κ_eff(λ)]·2^(-B) for some C, one α shared by the languages",
             st.tuples(_pos_law, st.integers(2, 3).map(F), _small_pos, hyp.bits(2, 3)),
-            lambda ex: _disparity_shared(ex)[0], _disparity_shared)
+            None, _disparity_shared)
 
 
 def _subopt(ex):
@@ -357,7 +363,7 @@ def _subopt(ex):
 
 _refutation("ref.suboptimality_quadratic", "Seed 001: MSE_actual(λ) - MSE_optimal(λ) ∝ "
             "(κ_eff(λ) - κ_global)²", st.tuples(_pos_law, hyp.bits(2, 3)),
-            lambda ex: _subopt(ex)[0], _subopt)
+            None, _subopt)
 
 
 def _pred_disp(ex):
@@ -383,7 +389,7 @@ def _pred_disp(ex):
 
 _refutation("ref.prediction_disparity", "Seed 001 prediction 1 as a statement about all laws: "
             "Disparity(LA-ACIQ) < Disparity(ACIQ) (MSE disparity, per-language vs one pooled α)",
-            st.tuples(_pos_law, _pos_law, hyp.bits(2, 3)), lambda ex: _pred_disp(ex)[0],
+            st.tuples(_pos_law, _pos_law, hyp.bits(2, 3)), None,
             _pred_disp)
 
 # ---------------------------------------------------------------------------------------------
