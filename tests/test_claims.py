@@ -61,7 +61,7 @@ def _write(tmp_path, entries) -> Path:
 
 
 _GOOD = {"id": "X-1", "seed": "000_95cb99ed5640d9c1.txt", "quote": "Symmetric around 0",
-         "kind": "theorem", "scope": "s", "lean": [], "checks": [], "note": ""}
+         "kind": "theorem", "domain": {"laws": "none"}, "lean": [], "checks": [], "note": ""}
 
 
 def e(**kw):
@@ -79,6 +79,15 @@ def e(**kw):
     pytest.param([e(kind="lemma")], "unknown kind 'lemma'", id="bad-kind"),
     pytest.param([e(quote=...)], "lacks field(s) quote", id="missing-quote"),
     pytest.param([e(), e()], "repeated", id="duplicate-id"),
+    pytest.param([e(), e(id="X-2")], "one quote, one claim, one verdict", id="duplicate-quote"),
+    pytest.param([e(domain={"laws": "gaussians"})], "domain laws must be one of",
+                 id="bad-laws"),
+    pytest.param([e(domain={"laws": "finite", "bits": [1]})], "domain bits", id="bad-bits"),
+    pytest.param([e(domain={"laws": "finite", "alpha": "<0"})], "domain alpha", id="bad-alpha"),
+    pytest.param([e(depends_on=["nowhere"])], "depends_on names nowhere", id="bad-dependency"),
+    pytest.param([e(depends_on=["X-2"]), e(id="X-2", quote="Range: [-α, α]",
+                                          depends_on=["X-1"])], "cycle", id="cycle"),
+    pytest.param([e(corrected={"statement": ""})], "'corrected' must be", id="bad-corrected"),
     pytest.param([e(checks="prop.x")], "field 'checks' must be a list", id="checks-not-list"),
     pytest.param([e(extra=1)], "unknown field(s) extra", id="extra-field"),
     pytest.param([e(quote="  ")], "quote is empty", id="empty-quote"),
@@ -104,9 +113,10 @@ def test_bad_quote_is_reported(tmp_path):
 # --- verdicts ---------------------------------------------------------------------------------
 
 
-def _claim(kind="theorem", lean=(), checks_=()):
-    return claims.Claim("C", "000_95cb99ed5640d9c1.txt", "q", kind, "s", tuple(lean),
-                        tuple(checks_), "")
+def _claim(kind="theorem", lean=(), checks_=(), domain=None, hypothesis=""):
+    return claims.Claim("C", "000_95cb99ed5640d9c1.txt", "q", kind,
+                        domain or {"alpha": ">0", "bits": [2, 3, 4, 8, 16], "laws": "finite"},
+                        tuple(lean), tuple(checks_), "", hypothesis=hypothesis)
 
 
 def _rec(i, kind, result, cx=None):
@@ -116,13 +126,17 @@ def _rec(i, kind, result, cx=None):
     return r
 
 
+_IN = {"alpha": "1/2", "bits": 4, "law": {"values": ["1"], "weights": ["1"]}, "verified": "exact"}
 R = {"p": _rec("p", "property", "pass"), "pf": _rec("pf", "property", "fail"),
-     "r": _rec("r", "refutation", "refutation-verified", {"x": 1, "verified": "exact"}),
+     "r": _rec("r", "refutation", "refutation-verified", {"x": 1, **_IN}),
+     "rout": _rec("rout", "refutation", "refutation-verified", {"alpha": "-1", "x": "0"}),
      "rf": _rec("rf", "refutation", "fail"), "re": _rec("re", "refutation", "error"),
      "a": _rec("a", "approximation", "pass"), "af": _rec("af", "arithmetic", "fail"),
      "ap": _rec("ap", "arithmetic", "pass"), "s": _rec("s", "simulation", "pass"),
-     "u": _rec("u", "simulation", "unknown"), "sym": _rec("sym", "symbolic", "pass")}
-TC = {"LaAciq.t": ["p"], "LaAciq.claim_x_false": ["r"]}
+     "u": _rec("u", "simulation", "unknown"), "sym": _rec("sym", "symbolic", "pass"),
+     "pu": _rec("pu", "property", "unknown")}
+TC = {"LaAciq.t": ["p"], "LaAciq.claim_x_false": ["r"], "LaAciq.claim_out_false": ["rout"]}
+REAL = {"laws": "real-models"}
 
 
 @pytest.mark.parametrize("kind, lean_, ids, status, expected", [
@@ -131,10 +145,10 @@ TC = {"LaAciq.t": ["p"], "LaAciq.claim_x_false": ["r"]}
     ("theorem", ["LaAciq.t"], ["p"], "failed", "holds"),
     ("theorem", [], ["r"], "checked", "refuted"),
     ("theorem", ["LaAciq.claim_x_false"], [], "checked", "refuted"),
-    ("theorem", ["LaAciq.claim_x_false"], [], "written", "conjecture"),
+    ("theorem", ["LaAciq.claim_x_false"], [], "written", "open"),
     ("theorem", [], ["pf"], "checked", "refuted"),
-    ("theorem", [], ["rf"], "checked", "empirical-unverifiable"),
-    ("theorem", [], ["re"], "checked", "empirical-unverifiable"),
+    ("theorem", [], ["rf"], "checked", "open"),
+    ("theorem", [], ["re"], "checked", "open"),
     ("approximation", [], ["a"], "checked", "approximate"),
     ("arithmetic", [], ["af"], "checked", "inconsistent"),
     ("arithmetic", [], ["ap"], "checked", "holds"),
@@ -142,32 +156,85 @@ TC = {"LaAciq.t": ["p"], "LaAciq.claim_x_false": ["r"]}
     ("contradiction", [], ["r"], "checked", "inconsistent"),
     ("contradiction", [], ["ap"], "checked", "holds"),
     ("definition", [], ["r"], "checked", "definition"),
-    ("empirical", [], ["ap"], "checked", "empirical-unverifiable"),
+    ("empirical", [], ["ap"], "checked", "not-testable-here"),
     ("empirical", [], ["af"], "checked", "inconsistent"),
-    ("citation", [], [], "checked", "empirical-unverifiable"),
-    ("conjecture", [], [], "checked", "conjecture"),
+    ("citation", [], [], "checked", "not-testable-here"),
+    ("conjecture", [], [], "checked", "open"),
     ("conjecture", [], ["r"], "checked", "refuted"),
-    ("prediction", [], ["s"], "checked", "holds"),
-    ("prediction", [], ["u"], "checked", "empirical-unverifiable"),
-    ("prediction", [], [], "checked", "empirical-unverifiable"),
-    ("modelling", [], ["u"], "checked", "empirical-unverifiable"),
-    ("theorem", [], ["p", "u"], "checked", "empirical-unverifiable"),
+    ("theorem", [], ["p", "pu"], "checked", "open"),
     ("theorem", [], ["sym"], "checked", "holds"),
+    # a witness outside the domain decides nothing
+    ("theorem", [], ["rout"], "checked", "open"),
+    ("theorem", ["LaAciq.claim_out_false", "LaAciq.t"], ["p"], "checked", "proved"),
+    # the synthetic model never decides
+    ("theorem", [], ["s"], "checked", "open"),
 ])
 def test_verdict_table(kind, lean_, ids, status, expected):
-    st = {t: status for t in ("LaAciq.t", "LaAciq.claim_x_false")}
+    st = {t: status for t in ("LaAciq.t", "LaAciq.claim_x_false", "LaAciq.claim_out_false")}
     v = claims.verdict(_claim(kind, lean_, ids), R, st, TC)
     assert v["verdict"] == expected, v
 
 
+def test_outside_witness_is_reported_as_boundary():
+    v = claims.verdict(_claim("theorem", (), ("rout", "p")), R, {}, TC)
+    assert v["verdict"] == "holds"
+    assert v["boundary"] == [{"check": "rout", "why": "alpha = -1 is outside α > 0"}]
+
+
+def test_holds_if_names_the_hypothesis():
+    v = claims.verdict(_claim("theorem", ("LaAciq.t",), ("p",), hypothesis="P(|X| > α) > 0"),
+                       R, {"LaAciq.t": "checked"}, TC)
+    assert v["verdict"] == "holds-if" and "P(|X| > α) > 0" in v["basis"]
+
+
+def test_real_model_claims_are_measured_only_from_experiment_json():
+    c = _claim("prediction", (), ("s",), domain=REAL)
+    v = claims.verdict(c, R, {}, TC)
+    assert v["verdict"] == "not-testable-here" and "make experiment" in v["basis"]
+    exp = {"C": {"outcome": "contradicted", "statistic": "r", "value": 0.1, "ci": [-0.2, 0.4],
+                 "p": 0.6, "test": "permutation", "model": "bloom-560m"}}
+    v = claims.verdict(c, R, {}, TC, exp)
+    assert v["verdict"] == "measured" and v["measurement"]["model"] == "bloom-560m"
+    assert "contradicted on bloom-560m" in v["basis"]
+    # a refutation by a model of ours never decides a claim about real models
+    v = claims.verdict(_claim("prediction", (), ("r",), domain=REAL), R, {}, TC)
+    assert v["verdict"] == "not-testable-here"
+
+
+@pytest.mark.parametrize("body, message", [
+    ({"claims": []}, "no 'claims' object"),
+    ({"claims": {"S001-empirical-r": {"outcome": "yes", "model": "m"}}}, "needs an 'outcome'"),
+    ({"claims": {"S001-empirical-r": {"outcome": "supported"}}}, "a 'model' name"),
+])
+def test_experiment_file_errors(tmp_path, body, message):
+    p = tmp_path / "experiment.json"
+    p.write_text(json.dumps(body), encoding="utf-8")
+    with pytest.raises(LaaciqError, match=message):
+        claims.load_experiment(p)
+
+
+@pytest.mark.parametrize("domain, cx, ok", [
+    ({"alpha": ">0", "laws": "finite"}, {"alpha": "0"}, False),
+    ({"alpha": ">=0", "laws": "finite"}, {"alpha": "0"}, True),
+    ({"alpha": ">0", "laws": "finite"}, {"alpha_star": ["1", "-1/2"]}, False),
+    ({"bits": [2, 3, 4, 8, 16], "laws": "finite"}, {"bits": 5}, False),
+    ({"bits": [4], "laws": "arbitrary"}, {"rows": [{"bits": 4, "bits_hi": 8}]}, False),
+    ({"laws": "continuous"}, {"law": {"values": ["1"], "weights": ["1"]}}, False),
+    ({"laws": "arbitrary"}, {"law": {"values": ["1"], "weights": ["1"]}}, True),
+    ({"laws": "gaussian"}, {"law": "N(0,1)"}, True),
+    ({"laws": "gaussian"}, {"law": "Laplace"}, False),
+    ({"laws": "finite", "ties": ["half_even", "half_away"]}, {"x": "1/2"}, False),
+    ({"laws": "none", "ties": ["half_even", "half_away"]}, {"rounding": "half_up"}, False),
+    ({"laws": "none", "ties": ["half_even", "half_away"]}, {"rounding": "half_even"}, True),
+    ({"laws": "finite"}, None, False),
+])
+def test_witness_in_domain(domain, cx, ok):
+    assert claims.witness_in_domain(domain, cx)[0] is ok
+
+
 def test_refuted_verdict_carries_the_counterexample():
     v = claims.verdict(_claim("theorem", (), ("r",)), R, {}, TC)
-    assert v["counterexample"] == {"check": "r", "x": 1, "verified": "exact"}
-
-
-def test_simulation_basis_is_labelled():
-    v = claims.verdict(_claim("prediction", (), ("s",)), R, {}, TC)
-    assert "not a real model" in v["basis"]
+    assert v["counterexample"] == {"check": "r", "x": 1, **_IN}
 
 
 def test_proved_needs_the_theorems_checks_to_pass():
@@ -178,3 +245,17 @@ def test_proved_needs_the_theorems_checks_to_pass():
 
 def test_refutation_names_match_registry():
     assert registry.is_refutation("LaAciq.claim_x_false")
+
+
+def test_one_claim_per_quote(ledger):
+    seen = {}
+    for c in ledger:
+        assert (c.seed, c.quote) not in seen, f"{c.id} repeats the quote of {seen[(c.seed, c.quote)]}"
+        seen[(c.seed, c.quote)] = c.id
+
+
+def test_simulation_never_decides_a_claim(ledger):
+    kinds = {i: c.kind for i, c in checks.load_all().items()}
+    for c in ledger:
+        assert not [k for k in c.checks if kinds.get(k) == "simulation"], (
+            f"{c.id}: a simulation check decides it; move it to see_also")

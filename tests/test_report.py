@@ -32,7 +32,7 @@ def rendered(tmp_path_factory):
 def test_markdown_sections(rendered):
     d, doc = rendered
     md = (d / harness.STATUS_MD).read_text(encoding="utf-8")
-    for h in ("## Summary", "## Errata: what the seeds get wrong", "## Claims by seed",
+    for h in ("## Proof map", "## Summary", "## Errata: what the seeds get wrong", "## Claims by seed",
               "## Fairness on the synthetic model (seed 003 §7.3)", "## Figures",
               "## Lean theorems", "## Checks", "## Environment"):
         assert h in md, h
@@ -111,7 +111,8 @@ def test_schema_rejects_a_typed_in_verdict(rendered):
 
 
 @pytest.mark.parametrize("module", ["report/render.py", "verify/harness.py", "report/plots.py",
-                                    "verify/claims.py", "verify/registry.py"])
+                                    "report/proofmap.py", "verify/claims.py",
+                                    "verify/registry.py"])
 def test_no_markup_built_in_python(module):
     src = (PKG / module).read_text(encoding="utf-8")
     for pat in (r"<(table|tr|td|div|html|body|h[1-6]|p|ul|li)\b", r"\|\s*---\s*\|", r"[\"']#+ "):

@@ -18,12 +18,13 @@ import jinja2
 
 from laaciq.verify import claims as claims_mod
 from laaciq.report import plots
+from laaciq.report import proofmap
 from laaciq.errors import InternalCheckError, LaaciqError
 from laaciq.verify import harness
 from laaciq.verify.harness import INDEX_HTML, STATUS_JSON, STATUS_MD, validate_status
 from laaciq.io import atomic_write_bytes, atomic_write_text, read_json
 
-__all__ = ["PLOTS_DIR", "SEED_TITLES", "render", "status_text", "write_status", "write_all",
+__all__ = ["PLOTS_DIR", "PROOFMAP_SVG", "VERDICT_COLORS", "SEED_TITLES", "render", "status_text", "write_status", "write_all",
            "rerender"]
 
 #: Where the figures go, relative to the report folder.
@@ -34,17 +35,18 @@ SEED_TITLES = {"000": "LA-ACIQ Derivation: Problem Setup",
                "002": "Language-Aware ACIQ: Theoretical Framework",
                "003": "LA-ACIQ v2: Refined Theory",
                "004": "Theory Deep Dive: What We Actually Have"}
-#: One line per verdict, for the legend.
-VERDICT_HELP = {
-    "proved": "a linked Lean theorem is checked and its numeric checks pass",
-    "holds": "the checks pass, without a checked Lean proof",
-    "approximate": "holds within the measured, stated error",
-    "refuted": "a counterexample re-verified exactly, or a checked Lean refutation",
-    "inconsistent": "contradicts another seed statement or its own arithmetic",
-    "conjecture": "open: nothing here proves or refutes it",
-    "empirical-unverifiable": "needs models or data that are not here",
-    "definition": "a definition",
+#: One line per verdict, for the legend (defined once, in the claims module).
+VERDICT_HELP = claims_mod.VERDICT_HELP
+#: Badge and proof-map colours per verdict: (fill, text).
+VERDICT_COLORS = {
+    "proved": ("#1a7f37", "#ffffff"), "holds": ("#a7e0b5", "#0b3d1a"),
+    "holds-if": ("#d7f0a8", "#2f4a00"), "approximate": ("#d8ecff", "#0a3a6b"),
+    "refuted": ("#cf222e", "#ffffff"), "inconsistent": ("#f7b267", "#4a2500"),
+    "open": ("#e8dcff", "#3b1d73"), "measured": ("#0969da", "#ffffff"),
+    "not-testable-here": ("#e6e8eb", "#3a4048"), "definition": ("#f6f6f6", "#555555"),
 }
+#: The proof map, written beside the report (and embedded in index.html).
+PROOFMAP_SVG = "proofmap.svg"
 
 
 def _num(x, digits: int = 4) -> str:
@@ -83,7 +85,8 @@ def _md_cell(s) -> str:
 
 def _env() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("laaciq.report", "templates"),
-                             autoescape=lambda name: bool(name) and name.endswith(".html.j2"),
+                             autoescape=lambda name: bool(name) and name.endswith(
+                                 (".html.j2", ".svg.j2")),
                              undefined=jinja2.StrictUndefined, trim_blocks=True,
                              lstrip_blocks=True, keep_trailing_newline=True)
     env.filters.update(num=_num, cx=_cx, md=_md_cell)
@@ -99,6 +102,7 @@ def _context(doc: dict, figures: dict[str, bytes]) -> dict:
                                        for v in claims_mod.VERDICTS}}
              for f, cs in sorted(by_seed.items())]
     errata = [c for c in doc["claims"] if c["verdict"] in ("refuted", "inconsistent")]
+    seed_summary = doc.get("seed_summary") or {s["file"]: s["counts"] for s in seeds}
     checks = doc.get("checks", [])
     by_kind: dict[str, list] = {}
     for r in checks:
@@ -115,7 +119,22 @@ def _context(doc: dict, figures: dict[str, bytes]) -> dict:
         "status_json": STATUS_JSON, "status_md": STATUS_MD, "index_html": INDEX_HTML,
         "fair": doc.get("fairness"), "bench": bench_view(doc.get("bench")),
         "total_claims": len(doc["claims"]),
+        "verdict_colors": VERDICT_COLORS, "pm": proofmap.layout(doc["claims"]),
+        "proofmap_svg": PROOFMAP_SVG, "seed_summary": seed_summary,
+        "seed_titles": SEED_TITLES, "theorem_claims": _theorem_claims(doc["claims"]),
     }
+
+
+def _theorem_claims(claims: list[dict]) -> dict[str, list[str]]:
+    """Lean name -> ids of the claims whose ledger entry links it (the one link)."""
+    out: dict[str, list[str]] = {}
+    for c in claims:
+        names = [t["decl"] for t in c["lean"]] + [t["decl"] for t in
+                                                  (c.get("corrected") or {}).get("lean", [])]
+        names += [t["decl"] for t in (c.get("see_also") or {}).get("lean", [])]
+        for n in dict.fromkeys(names):
+            out.setdefault(n, []).append(c["id"])
+    return out
 
 
 def bench_view(bench: dict | None) -> dict | None:
@@ -166,11 +185,13 @@ def bench_view(bench: dict | None) -> dict | None:
             "targets": targets}
 
 
-def render(doc: dict, figures: dict[str, bytes]) -> tuple[str, str]:
-    """``(STATUS.md text, index.html text)``."""
+def render(doc: dict, figures: dict[str, bytes]) -> tuple[str, str, str]:
+    """``(STATUS.md text, index.html text, proofmap.svg text)``."""
     env = _env()
     ctx = _context(doc, figures)
-    return env.get_template("STATUS.md.j2").render(ctx), env.get_template("index.html.j2").render(ctx)
+    return (env.get_template("STATUS.md.j2").render(ctx),
+            env.get_template("index.html.j2").render(ctx),
+            env.get_template("proofmap.svg.j2").render(ctx))
 
 
 def status_text(doc: dict) -> str:
@@ -189,11 +210,12 @@ def write_all(doc: dict, report_dir: Path, figures: dict[str, bytes] | None = No
     ``index.html`` atomically."""
     report_dir = Path(report_dir)
     figures = figures if figures is not None else plots.render_all()
-    md, html = render(doc, figures)
+    md, html, svg = render(doc, figures)
     text = status_text(doc)
     for name, data in figures.items():
         atomic_write_bytes(report_dir / PLOTS_DIR / name, data)
     atomic_write_text(report_dir / STATUS_JSON, text)
+    atomic_write_text(report_dir / PROOFMAP_SVG, svg)
     atomic_write_text(report_dir / STATUS_MD, md)
     atomic_write_text(report_dir / INDEX_HTML, html)
     if log:
@@ -212,7 +234,8 @@ def rerender(report_dir: Path, log=None) -> None:
     for name, (fn, _) in plots.FIGURES.items():
         f = report_dir / PLOTS_DIR / name
         figures[name] = f.read_bytes() if f.exists() else fn()
-    md, html = render(doc, figures)
+    md, html, svg = render(doc, figures)
+    atomic_write_text(report_dir / PROOFMAP_SVG, svg)
     atomic_write_text(report_dir / STATUS_MD, md)
     atomic_write_text(report_dir / INDEX_HTML, html)
     if log:

@@ -319,13 +319,13 @@ def build_status(root, report_dir, lean_build=None, quick: bool = False, log=Non
     records = checks.run_checks(budget=budget)
     records += symbolic_records()
     by_id = {r["id"]: r for r in records}
-    referenced = {c for cl in ledger for c in cl.checks} | registry.check_ids()
+    referenced = {c for cl in ledger for c in _claim_checks(cl)} | registry.check_ids()
     unknown = sorted(referenced - set(by_id))
     if unknown:
         raise LaaciqError(f"the ledger or the registry names unknown check(s): "
                           f"{', '.join(unknown)}")
     names = {d.name for d in theorems}
-    missing_lean = sorted({t for cl in ledger for t in cl.lean} - names)
+    missing_lean = sorted({t for cl in ledger for t in _claim_lean(cl)} - names)
     if missing_lean:
         raise LaaciqError(f"the claims ledger names Lean theorem(s) not in LaAciq/: "
                           f"{', '.join(missing_lean)}")
@@ -340,16 +340,31 @@ def build_status(root, report_dir, lean_build=None, quick: bool = False, log=Non
                          "checks": [{k: r[k] for k in ("id", "kind", "result", "examples",
                                                        "seconds", "detail")} for r in recs]})
 
+    experiment = _load_experiment(report_dir, log)
     claim_rows = []
     for cl in ledger:
-        v = claims_mod.verdict(cl, by_id, status, thm_checks)
-        claim_rows.append({"id": cl.id, "seed": cl.seed, "quote": cl.quote, "kind": cl.kind,
-                           "scope": cl.scope, "verdict": v["verdict"], "basis": v["basis"],
-                           "lean": [{"decl": t, "status": status.get(t, "missing")}
-                                    for t in cl.lean],
-                           "checks": [{"id": c, "result": by_id[c]["result"],
-                                       "kind": by_id[c]["kind"]} for c in cl.checks],
-                           "counterexample": v["counterexample"], "note": cl.note})
+        v = claims_mod.verdict(cl, by_id, status, thm_checks, experiment)
+        claim_rows.append({
+            "id": cl.id, "seed": cl.seed, "quote": cl.quote, "kind": cl.kind,
+            "reading": cl.reading, "domain": cl.domain,
+            "scope": claims_mod.domain_text(cl.domain), "verdict": v["verdict"],
+            "basis": v["basis"], "hypothesis": cl.hypothesis or None,
+            "lean": [{"decl": t, "status": status.get(t, "missing")} for t in cl.lean],
+            "checks": [{"id": c, "result": by_id[c]["result"], "kind": by_id[c]["kind"]}
+                       for c in cl.checks],
+            "counterexample": v["counterexample"], "boundary": v["boundary"],
+            "corrected": claims_mod.corrected_status(cl, by_id, status, thm_checks),
+            "see_also": {"lean": [{"decl": t, "status": status.get(t, "missing")}
+                                  for t in cl.see_also.get("lean", [])],
+                         "checks": [{"id": c, "result": by_id[c]["result"],
+                                     "kind": by_id[c]["kind"]}
+                                    for c in cl.see_also.get("checks", [])]},
+            "depends_on": list(cl.depends_on), "measurement": v["measurement"],
+            "note": cl.note})
+    unmatched = sorted(set(experiment) - {c.id for c in ledger})
+    if unmatched:
+        log(f"harness: {claims_mod.EXPERIMENT_JSON} has results for claim id(s) not in the "
+            f"ledger, left out: {', '.join(unmatched)}")
 
     summary = {v: sum(1 for c in claim_rows if c["verdict"] == v) for v in claims_mod.VERDICTS}
     doc = {
@@ -358,6 +373,9 @@ def build_status(root, report_dir, lean_build=None, quick: bool = False, log=Non
         "quick": bool(quick),
         "environment": _environment(build, module_rows),
         "summary": summary,
+        "seed_summary": {f: {v: sum(1 for c in claim_rows if c["seed"] == f
+                                    and c["verdict"] == v) for v in claims_mod.VERDICTS}
+                         for f in sorted({c["seed"] for c in claim_rows})},
         "theorem_summary": {s: sum(1 for t in thm_rows if t["status"] == s)
                             for s in ("checked", "written", "failed")},
         "check_summary": {r: sum(1 for x in records if x["result"] == r)
@@ -381,6 +399,28 @@ def build_status(root, report_dir, lean_build=None, quick: bool = False, log=Non
     log(f"harness: {len(claim_rows)} claims, {len(thm_rows)} theorems, {len(records)} checks "
         f"in {time.perf_counter() - t0:.1f} s")
     return doc
+
+
+def _claim_checks(cl) -> set[str]:
+    """Every check id a claim names: deciding, corrected statement and see-also."""
+    return (set(cl.checks) | set((cl.corrected or {}).get("checks", []))
+            | set(cl.see_also.get("checks", [])))
+
+
+def _claim_lean(cl) -> set[str]:
+    return (set(cl.lean) | set((cl.corrected or {}).get("lean", []))
+            | set(cl.see_also.get("lean", [])))
+
+
+def _load_experiment(report_dir: Path, log) -> dict:
+    """Real-model results (``experiment.json`` in the report folder, from ``make
+    experiment``), or ``{}`` when there are none."""
+    path = Path(report_dir) / claims_mod.EXPERIMENT_JSON
+    if not path.exists():
+        log(f"harness: no {claims_mod.EXPERIMENT_JSON} in {report_dir}: claims about real models "
+            f"are not measured (`make experiment`)")
+        return {}
+    return claims_mod.load_experiment(path)
 
 
 def contradictions(doc: dict) -> list[tuple[str, str]]:

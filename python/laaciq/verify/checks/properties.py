@@ -383,6 +383,39 @@ def _q_odd(ex):
     return _first([("quantize_neg", quantize(a, b, -x) == -quantize(a, b, x))])
 
 
+#: The tie rules a reader assumes for seed 000's ``round``, which names none: both are odd.
+SEED_TIE_RULES = ("half_even", "half_away")
+
+
+def _odd_under(rule, a, b, x):
+    return (quantizer.quantize_exact(-x, a, b, rule) == -quantizer.quantize_exact(x, a, b, rule))
+
+
+@_prop("prop.quantize.odd_ties", "Q(-x) = -Q(x) for every x, ties included, when round breaks "
+       "ties half-to-even or half-away-from-zero (exact Fractions)", _qc)
+def _q_odd_ties(ex):
+    x, a, b = ex
+    return _first([(f"odd under {r}", _odd_under(r, a, b, x)) for r in SEED_TIE_RULES])
+
+
+@_exhaustive("exh.quantize.odd_ties", "B ∈ {2, 3, 4, 8}, α ∈ {1, 3/7}, x on every multiple of "
+             "step/2 in [-α - step, α + step] (every tie): Q(-x) = -Q(x) half-to-even and "
+             "half-away-from-zero")
+def _exh_odd_ties():
+    cases, failures = 0, []
+    for b in (2, 3, 4, 8):
+        for a in (F(1), F(3, 7)):
+            s = step(a, b)
+            L = quantizer.levels(b)
+            for k in range(-2 * L - 2, 2 * L + 3):
+                x = k * s / 2
+                for r in SEED_TIE_RULES:
+                    cases += 1
+                    if not _odd_under(r, a, b, x):
+                        failures.append({"x": x, "alpha": a, "bits": b, "rounding": r})
+    return cases, failures
+
+
 @_prop("prop.quantize.seed_formula", "Q x = α · roundS(clip α x / α · (2^(B-1) - 1)) / "
        "(2^(B-1) - 1) (seed 000's formula)", _qc)
 def _q_seed(ex):
