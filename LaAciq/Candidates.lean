@@ -162,7 +162,7 @@ noncomputable def codeSq (l : List (α × α)) (k : α → Int) : α :=
   expect l (fun x => ((k x : Int) : α) ^ 2)
 
 /-- The vertex threshold of a code assignment: `L · E[Xk] / E[k²]`.
-Seed 000: «Closed-form α*(λ) — Express optimal clipping as function of distribution parameters». -/
+Seed 000: «Express optimal clipping as function of distribution parameters». -/
 noncomputable def codeVertex (l : List (α × α)) (B : Nat) (k : α → Int) : α :=
   ((levels B : Nat) : α) * (codeDot l k / codeSq l k)
 
@@ -322,8 +322,7 @@ theorem mem_codeSums (L : Nat) (k : α → Int) (hk : ∀ x, -(L : Int) ≤ k x 
 
 /-- **The candidate thresholds** at `B` bits: `1`, and the vertex `L·E[Xk]/E[k²]` of every code
 vector `k ∈ [-L, L]^n` on the atoms (entries with `E[k²] = 0` or `E[Xk] ≤ 0` are not positive and
-never chosen). Seed 000: «Closed-form α*(λ) — Express optimal clipping as function of distribution
-parameters». -/
+never chosen). Seed 000: «Express optimal clipping as function of distribution parameters». -/
 noncomputable def trueCandidates (l : List (α × α)) (B : Nat) : List α :=
   1 :: (codeSums (levels B) l).map (fun d => ((levels B : Nat) : α) * (d.1 / d.2))
 
@@ -416,7 +415,7 @@ theorem bit_up_pos {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) :
   exact div_pos_of_pos (Lean.Grind.OrderedRing.mul_pos ha h2) h1
 
 /-- **Pointwise, one more bit never hurts** at `α' = α·L_{B+1}/L_B`:
-`(x - Q_{α',B+1} x)² ≤ (x - Q_{α,B} x)²`. Seed 002: «MSE ∝ 2^{-B/2}». -/
+`(x - Q_{α',B+1} x)² ≤ (x - Q_{α,B} x)²`. Seed 004: «Rate-Distortion: MSE ∝ 2^{-B/2}». -/
 theorem sq_sub_quantize_bit_up {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) (x : α) :
     (x - quantize (a * ((levels (B + 1) : Nat) : α) / ((levels B : Nat) : α)) (B + 1) x) ^ 2
       ≤ (x - quantize a B x) ^ 2 := by
@@ -427,20 +426,20 @@ theorem sq_sub_quantize_bit_up {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) (x
   rw [step_bit_up a hB, ← quantize_eq_code] at h
   exact h
 
-/-- `MSE_{B+1}(α·L_{B+1}/L_B) ≤ MSE_B(α)`. Seed 002: «MSE ∝ 2^{-B/2}». -/
+/-- `MSE_{B+1}(α·L_{B+1}/L_B) ≤ MSE_B(α)`. Seed 004: «Rate-Distortion: MSE ∝ 2^{-B/2}». -/
 theorem mse_bit_up {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {a : α} (ha : 0 < a) {B : Nat}
     (hB : 2 ≤ B) :
     mse l (a * ((levels (B + 1) : Nat) : α) / ((levels B : Nat) : α)) (B + 1) ≤ mse l a B :=
   expect_mono hw (fun x => sq_sub_quantize_bit_up ha hB x)
 
 /-- For every `α > 0` some `α' > 0` has `MSE_{B+1}(α') ≤ MSE_B(α)`.
-Seed 002: «MSE ∝ 2^{-B/2}». -/
+Seed 004: «Rate-Distortion: MSE ∝ 2^{-B/2}». -/
 theorem mse_exists_bit_up {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {a : α} (ha : 0 < a)
     {B : Nat} (hB : 2 ≤ B) : ∃ a', 0 < a' ∧ mse l a' (B + 1) ≤ mse l a B :=
   ⟨_, bit_up_pos ha hB, mse_bit_up hw ha hB⟩
 
 /-- **The optimal MSE does not increase with the bit-width**: for optima `α` at `B` bits and
-`α'` at `B + 1` bits, `MSE_{B+1}(α') ≤ MSE_B(α)`. Seed 002: «MSE ∝ 2^{-B/2}». -/
+`α'` at `B + 1` bits, `MSE_{B+1}(α') ≤ MSE_B(α)`. Seed 004: «Rate-Distortion: MSE ∝ 2^{-B/2}». -/
 theorem optimal_mse_antitone_bits {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {B : Nat}
     (hB : 2 ≤ B) {a a' : α} (ha : 0 < a)
     (ha' : ∀ b, 0 < b → mse l a' (B + 1) ≤ mse l b (B + 1)) :
@@ -488,7 +487,7 @@ theorem intCast_two : ((2 : Int) : α) = 2 := by
 
 /-- **At a fixed `α` one more bit can hurt**: a point mass at `1/3` with `α = 1` has MSE `0` at
 `B = 3` (step `1/3`) and `(1/3 - 2/7)² = 1/441` at `B = 4` (step `1/7`).
-Seed 002: «MSE ∝ 2^{-B/2}». -/
+Seed 004: «Rate-Distortion: MSE ∝ 2^{-B/2}». -/
 theorem mse_fixed_alpha_bits_up :
     mse [((1 / 3 : α), (1 : α))] 1 3 = 0 ∧ mse [((1 / 3 : α), (1 : α))] 1 4 = 1 / 441 := by
   have h01 := Lean.Grind.OrderedRing.zero_lt_one (R := α)

@@ -61,7 +61,7 @@ noncomputable def tailSum (l : List (α × α)) (t : α) : α :=
 
 /-- The root of the first-order function on the gap above `t`:
 `E[|X|; |X| > t] / (c + P(|X| > t))` (OCTAV's update solved on that gap).
-Seed 000: «Closed-form α*(λ) — Express optimal clipping as function of distribution parameters». -/
+Seed 000: «Express optimal clipping as function of distribution parameters». -/
 noncomputable def modelCandidate (l : List (α × α)) (c t : α) : α :=
   tailSum l t / (c + tailMass l t)
 
