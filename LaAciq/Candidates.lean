@@ -201,6 +201,14 @@ theorem gridErr_vertex_le (l : List (α × α)) (k : α → Int) (s : α) (hK : 
     gridErr l k (codeDot l k / codeSq l k) ≤ gridErr l k s := by
   rw [gridErr_eq, gridErr_eq]
   have hv : codeDot l k / codeSq l k * codeSq l k = codeDot l k := by grind
+  have key : ∀ v : α, v * codeSq l k = codeDot l k →
+      expect l (fun x => x ^ 2) - 2 * v * codeDot l k + v ^ 2 * codeSq l k
+        + codeSq l k * (s - v) ^ 2
+      = expect l (fun x => x ^ 2) - 2 * s * codeDot l k + s ^ 2 * codeSq l k := by
+    intro v h
+    rw [← h]
+    grind
+  have e := key _ hv
   have hsq := Lean.Grind.OrderedRing.sq_nonneg (a := s - codeDot l k / codeSq l k)
   have m := Lean.Grind.OrderedRing.mul_nonneg (Std.le_of_lt hK) hsq
   grind
@@ -256,12 +264,11 @@ theorem codeDot_eq_zero_of_codeSq {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤
     (hK : codeSq l k = 0) : codeDot l k = 0 := by
   by_cases h : codeDot l k = 0
   · exact h
-  · have hA := expect_nonneg hw (f := fun x => x ^ 2) (fun _ => Lean.Grind.OrderedRing.sq_nonneg)
-    have hE := expect_nonneg hw (f := fun x => (x - (expect l (fun x => x ^ 2) + 1)
-      / (2 * codeDot l k) * ((k x : Int) : α)) ^ 2) (fun _ => Lean.Grind.OrderedRing.sq_nonneg)
-    have hg := gridErr_eq l k ((expect l (fun x => x ^ 2) + 1) / (2 * codeDot l k))
-    unfold gridErr at hg
-    rw [hg, hK] at hE
+  · have hA : 0 ≤ expect l (fun x => x ^ 2) :=
+      expect_nonneg hw (fun _ => Lean.Grind.OrderedRing.sq_nonneg)
+    have hE : 0 ≤ gridErr l k ((expect l (fun x => x ^ 2) + 1) / (2 * codeDot l k)) :=
+      expect_nonneg hw (fun _ => Lean.Grind.OrderedRing.sq_nonneg)
+    rw [gridErr_eq, hK] at hE
     have e : 2 * ((expect l (fun x => x ^ 2) + 1) / (2 * codeDot l k)) * codeDot l k
         = expect l (fun x => x ^ 2) + 1 := by grind
     grind
@@ -391,10 +398,13 @@ theorem mse_exists_minimizer {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2)
 Seed 000: «B | Bit-width | {2, 3, 4, 8, 16}». -/
 theorem levels_le_levels_succ (B : Nat) : levels B ≤ levels (B + 1) := by
   unfold levels
-  have h := Nat.pow_le_pow_right (n := 2) (by decide) (Nat.sub_le B 1)
-  have e : B + 1 - 1 = B := by omega
-  rw [e]
-  omega
+  cases B with
+  | zero => decide
+  | succ n =>
+    have e1 : n + 1 - 1 = n := by omega
+    have e2 : n + 1 + 1 - 1 = n + 1 := by omega
+    rw [e1, e2, Nat.pow_succ]
+    omega
 
 omit [DecidableLE α] [FloorRing α] in
 /-- `α' = α·L_{B+1}/L_B` gives the `(B+1)`-bit grid the step of the `B`-bit grid.

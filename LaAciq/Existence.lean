@@ -184,7 +184,9 @@ theorem modelMSE_fixed_point_exists {l : List (α × α)} (hl : IsDist l) {c : �
       c * a = posPartMean l a := by
   have hP0 : c * 0 ≤ posPartMean l 0 := by
     have := expect_nonneg hl.1 (f := fun x => maxS (absS x - 0) 0)
-      (fun x => by unfold maxS; split <;> grind)
+      (fun x => by
+        try dsimp only
+        unfold maxS; split <;> grind)
     unfold posPartMean
     grind
   obtain ⟨t, ht, hPt, hmax⟩ := exists_max_of_pred (fun s => c * s ≤ posPartMean l s) 0 hP0
