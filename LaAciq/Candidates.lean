@@ -57,6 +57,7 @@ variable {α : Type} [Lean.Grind.Field α] [LE α] [LT α] [DecidableLE α]
 Seed 000: «Q_\alpha(x) = \alpha \cdot \text{round}». -/
 noncomputable def code (a : α) (B : Nat) (x : α) : Int := roundS (clip a x / step a B)
 
+omit [Std.IsLinearOrder α] [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] in
 /-- `Q_α(x) = step · code_α(x)`. Seed 000: «Q_\alpha(x) = \alpha \cdot \text{round}». -/
 theorem quantize_eq_code (a : α) (B : Nat) (x : α) :
     quantize a B x = step a B * ((code a B x : Int) : α) := by
@@ -107,7 +108,7 @@ theorem sq_sub_roundS_le (y : α) (j : Int) :
 omit [DecidableLE α] in
 /-- Scaled rounding is a nearest point of the scaled integers: for `x = s·y`, `s ≥ 0`,
 `(x - s·round y)² ≤ (x - s·j)²`. Seed 000: «round». -/
-theorem sq_sub_mul_roundS_le {s x y : α} (hs : 0 ≤ s) (e : s * y = x) (j : Int) :
+theorem sq_sub_mul_roundS_le {s x y : α} (_hs : 0 ≤ s) (e : s * y = x) (j : Int) :
     (x - s * ((roundS y : Int) : α)) ^ 2 ≤ (x - s * ((j : Int) : α)) ^ 2 := by
   have hr := sq_sub_roundS_le y j
   have m := Lean.Grind.OrderedRing.mul_le_mul_of_nonneg_left hr
@@ -174,6 +175,7 @@ theorem mse_le_gridErr {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {b : 
     mse l b B ≤ gridErr l k (step b B) :=
   expect_mono hw (fun x => sq_sub_quantize_le_grid hb hB x (hk x).1 (hk x).2)
 
+omit [Std.IsLinearOrder α] [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] in
 /-- With its own codes the frozen-code error is the true MSE.
 Seed 000: «\mathbb{E}_{X \sim P}[(X - Q_\alpha(X))^2]». -/
 theorem mse_eq_gridErr_code (l : List (α × α)) (a : α) (B : Nat) :
@@ -183,6 +185,7 @@ theorem mse_eq_gridErr_code (l : List (α × α)) (a : α) (B : Nat) :
   | (unfold mse gridErr code quantize; rfl)
 
 omit [FloorRing α] in
+omit [DecidableLE α] in
 /-- The frozen-code error is a quadratic in the step: `E[X²] - 2s·E[Xk] + s²·E[k²]`.
 Seed 004: «E_quant is convex (quadratic in α via Δ)». -/
 theorem gridErr_eq (l : List (α × α)) (k : α → Int) (s : α) :
@@ -277,7 +280,7 @@ theorem codeDot_eq_zero_of_codeSq {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤
 is at least as good as `α` (both sides are compared with `E[X²]`).
 Seed 000: «\alpha^* = \arg\min_{\alpha > 0}». -/
 theorem mse_le_of_codeSq_eq_zero {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {a : α}
-    (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) (hK : codeSq l (code a B) = 0) {b : α} (hb : 0 < b) :
+    (_ha : 0 < a) {B : Nat} (hB : 2 ≤ B) (hK : codeSq l (code a B) = 0) {b : α} (hb : 0 < b) :
     mse l b B ≤ mse l a B := by
   have hM0 := codeDot_eq_zero_of_codeSq hw (code a B) hK
   have h1 := mse_le_gridErr hw hb hB (k := fun _ => 0) (fun _ =>
@@ -293,15 +296,15 @@ theorem mse_le_of_codeSq_eq_zero {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ 
   grind
 
 /-- The codes `-L, …, L`. Seed 000: «Range: [-α, α] mapped to 2^B discrete levels». -/
-def codeRange (L : Nat) : List Int := (List.range (2 * L + 1)).map (fun i => (i : Int) - L)
+noncomputable def codeRange (L : Nat) : List Int :=
+  (List.range (2 * L + 1)).map (fun i : Nat => (i : Int) - (L : Int))
 
 /-- Every code in `[-L, L]` is listed. Seed 000: «Range: [-α, α] mapped to 2^B discrete levels». -/
 theorem mem_codeRange {L : Nat} {j : Int} (h₁ : -(L : Int) ≤ j) (h₂ : j ≤ (L : Int)) :
     j ∈ codeRange L :=
   List.mem_map.mpr ⟨(j + L).toNat, List.mem_range.mpr (by omega), by
-    first
-    | omega
-    | (dsimp only; omega)⟩
+    show (((j + L).toNat : Nat) : Int) - (L : Int) = j
+    omega⟩
 
 /-- The pairs `(E[Xk], E[k²])` of every code vector `k ∈ [-L, L]^n` on the atoms (a finite list).
 Seed 000: «Closed-form α*(λ)». -/
@@ -311,6 +314,7 @@ noncomputable def codeSums (L : Nat) : List (α × α) → List (α × α)
       (p.2 * (p.1 * ((j : Int) : α)) + d.1, p.2 * ((j : Int) : α) ^ 2 + d.2)))
 
 omit [FloorRing α] in
+omit [LE α] [LT α] [DecidableLE α] [Std.IsLinearOrder α] [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] in
 /-- Every code assignment with codes in `[-L, L]` appears in `codeSums`.
 Seed 000: «Closed-form α*(λ)». -/
 theorem mem_codeSums (L : Nat) (k : α → Int) (hk : ∀ x, -(L : Int) ≤ k x ∧ k x ≤ (L : Int))
@@ -348,6 +352,7 @@ theorem mse_le_candidate {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {B 
     refine ⟨1, List.mem_cons_self .., h01, ?_⟩
     exact mse_le_of_codeSq_eq_zero hw ha hB (by grind) h01
 
+omit [FloorRing α] in
 /-- A least value of `f` among the list entries with a property.
 Seed 000: «Find α* minimizing expected quantization error». -/
 theorem exists_min_of_list (f : α → α) (P : α → Prop) (vs : List α) (h : ∃ v ∈ vs, P v) :
@@ -459,6 +464,7 @@ theorem optimal_mse_antitone_bits {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤
   grind
 
 omit [DecidableLE α] [FloorRing α] in
+omit [LE α] [LT α] [Std.IsLinearOrder α] [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] in
 /-- `step α B = α / n` when `levels B = n`. Seed 000: «(2^{B-1} - 1)». -/
 theorem step_of_levels_eq (a : α) {B n : Nat} (h : levels B = n) :
     step a B = a / ((n : Nat) : α) := by

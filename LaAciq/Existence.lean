@@ -309,7 +309,7 @@ theorem modelMSE_exists_minimizer {l : List (α × α)} (hl : IsDist l) {c : α}
 /-- **Characterization over `α > 0`**: a positive `α` minimizes the model MSE over `α > 0` iff
 `c·α = E[(|X| - α)₊]`. Seed 000: «\alpha^* = \arg\min_{\alpha > 0}». -/
 theorem modelMSE_isMinOn_pos_iff {l : List (α × α)} (hl : IsDist l) {c : α} (hc : 0 < c)
-    (hX : 0 < expect l (fun x => absS x)) {a : α} (ha : 0 < a) :
+    (hX : 0 < expect l (fun x => absS x)) {a : α} (_ha : 0 < a) :
     (∀ b, 0 < b → modelMSE l c a ≤ modelMSE l c b) ↔ c * a = posPartMean l a := by
   constructor
   · intro hmin
@@ -325,12 +325,13 @@ theorem modelMSE_isMinOn_pos_iff {l : List (α × α)} (hl : IsDist l) {c : α} 
 /-- **Uniqueness over `α > 0`**: two minimizers over `α > 0` coincide.
 Seed 004: «Convexity: MSE is convex ⇒ unique α*». -/
 theorem modelMSE_minimizer_pos_unique {l : List (α × α)} (hl : IsDist l) {c : α} (hc : 0 < c)
-    (hX : 0 < expect l (fun x => absS x)) {a b : α} (ha : 0 < a) (hb : 0 < b)
+    (hX : 0 < expect l (fun x => absS x)) {a b : α} (ha : 0 < a) (_hb : 0 < b)
     (hma : ∀ z, 0 < z → modelMSE l c a ≤ modelMSE l c z)
     (hmb : ∀ z, 0 < z → modelMSE l c b ≤ modelMSE l c z) : a = b := by
   have fa := (modelMSE_isMinOn_pos_iff hl hc hX ha).mp hma
   exact (eq_of_modelMSE_le_fixed_point hl.1 hc fa (hmb a ha)).symm
 
+omit [DecidableLE α] in
 /-- A sum vanishes when each atom has weight `0` or integrand `0`.
 Seed 000: «P_\lambda(x) = \sum_l \bar{a}_l(\lambda) \cdot P_l(x)». -/
 theorem expect_eq_zero_of {l : List (α × α)} {f : α → α} (h : ∀ p ∈ l, p.2 = 0 ∨ f p.1 = 0) :

@@ -177,8 +177,11 @@ theorem monoLaw₁_optimum_ge {a : α} (ha : 0 < a)
   have s0 := Lean.Grind.OrderedRing.sq_nonneg (a := (0 : α) - quantize a 2 0)
   have s1 := Lean.Grind.OrderedRing.sq_nonneg (a := (-2 : α) - quantize a 2 (-2))
   have s2 := Lean.Grind.OrderedRing.sq_nonneg (a := (2 : α) - quantize a 2 2)
-  have e : ((2 : α) - quantize a 2 2) ^ 2 = 0 := by grind
-  have e' := eq_zero_of_sq_eq_zero e
+  have key : ∀ A B C : α, 0 ≤ A → 0 ≤ B → 0 ≤ C →
+      3 / 4 * A + (1 / 8 * B + (1 / 8 * C + 0)) ≤ 0 → C = 0 := by
+    intro A B C hA hB hC h
+    grind
+  have e' := eq_zero_of_sq_eq_zero (key _ _ _ s0 s1 s2 h0)
   have hr := quantize_mem_range ha (B := 2) (by decide) (2 : α)
   grind
 
