@@ -184,8 +184,7 @@ theorem mse_eq_gridErr_code (l : List (α × α)) (a : α) (B : Nat) :
   | rfl
   | (unfold mse gridErr code quantize; rfl)
 
-omit [FloorRing α] in
-omit [DecidableLE α] in
+omit [FloorRing α] [DecidableLE α] in
 /-- The frozen-code error is a quadratic in the step: `E[X²] - 2s·E[Xk] + s²·E[k²]`.
 Seed 004: «E_quant is convex (quadratic in α via Δ)». -/
 theorem gridErr_eq (l : List (α × α)) (k : α → Int) (s : α) :
@@ -313,8 +312,7 @@ noncomputable def codeSums (L : Nat) : List (α × α) → List (α × α)
   | p :: t => (codeSums L t).flatMap (fun d => (codeRange L).map (fun j =>
       (p.2 * (p.1 * ((j : Int) : α)) + d.1, p.2 * ((j : Int) : α) ^ 2 + d.2)))
 
-omit [FloorRing α] in
-omit [LE α] [LT α] [DecidableLE α] [Std.IsLinearOrder α] [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] in
+omit [FloorRing α] [LE α] [LT α] [DecidableLE α] [Std.IsLinearOrder α] [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] in
 /-- Every code assignment with codes in `[-L, L]` appears in `codeSums`.
 Seed 000: «Closed-form α*(λ)». -/
 theorem mem_codeSums (L : Nat) (k : α → Int) (hk : ∀ x, -(L : Int) ≤ k x ∧ k x ≤ (L : Int))
@@ -463,8 +461,7 @@ theorem optimal_mse_antitone_bits {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤
   have h2 := mse_bit_up hw ha hB (l := l)
   grind
 
-omit [DecidableLE α] [FloorRing α] in
-omit [LE α] [LT α] [Std.IsLinearOrder α] [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] in
+omit [DecidableLE α] [FloorRing α] [LE α] [LT α] [Std.IsLinearOrder α] [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] in
 /-- `step α B = α / n` when `levels B = n`. Seed 000: «(2^{B-1} - 1)». -/
 theorem step_of_levels_eq (a : α) {B n : Nat} (h : levels B = n) :
     step a B = a / ((n : Nat) : α) := by
