@@ -10,8 +10,11 @@ public import LaAciq.MSE
 public import LaAciq.Mixture
 public import LaAciq.Convexity
 public import LaAciq.Optimality
+public import LaAciq.Existence
 public import LaAciq.Refutations
+public import LaAciq.Candidates
 public import LaAciq.Conjectures
+public import LaAciq.RefutationsOptimal
 
 /-!
 # LA-ACIQ
@@ -25,6 +28,10 @@ Root of the core-Lean library: imports every module, so compiling it checks the 
 * `LaAciq.Mixture` — moments of mixtures and the defect of seed 004's kurtosis formula.
 * `LaAciq.Convexity` — convexity of the clipping objectives.
 * `LaAciq.Optimality` — the first-order (fixed-point) condition of the model MSE.
+* `LaAciq.Existence` — the model MSE's optimal clip exists, is the fixed point, and is unique.
 * `LaAciq.Refutations` — machine-checked refutations of the seeds' false statements.
+* `LaAciq.Candidates` — the true MSE's optimum exists among finitely many candidates (the exact
+  solver's theorem); the optimal MSE does not increase with the bit-width.
 * `LaAciq.Conjectures` — open statements (`def … : Prop`), never assumed.
+* `LaAciq.RefutationsOptimal` — refutations at the seeds' own optima (certified by `Candidates`).
 -/

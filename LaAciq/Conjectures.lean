@@ -4,14 +4,19 @@ Copyright (c) 2026 LA-ACIQ contributors. Released under Apache 2.0 license.
 module
 
 public import LaAciq.Mixture
-public import LaAciq.MSE
+public import LaAciq.Candidates
 
 /-!
 # Open statements
 
-The seeds' statements that are neither proved nor refuted here, each a `def … : Prop` with the
-seed quote and what the numerics say (see the report for the measured values). None of them is
-assumed anywhere in the library.
+The seeds' statements as `def … : Prop`, each with the seed quote and what the numerics say (see
+the report for the measured values). None of them is assumed anywhere in the library. They are
+stated so that they are not vacuous: `IsOptimalAlpha` asks `B ≥ 2` (the quantizer has a positive
+level) and optimal clips exist for every finite law (`mse_exists_minimizer`); hypotheses are
+properties of the laws, never "a minimizer exists"; a statement about optimal clips speaks of the
+set of optima (true-MSE optima need not be unique), and a statement about optimal MSEs does not
+depend on which optimum is taken (all have the same MSE). `DisparityBoundSeed004` and
+`OptimalAlphaMonotoneInKurtosis` are refuted at `B = 2` in `LaAciq.RefutationsOptimal`.
 
 ## Main definitions
 
@@ -19,7 +24,7 @@ assumed anywhere in the library.
 * `DisparityBoundSeed004`: seed 004's bound `max MSE - min MSE ≤ C·√Var[κ_eff]·2^(-B)`, in the
   squared form (the report refutes it numerically for every `C`: equal kurtoses, unequal MSEs).
 * `SuboptimalityQuadratic`: seed 001's "MSE_actual - MSE_optimal ∝ (κ_eff - κ_global)²".
-* `OptimalAlphaMonotoneInKurtosis`: seed 004's "∂α*/∂κ > 0".
+* `OptimalAlphaMonotoneInKurtosis`: seed 004's "∂α*/∂κ > 0" (set form).
 -/
 
 @[expose] public section
@@ -31,10 +36,10 @@ section Open
 variable {α : Type} [Lean.Grind.Field α] [LE α] [LT α] [DecidableLE α]
   [Std.IsLinearOrder α] [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] [FloorRing α]
 
-/-- `α*` minimizes the true MSE of `l` at `B` bits over `α > 0`.
-Seed 000: «\alpha^* = \arg\min_{\alpha > 0}». -/
+/-- `α*` minimizes the true MSE of `l` at `B ≥ 2` bits over `α > 0` (one exists for every finite
+law: `mse_exists_minimizer`). Seed 000: «\alpha^* = \arg\min_{\alpha > 0}». -/
 def IsOptimalAlpha (l : List (α × α)) (B : Nat) (a : α) : Prop :=
-  0 < a ∧ ∀ b : α, 0 < b → mse l a B ≤ mse l b B
+  2 ≤ B ∧ 0 < a ∧ ∀ b : α, 0 < b → mse l a B ≤ mse l b B
 
 /-- Seed 002's disparity bound, normalized by the variance: for laws `lᵢ` with their optimal
 clips `aᵢ`, `(max - min) MSE/σ² ≤ C² · Var[κ]` (squared form of `C·√Var`). Open: the report
@@ -45,8 +50,9 @@ def DisparityBoundNormalized (B : Nat) (C : α) : Prop :=
     (mse l₁ a₁ B / variance l₁ - mse l₂ a₂ B / variance l₂) ^ 2
       ≤ C ^ 2 * ((kurtosis l₁ - kurtosis l₂) ^ 2 / 4)
 
-/-- Seed 004's bound as written (two languages, squared): `(MSE₁ - MSE₂)² ≤ C²·Var[κ]·4^(-B)`.
-The numerics refute it for every `C` (a law and its scaled copy: equal kurtosis, unequal MSE).
+/-- Seed 004's bound as written (two languages, squared): `(MSE₁ - MSE₂)² ≤ C²·Var[κ]·4^(-B)`,
+at each law's own optimum. Refuted at `B = 2` for every `C` (`claim_disparity_bound_optimal_false`:
+a law and its scaled copy, equal kurtosis, optimal MSEs in ratio 4).
 Seed 004: «max_λ MSE(λ) - min_λ MSE(λ) ≤ C · √Var_λ[κ_eff(λ)] · 2^{-B}». -/
 def DisparityBoundSeed004 (B : Nat) (C : α) : Prop :=
   ∀ (l₁ l₂ : List (α × α)) (a₁ a₂ : α), IsDist l₁ → IsDist l₂ →
@@ -60,12 +66,14 @@ def SuboptimalityQuadratic (B : Nat) (C : α) : Prop :=
     IsOptimalAlpha l B a → IsOptimalAlpha lg B ag →
     mse l ag B - mse l a B ≤ C * (kurtosis l - kurtosis lg) ^ 2
 
-/-- Seed 004's monotonicity: larger kurtosis, larger optimal clip (at equal variance).
+/-- Seed 004's monotonicity: larger kurtosis, larger optimal clip (at equal variance), in its
+weakest set form: some optimum of the lower-kurtosis law is at most some optimum of the other
+(refuted at `B = 2`: `claim_optimal_alpha_monotone_false`).
 Seed 004: «Monotonicity: ∂α*/∂κ > 0». -/
 def OptimalAlphaMonotoneInKurtosis (B : Nat) : Prop :=
-  ∀ (l₁ l₂ : List (α × α)) (a₁ a₂ : α), IsDist l₁ → IsDist l₂ →
+  ∀ (l₁ l₂ : List (α × α)), IsDist l₁ → IsDist l₂ →
     variance l₁ = variance l₂ → kurtosis l₁ < kurtosis l₂ →
-    IsOptimalAlpha l₁ B a₁ → IsOptimalAlpha l₂ B a₂ → a₁ ≤ a₂
+    ∃ a₁ a₂ : α, IsOptimalAlpha l₁ B a₁ ∧ IsOptimalAlpha l₂ B a₂ ∧ a₁ ≤ a₂
 
 end Open
 

@@ -130,8 +130,40 @@ CHECK_THEOREMS: dict[str, list[str]] = {
     "ref.mse_convex": ["claim_mse_convex_false"],
     "ref.seed004_model_convex": ["claim_seed004_mse_convex_false"],
     "ref.disparity_bound_shared": ["claim_disparity_bound_false"],
-    "ref.disparity_bound": ["claim_disparity_bound_false"],
+    "ref.disparity_bound": ["claim_disparity_bound_false", "claim_disparity_bound_optimal_false"],
     "ref.seed004_kurtosis_formula": ["claim_seed004_kurtosis_formula_false"],
+    # --- Existence.lean
+    "prop.existence.model": ["absS_nonneg", "absS_pos", "div_pos_of_pos", "tailMass_nonneg",
+                             "posPart_ge_tail", "tail_le_posPartMean", "posPartMean_eq_tail",
+                             "tailSum_zero", "sq_posPart_ge", "modelMSE_growth",
+                             "expect_abs_pos_of_atom", "expect_eq_zero_of",
+                             "modelMSE_exists_minimizer_iff", "exists_max_of_pred",
+                             "modelMSE_fixed_point_exists", "fixed_point_of_candidate",
+                             "modelMSE_le_of_fixed_point", "modelMSE_exists_minimizer",
+                             "eq_of_modelMSE_le_fixed_point", "modelMSE_isMinOn_pos_iff",
+                             "modelMSE_minimizer_pos_unique", "modelMSE_no_minimizer_of_zero"],
+    # --- Candidates.lean
+    "prop.candidates.nearest": ["sq_sub_roundS_le", "sq_sub_mul_roundS_le", "quantize_eq_code",
+                                "code_mem", "sq_sub_quantize_le_grid", "code_mul_le"],
+    "prop.candidates.frozen": ["gridErr_eq", "mse_eq_gridErr_code", "mse_le_gridErr",
+                               "codeSq_mul_le", "gridErr_vertex_le", "mse_codeVertex_le",
+                               "codeDot_eq_zero_of_codeSq", "mse_le_of_codeSq_eq_zero"],
+    "prop.candidates.existence": ["mem_codeRange", "mem_codeSums", "mse_le_candidate",
+                                  "exists_min_of_list", "mse_exists_minimizer"],
+    "prop.bits.monotone": ["levels_le_levels_succ", "step_bit_up", "bit_up_pos",
+                           "sq_sub_quantize_bit_up", "mse_bit_up", "mse_exists_bit_up",
+                           "optimal_mse_antitone_bits"],
+    "exh.bits.fixed_alpha": ["mse_fixed_alpha_bits_up", "step_of_levels_eq", "natCast_three",
+                             "natCast_seven", "intCast_two"],
+    # --- RefutationsOptimal.lean
+    "prop.refopt.helpers": ["eq_zero_of_sq_eq_zero", "one_le_sq_of", "code_two_cases",
+                            "one_le_sq_sub_quantize_two", "mse_scale_optimal", "mse_one_two_pos"],
+    "ref.disparity_bound_optimal": ["claim_disparity_bound_optimal_false", "mse_scale_optimal",
+                                    "mse_one_two_pos"],
+    "ref.alpha_monotone_finite": ["claim_optimal_alpha_monotone_false", "monoLaw₁_optimum_ge",
+                                  "monoLaw₂_mse_one", "monoLaw₂_mse_ge"],
+    "ref.kappa_eff_linear": ["claim_kappa_eff_linear_false"],
+    "ref.kappa_eff_linear_pm12": ["claim_kappa_eff_linear_false"],
 }
 
 #: Lean name -> Python name (the twins that the checks call).
@@ -158,6 +190,11 @@ NAME_MAP: dict[str, str] = {
     "LaAciq.seed004MSE l α B": "mse.mse_model(dist, alpha, bits, 'seed004')",
     "LaAciq.modelMSE l c α": "mse.clip_error(dist, alpha) + c * alpha**2 "
                              "(mse.mse_model with model 'banner': c = 1/(3·4^B))",
+    "LaAciq.modelCandidate l c t": "candidates.model_candidates(values, weights, c)",
+    "LaAciq.code α B x": "candidates.code_vector(values, alpha, bits)",
+    "LaAciq.codeVertex l B k": "candidates.code_vertex(values, weights, codes, bits)",
+    "LaAciq.trueCandidates l B": "candidates.true_candidates(values, weights, bits) (positive "
+                                 "entries)",
 }
 
 _REFUTATION_RE = re.compile(r"(?:^|\.)(?:claim_\w+_false|not_\w+)$")

@@ -60,7 +60,8 @@ class Check:
 
 
 #: The modules that register checks.
-_MODULES = ("properties", "refutations", "approximations", "arithmetic", "simulation")
+_MODULES = ("properties", "refutations", "optimal", "approximations", "arithmetic",
+            "simulation")
 
 #: Every registered check by id (filled by the check modules on import; see :func:`load_all`).
 CHECKS: dict[str, Check] = {}
