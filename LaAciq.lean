@@ -12,6 +12,8 @@ public import LaAciq.Convexity
 public import LaAciq.Optimality
 public import LaAciq.Refutations
 public import LaAciq.Conjectures
+public import LaAciq.Law
+public import LaAciq.LawTheory
 
 /-!
 # LA-ACIQ
@@ -27,4 +29,7 @@ Root of the core-Lean library: imports every module, so compiling it checks the 
 * `LaAciq.Optimality` — the first-order (fixed-point) condition of the model MSE.
 * `LaAciq.Refutations` — machine-checked refutations of the seeds' false statements.
 * `LaAciq.Conjectures` — open statements (`def … : Prop`), never assumed.
+* `LaAciq.Law` — the abstract law (expectation, integrability, closure) and finite laws as one.
+* `LaAciq.LawTheory` — decomposition, convexity, first-order condition, moments and
+  `n`-component mixtures for every law.
 -/
