@@ -221,13 +221,13 @@ theorem measurable_posPart (a : K) : P.Measurable (fun x => maxS (absS x - a) 0)
 theorem measurable_pow_two : P.Measurable (fun x => x ^ 2) :=
   P.measurable_sq P.measurable_id
 
-/-- `x ↦ x³`. Seed 004: «Fourth moment: Expand E[(X-μ)⁴] using mixture structure». -/
+/-- `x ↦ x³`. Seed 004: «Expand E[(X-μ)⁴] using mixture structure». -/
 theorem measurable_pow_three : P.Measurable (fun x => x ^ 3) := by
   have h : P.Measurable (fun x => x ^ 2 * x) := P.measurable_mul P.measurable_pow_two
     P.measurable_id
   exact P.measurable_congr h (fun x => by grind)
 
-/-- `x ↦ x⁴`. Seed 004: «Fourth moment: Expand E[(X-μ)⁴] using mixture structure». -/
+/-- `x ↦ x⁴`. Seed 004: «Expand E[(X-μ)⁴] using mixture structure». -/
 theorem measurable_pow_four : P.Measurable (fun x => x ^ 4) := by
   have h : P.Measurable (fun x => x ^ 2 * x ^ 2) := P.measurable_mul P.measurable_pow_two
     P.measurable_pow_two
@@ -310,7 +310,7 @@ theorem integrable_sq_of_hasMoment4 (h : P.HasMoment4) : P.Integrable (fun x => 
   P.hasMoment2_of_hasMoment4 h
 
 /-- `x ↦ x³` is integrable under a finite fourth moment (`|x³| ≤ x⁴ + x²`).
-Seed 004: «Fourth moment: Expand E[(X-μ)⁴] using mixture structure». -/
+Seed 004: «Expand E[(X-μ)⁴] using mixture structure». -/
 theorem integrable_pow_three_of_hasMoment4 (h : P.HasMoment4) :
     P.Integrable (fun x => x ^ 3) := by
   have h4 : P.Integrable (fun x => x ^ 4) := h

@@ -509,7 +509,7 @@ theorem integrable_sub_sq (h : P.HasMoment2) (c : K) :
   exact P.integrable_congr i (fun x => by grind)
 
 /-- `(X - c)³` is integrable under a fourth moment.
-Seed 004: «Fourth moment: Expand E[(X-μ)⁴] using mixture structure». -/
+Seed 004: «Expand E[(X-μ)⁴] using mixture structure». -/
 theorem integrable_sub_pow_three (h : P.HasMoment4) (c : K) :
     P.Integrable (fun x => (x - c) ^ 3) := by
   have h3 := P.integrable_pow_three_of_hasMoment4 h
@@ -521,7 +521,7 @@ theorem integrable_sub_pow_three (h : P.HasMoment4) (c : K) :
   exact P.integrable_congr i (fun x => by grind)
 
 /-- `(X - c)⁴` is integrable under a fourth moment.
-Seed 004: «Fourth moment: Expand E[(X-μ)⁴] using mixture structure». -/
+Seed 004: «Expand E[(X-μ)⁴] using mixture structure». -/
 theorem integrable_sub_pow_four (h : P.HasMoment4) (c : K) :
     P.Integrable (fun x => (x - c) ^ 4) := by
   have h4 : P.Integrable (fun x => x ^ 4) := h
@@ -576,7 +576,7 @@ theorem E_sq_shift (h : P.HasMoment2) (c : K) :
 
 /-- Fourth moment about `c`: `E[(X - c)⁴] = m4 + 4 m3 d + 6 m2 d² + d⁴` with `d = μ - c`,
 for every law with a fourth moment.
-Seed 004: «Fourth moment: Expand E[(X-μ)⁴] using mixture structure». -/
+Seed 004: «Expand E[(X-μ)⁴] using mixture structure». -/
 theorem E_pow_four_shift (h : P.HasMoment4) (c : K) :
     P.E (fun x => (x - c) ^ 4) = P.cmoment 4 + 4 * P.cmoment 3 * (P.mean - c)
       + 6 * P.cmoment 2 * (P.mean - c) ^ 2 + (P.mean - c) ^ 4 := by
@@ -798,8 +798,8 @@ theorem wsum_E_one (l : List (K × Law K)) (hs : wsum l (fun _ => 1) = 1) :
 /-- The mixture `Σ wᵢ Pᵢ` of a list of `(weight, law)` pairs with non-negative weights summing
 to one, as a `Law`: a function is integrable (measurable) when it is so under every component.
 Mathlib: the measure `∑ i, w i • μ i` (`MeasureTheory.integral_finset_sum_measure`,
-`MeasureTheory.integral_smul_measure`). Seed 000: «This is a mixture distribution weighted by
-activation patterns.» -/
+`MeasureTheory.integral_smul_measure`).
+Seed 000: «This is a mixture distribution weighted by activation patterns.» -/
 def mixture (l : List (K × Law K)) (hw : ∀ p ∈ l, 0 ≤ p.1)
     (hs : wsum l (fun _ => 1) = 1) : Law K where
   Integrable f := ∀ p ∈ l, p.2.Integrable f
@@ -843,7 +843,7 @@ variable (l : List (K × Law K)) (hw : ∀ p ∈ l, 0 ≤ p.1) (hs : wsum l (fun
 Seed 000: «P_\lambda(x) = \sum_l \bar{a}_l(\lambda) \cdot P_l(x)». -/
 theorem mixture_E (f : K → K) : (mixture l hw hs).E f = wsum l (fun Q => Q.E f) := rfl
 
-/-- The mean of a mixture. Seed 004: «σ_eff² = mixture variance = Σwᵢσᵢ² + Σwᵢδᵢ²». -/
+/-- The mean of a mixture. Seed 004: «mixture variance = Σwᵢσᵢ² + Σwᵢδᵢ²». -/
 theorem mean_mixture : (mixture l hw hs).mean = wsum l (fun Q => Q.mean) := rfl
 
 /-- A mixture of laws with second moments has a second moment.
@@ -854,14 +854,14 @@ theorem hasMoment2_mixture (hm : ∀ p ∈ l, p.2.HasMoment2) : (mixture l hw hs
   exact hm p hp
 
 /-- A mixture of laws with fourth moments has a fourth moment.
-Seed 004: «Fourth moment: Expand E[(X-μ)⁴] using mixture structure». -/
+Seed 004: «Expand E[(X-μ)⁴] using mixture structure». -/
 theorem hasMoment4_mixture (hm : ∀ p ∈ l, p.2.HasMoment4) : (mixture l hw hs).HasMoment4 := by
   show ∀ p ∈ l, p.2.Integrable (fun x => x ^ 4)
   intro p hp
   exact hm p hp
 
 /-- **Law of total variance** for `n` components: `Var = Σ wᵢ (σᵢ² + δᵢ²)`,
-`δᵢ = μᵢ - μ`. Seed 004: «σ_eff² = mixture variance = Σwᵢσᵢ² + Σwᵢδᵢ²». -/
+`δᵢ = μᵢ - μ`. Seed 004: «mixture variance = Σwᵢσᵢ² + Σwᵢδᵢ²». -/
 theorem variance_mixture (hm : ∀ p ∈ l, p.2.HasMoment2) :
     (mixture l hw hs).variance
       = wsum l (fun Q => Q.variance + (Q.mean - (mixture l hw hs).mean) ^ 2) := by
@@ -872,7 +872,7 @@ theorem variance_mixture (hm : ∀ p ∈ l, p.2.HasMoment2) :
 
 /-- The fourth central moment of an `n`-component mixture:
 `Σ wᵢ (m4ᵢ + 4·m3ᵢ·δᵢ + 6·m2ᵢ·δᵢ² + δᵢ⁴)`.
-Seed 004: «Fourth moment: Expand E[(X-μ)⁴] using mixture structure». -/
+Seed 004: «Expand E[(X-μ)⁴] using mixture structure». -/
 theorem cmoment_four_mixture (hm : ∀ p ∈ l, p.2.HasMoment4) :
     (mixture l hw hs).cmoment 4
       = wsum l (fun Q => Q.cmoment 4 + 4 * Q.cmoment 3 * (Q.mean - (mixture l hw hs).mean)

@@ -60,7 +60,7 @@ class Check:
 
 
 #: The modules that register checks.
-_MODULES = ("properties", "refutations", "approximations", "arithmetic", "simulation")
+_MODULES = ("properties", "refutations", "approximations", "arithmetic", "simulation", "laws")
 
 #: Every registered check by id (filled by the check modules on import; see :func:`load_all`).
 CHECKS: dict[str, Check] = {}
