@@ -147,6 +147,7 @@ theorem E_const (c : K) : P.E (fun _ => c) = c := by
   have h : P.E (fun _ => c * 1) = c * P.E (fun _ => 1) := P.E_const_mul c (fun _ => 1)
   have e : P.E (fun _ => c) = P.E (fun _ => c * 1) := P.E_congr (fun _ => by grind)
   have h1 : P.E (fun _ => (1 : K)) = 1 := P.E_one
+  rw [e, h, h1]
   grind
 
 /-- Monotonicity on integrable functions. Seed 001: «E_clip(α) = E[(|X| - α)² · 𝟙_{|X|>α}]». -/

@@ -900,6 +900,7 @@ theorem cmoment_four_mixture_eq_seed004_add (hm : ∀ p ∈ l, p.2.HasMoment4) :
     intro p hp
     have h₄ := p.2.E_pow_four_shift (hm p hp) (mixture l hw hs).mean
     have dv : p.2.variance = p.2.cmoment 2 := rfl
+    simp only [LaAciq.Law.variance]
     grind
   have e₂ : wsum l (fun Q => (Q.cmoment 4 + 6 * Q.variance * (Q.mean - (mixture l hw hs).mean) ^ 2
           + (Q.mean - (mixture l hw hs).mean) ^ 4)
