@@ -334,15 +334,15 @@ def ofFinite (l : List (K × K)) (hl : IsDist l) : Law K where
   E_const_mul c f := expect_const_mul l c f
   E_nonneg hf := expect_nonneg hl.1 hf
   E_one := expect_const hl 1
-  integrable_const _ := trivial
-  integrable_add _ _ := trivial
-  integrable_const_mul _ _ := trivial
-  integrable_of_abs_le _ _ _ := trivial
-  measurable_id := trivial
-  measurable_add _ _ := trivial
-  measurable_mul _ _ := trivial
-  measurable_comp_mono _ _ := trivial
-  measurable_ite_le _ _ _ _ := trivial
+  integrable_const := by intros; trivial
+  integrable_add := by intros; trivial
+  integrable_const_mul := by intros; trivial
+  integrable_of_abs_le := by intros; trivial
+  measurable_id := by intros; trivial
+  measurable_add := by intros; trivial
+  measurable_mul := by intros; trivial
+  measurable_comp_mono := by intros; trivial
+  measurable_ite_le := by intros; trivial
 
 /-- The finite model's expectation is `expect`.
 Seed 000: «P_\lambda(x) = \sum_l \bar{a}_l(\lambda) \cdot P_l(x)». -/

@@ -70,7 +70,7 @@ noncomputable def mse [FloorRing K] (a : K) (B : Nat) : K :=
 
 /-- The clipping error `E[((|X| - α)₊)²]`.
 Seed 001: «E_clip(α) = E[(|X| - α)² · 𝟙_{|X|>α}]». -/
-def clipError (a : K) : K := P.E (fun x => maxS (absS x - a) 0 ^ 2)
+noncomputable def clipError (a : K) : K := P.E (fun x => maxS (absS x - a) 0 ^ 2)
 
 /-- The error of the points inside `[-α, α]`: `E[(X - Q X)²; |X| ≤ α]`.
 Seed 004: «Inside: only quantization error contributes». -/
@@ -78,23 +78,23 @@ noncomputable def innerError [FloorRing K] (a : K) (B : Nat) : K :=
   P.E (fun x => if absS x ≤ a then (x - quantize a B x) ^ 2 else 0)
 
 /-- `P(|X| ≤ α)`. Seed 004: «(μ {ω | |X ω| ≤ α}).toReal». -/
-def probInside (a : K) : K := P.E (fun x => if absS x ≤ a then 1 else 0)
+noncomputable def probInside (a : K) : K := P.E (fun x => if absS x ≤ a then 1 else 0)
 
 /-- The Banner-type model `clipError + c · α²`.
 Seed 002: «MSE(α) = E[(X - Q_α(X))²] = E_clip(α) + E_quant(α)». -/
-def modelMSE (c a : K) : K := P.clipError a + c * a ^ 2
+noncomputable def modelMSE (c a : K) : K := P.clipError a + c * a ^ 2
 
 /-- The mean `E X`. Seed 001: «κ_l = E[(W_l - μ_l)⁴] / σ_l⁴ - 3». -/
-def mean : K := P.E (fun x => x)
+noncomputable def mean : K := P.E (fun x => x)
 
 /-- The `k`-th central moment `E[(X - μ)^k]`. Seed 001: «κ_l = E[(W_l - μ_l)⁴] / σ_l⁴ - 3». -/
-def cmoment (k : Nat) : K := P.E (fun x => (x - P.mean) ^ k)
+noncomputable def cmoment (k : Nat) : K := P.E (fun x => (x - P.mean) ^ k)
 
 /-- The variance. Seed 001: «κ_l = E[(W_l - μ_l)⁴] / σ_l⁴ - 3». -/
-def variance : K := P.cmoment 2
+noncomputable def variance : K := P.cmoment 2
 
 /-- Excess kurtosis `m4 / m2² - 3`. Seed 001: «κ_l = E[(W_l - μ_l)⁴] / σ_l⁴ - 3». -/
-def kurtosis : K := P.cmoment 4 / P.cmoment 2 ^ 2 - 3
+noncomputable def kurtosis : K := P.cmoment 4 / P.cmoment 2 ^ 2 - 3
 
 end Definitions
 
@@ -707,7 +707,7 @@ section Mixture
 
 /-- The weighted sum `Σ wᵢ g(Pᵢ)` over a list of `(weight, law)` pairs.
 Seed 000: «P_\lambda(x) = \sum_l \bar{a}_l(\lambda) \cdot P_l(x)». -/
-def wsum (l : List (K × Law K)) (g : Law K → K) : K :=
+noncomputable def wsum (l : List (K × Law K)) (g : Law K → K) : K :=
   match l with
   | [] => 0
   | p :: t => p.1 * g p.2 + wsum t g
@@ -800,42 +800,42 @@ to one, as a `Law`: a function is integrable (measurable) when it is so under ev
 Mathlib: the measure `∑ i, w i • μ i` (`MeasureTheory.integral_finset_sum_measure`,
 `MeasureTheory.integral_smul_measure`).
 Seed 000: «This is a mixture distribution weighted by activation patterns.» -/
-def mixture (l : List (K × Law K)) (hw : ∀ p ∈ l, 0 ≤ p.1)
+noncomputable def mixture (l : List (K × Law K)) (hw : ∀ p ∈ l, 0 ≤ p.1)
     (hs : wsum l (fun _ => 1) = 1) : Law K where
   Integrable f := ∀ p ∈ l, p.2.Integrable f
   Measurable f := ∀ p ∈ l, p.2.Measurable f
   E f := wsum l (fun Q => Q.E f)
-  E_add hf hg := wsum_E_add l hf hg
+  E_add := fun hf hg => wsum_E_add l hf hg
   E_const_mul c f := wsum_E_const_mul l c f
-  E_nonneg hf := wsum_E_nonneg hw hf
+  E_nonneg := fun hf => wsum_E_nonneg hw hf
   E_one := wsum_E_one l hs
-  integrable_const c := by
-    intro p _
+  integrable_const := by
+    intro c p _
     exact p.2.integrable_const c
-  integrable_add hf hg := by
-    intro p hp
+  integrable_add := by
+    intro f g hf hg p hp
     exact p.2.integrable_add (hf p hp) (hg p hp)
-  integrable_const_mul c hf := by
-    intro p hp
+  integrable_const_mul := by
+    intro c f hf p hp
     exact p.2.integrable_const_mul c (hf p hp)
-  integrable_of_abs_le hf hg hfg := by
-    intro p hp
+  integrable_of_abs_le := by
+    intro f g hf hg hfg p hp
     exact p.2.integrable_of_abs_le (hf p hp) (hg p hp) hfg
   measurable_id := by
     intro p _
     exact p.2.measurable_id
-  measurable_add hf hg := by
-    intro p hp
+  measurable_add := by
+    intro f g hf hg p hp
     exact p.2.measurable_add (hf p hp) (hg p hp)
-  measurable_mul hf hg := by
-    intro p hp
+  measurable_mul := by
+    intro f g hf hg p hp
     exact p.2.measurable_mul (hf p hp) (hg p hp)
-  measurable_comp_mono hφ hf := by
-    intro p hp
+  measurable_comp_mono := by
+    intro φ f hφ hf p hp
     exact p.2.measurable_comp_mono hφ (hf p hp)
-  measurable_ite_le hp hq hf hg := by
-    intro r hr
-    exact r.2.measurable_ite_le (hp r hr) (hq r hr) (hf r hr) (hg r hr)
+  measurable_ite_le := by
+    intro u v f g hu hv hf hg r hr
+    exact r.2.measurable_ite_le (hu r hr) (hv r hr) (hf r hr) (hg r hr)
 
 variable (l : List (K × Law K)) (hw : ∀ p ∈ l, 0 ≤ p.1) (hs : wsum l (fun _ => 1) = 1)
 
