@@ -15,6 +15,8 @@ public import LaAciq.Refutations
 public import LaAciq.Candidates
 public import LaAciq.Conjectures
 public import LaAciq.RefutationsOptimal
+public import LaAciq.Law
+public import LaAciq.LawTheory
 
 /-!
 # LA-ACIQ
@@ -34,4 +36,7 @@ Root of the core-Lean library: imports every module, so compiling it checks the 
   solver's theorem); the optimal MSE does not increase with the bit-width.
 * `LaAciq.Conjectures` — open statements (`def … : Prop`), never assumed.
 * `LaAciq.RefutationsOptimal` — refutations at the seeds' own optima (certified by `Candidates`).
+* `LaAciq.Law` — the abstract law (expectation, integrability, closure) and finite laws as one.
+* `LaAciq.LawTheory` — decomposition, convexity, first-order condition, moments and
+  `n`-component mixtures for every law.
 -/

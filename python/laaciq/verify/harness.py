@@ -337,6 +337,7 @@ def build_status(root, report_dir, lean_build=None, quick: bool = False, log=Non
         thm_rows.append({"decl": d.name, "module": d.module, "file": d.file, "line": d.line,
                          "status": status[d.name], "seed": d.seed, "quote": d.quote,
                          "refutation": registry.is_refutation(d.name),
+                         "laws": registry.law_scope(d.name, d.module),
                          "checks": [{k: r[k] for k in ("id", "kind", "result", "examples",
                                                        "seconds", "detail")} for r in recs]})
 

@@ -8,14 +8,18 @@ registry entry naming no theorem, fails the test. Theorems named ``claim_<…>_f
 ``not_<…>`` are refutations: their checks are refutation searches.
 
 Check ids starting with ``sympy.`` or ``z3.`` are the records of ``symbolic.run_all()``.
+
+:func:`law_scope` says which laws each theorem covers (``every law`` / ``finite laws`` /
+``no law``); the harness stores it as the ``laws`` field of each theorem row of the status
+document, for the report's theorem list.
 """
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["NAMESPACE", "CHECK_THEOREMS", "NAME_MAP", "theorem_checks", "is_refutation",
-           "check_ids"]
+__all__ = ["NAMESPACE", "CHECK_THEOREMS", "NAME_MAP", "SCOPES", "theorem_checks",
+           "is_refutation", "law_scope", "check_ids"]
 
 #: The Lean namespace of every registered theorem.
 NAMESPACE = "LaAciq"
@@ -164,7 +168,123 @@ CHECK_THEOREMS: dict[str, list[str]] = {
                                   "monoLaw₂_mse_one", "monoLaw₂_mse_ge"],
     "ref.kappa_eff_linear": ["claim_kappa_eff_linear_false"],
     "ref.kappa_eff_linear_pm12": ["claim_kappa_eff_linear_false"],
+    # --- Law.lean, LawTheory.lean: every law. Each theorem is checked on continuous laws
+    # (law.continuous.*, quadrature) and, where the finite twin has a check, on finite laws too.
+    "law.continuous.mse_decomposition": [
+        "Law.mse_eq_clipError_add_innerError", "Law.E_congr", "Law.integrable_clipPart",
+        "Law.integrable_innerPart", "Law.measurable_innerPart",
+        "mse_eq_clipError_add_innerError_of_isDist"],
+    "law.continuous.inner_bound": ["Law.innerError_le", "Law.integrable_indicator",
+                                   "Law.integrable_innerPart", "Law.E_mono"],
+    "law.continuous.convexity": ["Law.convexOn_clipError", "Law.clipError_antitone",
+                                 "Law.convexOn_modelMSE", "Law.strictConvexOn_modelMSE",
+                                 "Law.modelMSE_minimizer_unique", "Law.E_mono"],
+    "law.continuous.fixed_point": ["Law.modelMSE_le_quadratic", "Law.modelMSE_minimizer_fixed_point",
+                                   "Law.modelMSE_minimizer_fixed_point'", "Law.integrable_posPart",
+                                   "Law.integrable_tailAbs", "Law.integrable_tailIndicator",
+                                   "Law.E_const"],
+    "law.continuous.moments": [
+        "Law.E_sub_mean", "Law.E_sq_shift", "Law.E_pow_four_shift", "Law.variance_eq",
+        "Law.sq_variance_le_fourth", "Law.neg_two_le_kurtosis", "Law.hasMoment2_of_hasMoment4",
+        "Law.integrable_id_of_hasMoment2", "Law.integrable_sq_of_hasMoment4",
+        "Law.integrable_pow_three_of_hasMoment4", "Law.E_const"],
+    "law.continuous.mixture": ["Law.variance_mixture", "Law.cmoment_four_mixture",
+                               "Law.cmoment_four_mixture_eq_seed004_add", "Law.mean_mixture",
+                               "Law.mixture_E", "Law.hasMoment2_mixture",
+                               "Law.hasMoment4_mixture"],
+    "prop.law.domination": [
+        "Law.absS_le_sq_add_one", "Law.sq_le_pow_four_add_one", "Law.absS_pow_three_le",
+        "Law.absS_sq", "Law.absS_nonneg", "Law.posPart_nonneg", "Law.posPart_le",
+        "Law.sq_posPart_le", "Law.posPart_eq_tail", "Law.indicator_nonneg",
+        "Law.indicator_le_one", "Law.tailIndicator_nonneg", "Law.tailIndicator_le_one",
+        "Law.tailAbs_nonneg", "Law.tailAbs_le", "Law.sq_sub_quantize_le_of_abs_le",
+        "Law.innerPart_nonneg", "Law.innerPart_le_const", "Law.innerPart_le",
+        "Law.integrable_of_nonneg_of_le", "Law.integrable_of_abs_le_const",
+        "Law.integrable_indicator", "Law.integrable_tailIndicator", "Law.integrable_tailAbs",
+        "Law.integrable_posPart", "Law.integrable_clipPart", "Law.integrable_innerPart"],
+    "prop.law.measurable_forms": [
+        "Law.measurable_const", "Law.measurable_neg", "Law.measurable_sub", "Law.measurable_sq",
+        "Law.measurable_maxS", "Law.measurable_absS", "Law.measurable_posPart",
+        "Law.measurable_pow_two", "Law.measurable_pow_three", "Law.measurable_pow_four",
+        "Law.measurable_quantize", "Law.measurable_indicator", "Law.measurable_innerPart",
+        "Law.integrable_congr", "Law.measurable_congr", "Law.integrable_sub_sq",
+        "Law.integrable_sub_pow_three", "Law.integrable_sub_pow_four", "Law.integrable_sub_const"],
+    "prop.law.mixture_n": [
+        "Law.wsum_congr", "Law.wsum_add", "Law.wsum_const_mul", "Law.wsum_nonneg",
+        "Law.wsum_E_add", "Law.wsum_E_const_mul", "Law.wsum_E_nonneg", "Law.wsum_E_one",
+        "Law.mixture_E", "Law.mean_mixture", "Law.hasMoment2_mixture", "Law.hasMoment4_mixture",
+        "Law.variance_mixture", "Law.cmoment_four_mixture",
+        "Law.cmoment_four_mixture_eq_seed004_add", "Law.cmoment_four_mixture_eq_seed004_iff"],
 }
+
+#: The same numeric property checked on finite laws: theorems about every law are linked to the
+#: check of their finite twin too (a finite law is a model of the interface: ``Law.ofFinite``).
+_FINITE_TWINS: dict[str, list[str]] = {
+    "prop.expect.linearity": ["Law.ofFinite_E", "Law.E_const", "Law.E_congr"],
+    "prop.expect.order": ["Law.E_mono"],
+    "prop.mse.decomposition": ["Law.mse_eq_clipError_add_innerError", "Law.ofFinite_mse",
+                               "Law.ofFinite_clipError",
+                               "mse_eq_clipError_add_innerError_of_isDist"],
+    "prop.mse.inner_bound": ["Law.innerError_le"],
+    "prop.convex.clip_error": ["Law.convexOn_clipError"],
+    "prop.convex.antitone": ["Law.clipError_antitone"],
+    "prop.convex.model": ["Law.convexOn_modelMSE", "Law.strictConvexOn_modelMSE",
+                          "Law.modelMSE_minimizer_unique"],
+    "prop.optimality.fixed_point": ["Law.modelMSE_le_quadratic",
+                                    "Law.modelMSE_minimizer_fixed_point",
+                                    "Law.modelMSE_minimizer_fixed_point'"],
+    "prop.moments": ["Law.E_sub_mean", "Law.E_sq_shift", "Law.E_pow_four_shift",
+                     "Law.variance_eq", "Law.sq_variance_le_fourth", "Law.neg_two_le_kurtosis",
+                     "neg_two_le_kurtosis_of_isDist", "Law.ofFinite_cmoment",
+                     "Law.ofFinite_hasMoment2", "Law.ofFinite_hasMoment4"],
+    "prop.mixture.moments": ["Law.variance_mixture", "Law.cmoment_four_mixture",
+                             "Law.mean_mixture", "Law.mixture_E"],
+    "prop.mixture.seed004_defect": ["Law.cmoment_four_mixture_eq_seed004_add",
+                                    "Law.cmoment_four_mixture_eq_seed004_iff"],
+}
+for _cid, _names in _FINITE_TWINS.items():
+    CHECK_THEOREMS[_cid] = CHECK_THEOREMS[_cid] + _names
+
+#: Which laws a theorem covers, as the report's theorem list shows it (:func:`law_scope`).
+#: ``every law`` means every model of the interface ``LaAciq.Law``: finite laws through
+#: ``Law.ofFinite`` (checked by the compiler) and Lebesgue integration against a probability
+#: measure with finite moments (the Mathlib model in ``Law``'s docstring: written, not checked).
+SCOPES = ("every law", "finite laws", "no law")
+
+#: Modules whose expectation-level theorems are about finite atom lists (``IsDist``).
+_FINITE_MODULES = ("Distribution", "MSE", "Mixture", "Convexity", "Optimality", "Refutations",
+                   "Conjectures", "Existence", "Candidates", "RefutationsOptimal")
+#: Modules whose theorems are about every law.
+_LAW_MODULES = ("Law", "LawTheory")
+#: Theorems in those modules that are pointwise statements about scalars (no law involved).
+_POINTWISE = frozenset({
+    # MSE, Convexity, Optimality, Mixture, Refutations
+    "sq_le_sq_of_abs_le", "sq_sub_quantize_eq", "sq_convex_comb_le", "sq_le_sq_of_nonneg_of_le",
+    "posPart_le_of_le_of_nonneg", "convexOn_sq_posPart", "sq_posPart_antitone",
+    "convexOn_const_mul_sq", "strictConvexOn_const_mul_sq", "const_mul_sq_mono",
+    "sq_posPart_sub_le", "eq_zero_of_forall_nonneg", "kurtosis_linear_example",
+    "claim_grid_two_pow_false", "step_two", "roundS_eq", "roundS_eq_zero", "roundS_eq_one",
+    "roundS_eq_neg_one", "quantize_two_of_abs_le", "claim_step_false",
+    "claim_clip_le_alpha_false", "quantize_zero", "claim_quantize_odd_false",
+    # Existence, Candidates, RefutationsOptimal
+    "absS_nonneg", "absS_pos", "div_pos_of_pos", "posPart_ge_tail", "sq_posPart_ge",
+    "exists_max_of_pred", "sq_sub_roundS_le", "sq_sub_mul_roundS_le", "quantize_eq_code",
+    "code_mem", "sq_sub_quantize_le_grid", "code_mul_le", "mem_codeRange", "exists_min_of_list",
+    "levels_le_levels_succ", "step_bit_up", "bit_up_pos", "sq_sub_quantize_bit_up",
+    "step_of_levels_eq", "natCast_three", "natCast_seven", "intCast_two",
+    "eq_zero_of_sq_eq_zero", "one_le_sq_of", "code_two_cases", "one_le_sq_sub_quantize_two",
+    # Law, LawTheory
+    "Law.absS_le_sq_add_one", "Law.sq_le_pow_four_add_one", "Law.absS_pow_three_le",
+    "Law.absS_sq", "Law.absS_nonneg", "Law.posPart_nonneg", "Law.posPart_le",
+    "Law.sq_posPart_le", "Law.posPart_eq_tail", "Law.indicator_nonneg", "Law.indicator_le_one",
+    "Law.tailIndicator_nonneg", "Law.tailIndicator_le_one", "Law.tailAbs_nonneg",
+    "Law.tailAbs_le", "Law.sq_sub_quantize_le_of_abs_le", "Law.innerPart_nonneg",
+    "Law.innerPart_le_const", "Law.innerPart_le"})
+#: Theorems in the law modules that are about finite laws (corollaries through ``ofFinite``).
+_FINITE_COROLLARIES = frozenset({
+    "Law.ofFinite_E", "Law.ofFinite_hasMoment2", "Law.ofFinite_hasMoment4", "Law.ofFinite_mse",
+    "Law.ofFinite_clipError", "Law.ofFinite_cmoment",
+    "mse_eq_clipError_add_innerError_of_isDist", "neg_two_le_kurtosis_of_isDist"})
 
 #: Lean name -> Python name (the twins that the checks call).
 NAME_MAP: dict[str, str] = {
@@ -195,6 +315,13 @@ NAME_MAP: dict[str, str] = {
     "LaAciq.codeVertex l B k": "candidates.code_vertex(values, weights, codes, bits)",
     "LaAciq.trueCandidates l B": "candidates.true_candidates(values, weights, bits) (positive "
                                  "entries)",
+    "LaAciq.Law P (E, Integrable, Measurable)": "a continuous law of theory.distribution: "
+                                                "E f = scipy quad of f·pdf (checks.laws)",
+    "LaAciq.Law.ofFinite l": "a finite law (values, weights) of Fractions",
+    "LaAciq.Law.mse / clipError / innerError / probInside P": "checks.laws quadrature; "
+                                                              "mse.mse_exact / clip_error / "
+                                                              "inner_error (closed forms)",
+    "LaAciq.Law.mixture l": "Σ wᵢ Pᵢ: checks.laws (quadrature, or atoms concatenated)",
 }
 
 _REFUTATION_RE = re.compile(r"(?:^|\.)(?:claim_\w+_false|not_\w+)$")
@@ -212,6 +339,20 @@ def theorem_checks() -> dict[str, list[str]]:
         for n in names:
             out.setdefault(f"{NAMESPACE}.{n}", set()).add(cid)
     return {k: sorted(v) for k, v in sorted(out.items())}
+
+
+def law_scope(name: str, module: str) -> str:
+    """Which laws theorem ``name`` (``LaAciq.<…>`` or short) of ``module`` covers: one of
+    :data:`SCOPES`."""
+    short = name[len(NAMESPACE) + 1:] if name.startswith(NAMESPACE + ".") else name
+    mod = module.rsplit(".", 1)[-1]
+    if short in _POINTWISE:
+        return "no law"
+    if mod in _LAW_MODULES:
+        return "finite laws" if short in _FINITE_COROLLARIES else "every law"
+    if mod in _FINITE_MODULES:
+        return "finite laws"
+    return "no law"
 
 
 def check_ids() -> set[str]:
