@@ -51,21 +51,18 @@ attribute [local instance] Lean.Grind.Semiring.natCast Lean.Grind.Ring.intCast
 section Candidates
 
 variable {α : Type} [Lean.Grind.Field α] [LE α] [LT α] [DecidableLE α]
-  [Std.IsLinearOrder α] [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] [FloorRing α]
+  [Std.IsLinearOrder α] [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] [IntFloor α]
 
-/-- The integer code of the quantizer: `Q_α(x) = step · code`.
-Seed 000: «Q_\alpha(x) = \alpha \cdot \text{round}». -/
+/-- The integer code of the quantizer: `Q_α(x) = step · code`. -/
 noncomputable def code (a : α) (B : Nat) (x : α) : Int := roundS (clip a x / step a B)
 
 omit [Std.IsLinearOrder α] [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] in
-/-- `Q_α(x) = step · code_α(x)`. Seed 000: «Q_\alpha(x) = \alpha \cdot \text{round}». -/
+/-- `Q_α(x) = step · code_α(x)`. -/
 theorem quantize_eq_code (a : α) (B : Nat) (x : α) :
     quantize a B x = step a B * ((code a B x : Int) : α) := by
-  first
-  | rfl
-  | (unfold quantize code; rfl)
+  rfl
 
-/-- The code lies in `[-L, L]`. Seed 000: «Range: [-α, α] mapped to 2^B discrete levels». -/
+/-- The code lies in `[-L, L]`. -/
 theorem code_mem {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) (x : α) :
     -(levels B : Int) ≤ code a B x ∧ code a B x ≤ (levels B : Int) := by
   have hs := step_pos ha hB
@@ -76,15 +73,14 @@ theorem code_mem {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) (x : α) :
   unfold code
   constructor
   · apply le_roundS_of_le
-    apply le_div_of_mul_le hs
+    apply le_div_of_mul_le_of_pos hs
     grind
   · apply roundS_le_of_le
-    apply div_le_of_le_mul hs
+    apply div_le_of_le_mul_of_pos hs
     grind
 
 omit [DecidableLE α] in
-/-- Rounding is a nearest integer: `(y - round y)² ≤ (y - j)²` for every integer `j`.
-Seed 000: «round». -/
+/-- Rounding is a nearest integer: `(y - round y)² ≤ (y - j)²` for every integer `j`. -/
 theorem sq_sub_roundS_le (y : α) (j : Int) :
     (y - ((roundS y : Int) : α)) ^ 2 ≤ (y - ((j : Int) : α)) ^ 2 := by
   obtain ⟨r₁, r₂⟩ := roundS_sub_le y
@@ -107,7 +103,7 @@ theorem sq_sub_roundS_le (y : α) (j : Int) :
 
 omit [DecidableLE α] in
 /-- Scaled rounding is a nearest point of the scaled integers: for `x = s·y`, `s ≥ 0`,
-`(x - s·round y)² ≤ (x - s·j)²`. Seed 000: «round». -/
+`(x - s·round y)² ≤ (x - s·j)²`. -/
 theorem sq_sub_mul_roundS_le {s x y : α} (_hs : 0 ≤ s) (e : s * y = x) (j : Int) :
     (x - s * ((roundS y : Int) : α)) ^ 2 ≤ (x - s * ((j : Int) : α)) ^ 2 := by
   have hr := sq_sub_roundS_le y j
@@ -121,7 +117,7 @@ theorem sq_sub_mul_roundS_le {s x y : α} (_hs : 0 ≤ s) (e : s * y = x) (j : I
   exact m
 
 /-- **The quantizer is a nearest grid point**: `(x - Q_α x)² ≤ (x - j·step)²` for every
-`|j| ≤ L`. Seed 000: «Q_\alpha(x) = \alpha \cdot \text{round}». -/
+`|j| ≤ L`. -/
 theorem sq_sub_quantize_le_grid {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) (x : α) {j : Int}
     (hj₁ : -(levels B : Int) ≤ j) (hj₂ : j ≤ (levels B : Int)) :
     (x - quantize a B x) ^ 2 ≤ (x - step a B * ((j : Int) : α)) ^ 2 := by
@@ -149,26 +145,23 @@ theorem sq_sub_quantize_le_grid {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) (
       rw [hcl]
       exact sq_sub_mul_roundS_le (Std.le_of_lt hs) e j
 
-/-- The error of a frozen code assignment `k` at step `s`: `E[(X - s·k(X))²]`.
-Seed 000: «\mathbb{E}_{X \sim P}[(X - Q_\alpha(X))^2]». -/
+/-- The error of a frozen code assignment `k` at step `s`: `E[(X - s·k(X))²]`. -/
 noncomputable def gridErr (l : List (α × α)) (k : α → Int) (s : α) : α :=
   expect l (fun x => (x - s * ((k x : Int) : α)) ^ 2)
 
-/-- `E[X·k(X)]`. Seed 000: «Closed-form α*(λ)». -/
+/-- `E[X·k(X)]`. -/
 noncomputable def codeDot (l : List (α × α)) (k : α → Int) : α :=
   expect l (fun x => x * ((k x : Int) : α))
 
-/-- `E[k(X)²]`. Seed 000: «Closed-form α*(λ)». -/
+/-- `E[k(X)²]`. -/
 noncomputable def codeSq (l : List (α × α)) (k : α → Int) : α :=
   expect l (fun x => ((k x : Int) : α) ^ 2)
 
-/-- The vertex threshold of a code assignment: `L · E[Xk] / E[k²]`.
-Seed 000: «Express optimal clipping as function of distribution parameters». -/
+/-- The vertex threshold of a code assignment: `L · E[Xk] / E[k²]`. -/
 noncomputable def codeVertex (l : List (α × α)) (B : Nat) (k : α → Int) : α :=
   ((levels B : Nat) : α) * (codeDot l k / codeSq l k)
 
-/-- The true MSE lies below every frozen-code error with codes in `[-L, L]`.
-Seed 000: «\alpha^* = \arg\min_{\alpha > 0}». -/
+/-- The true MSE lies below every frozen-code error with codes in `[-L, L]`. -/
 theorem mse_le_gridErr {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {b : α} (hb : 0 < b)
     {B : Nat} (hB : 2 ≤ B) {k : α → Int}
     (hk : ∀ x, -(levels B : Int) ≤ k x ∧ k x ≤ (levels B : Int)) :
@@ -176,17 +169,13 @@ theorem mse_le_gridErr {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {b : 
   expect_mono hw (fun x => sq_sub_quantize_le_grid hb hB x (hk x).1 (hk x).2)
 
 omit [Std.IsLinearOrder α] [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] in
-/-- With its own codes the frozen-code error is the true MSE.
-Seed 000: «\mathbb{E}_{X \sim P}[(X - Q_\alpha(X))^2]». -/
+/-- With its own codes the frozen-code error is the true MSE. -/
 theorem mse_eq_gridErr_code (l : List (α × α)) (a : α) (B : Nat) :
     mse l a B = gridErr l (code a B) (step a B) := by
-  first
-  | rfl
-  | (unfold mse gridErr code quantize; rfl)
+  rfl
 
-omit [FloorRing α] [DecidableLE α] in
-/-- The frozen-code error is a quadratic in the step: `E[X²] - 2s·E[Xk] + s²·E[k²]`.
-Seed 004: «E_quant is convex (quadratic in α via Δ)». -/
+omit [IntFloor α] [DecidableLE α] in
+/-- The frozen-code error is a quadratic in the step: `E[X²] - 2s·E[Xk] + s²·E[k²]`. -/
 theorem gridErr_eq (l : List (α × α)) (k : α → Int) (s : α) :
     gridErr l k s = expect l (fun x => x ^ 2) - 2 * s * codeDot l k + s ^ 2 * codeSq l k := by
   unfold gridErr codeDot codeSq
@@ -196,9 +185,8 @@ theorem gridErr_eq (l : List (α × α)) (k : α → Int) (s : α) :
   rw [e, expect_add, expect_add, expect_const_mul, expect_const_mul]
   grind
 
-omit [FloorRing α] in
-/-- The vertex `s* = E[Xk]/E[k²]` minimizes the frozen-code error (`E[k²] > 0`).
-Seed 004: «E_quant is convex (quadratic in α via Δ)». -/
+omit [IntFloor α] [DecidableLE α] in
+/-- The vertex `s* = E[Xk]/E[k²]` minimizes the frozen-code error (`E[k²] > 0`). -/
 theorem gridErr_vertex_le (l : List (α × α)) (k : α → Int) (s : α) (hK : 0 < codeSq l k) :
     gridErr l k (codeDot l k / codeSq l k) ≤ gridErr l k s := by
   rw [gridErr_eq, gridErr_eq]
@@ -215,8 +203,7 @@ theorem gridErr_vertex_le (l : List (α × α)) (k : α → Int) (s : α) (hK : 
   have m := Lean.Grind.OrderedRing.mul_nonneg (Std.le_of_lt hK) hsq
   grind
 
-/-- Pointwise `step · k² ≤ 2·x·k` for the codes at `α` (from the nearest-point property at `j = 0`).
-Seed 000: «Symmetric around 0». -/
+/-- Pointwise `step · k² ≤ 2·x·k` for the codes at `α` (from the nearest-point property at `j = 0`). -/
 theorem code_mul_le {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) (x : α) :
     step a B * ((code a B x : Int) : α) ^ 2 ≤ 2 * (x * ((code a B x : Int) : α)) := by
   have h := sq_sub_quantize_le_grid ha hB x (j := 0) (by omega) (by omega)
@@ -229,8 +216,7 @@ theorem code_mul_le {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) (x : α) :
         grind) hs
     grind
 
-/-- `step α · E[k_α²] ≤ 2·E[X k_α]`: the vertex of the own codes is positive.
-Seed 000: «Symmetric around 0». -/
+/-- `step α · E[k_α²] ≤ 2·E[X k_α]`: the vertex of the own codes is positive. -/
 theorem codeSq_mul_le {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {a : α} (ha : 0 < a)
     {B : Nat} (hB : 2 ≤ B) : step a B * codeSq l (code a B) ≤ 2 * codeDot l (code a B) := by
   unfold codeSq codeDot
@@ -238,8 +224,7 @@ theorem codeSq_mul_le {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {a : �
   exact expect_mono hw (fun x => code_mul_le ha hB x)
 
 /-- **The vertex of the rounding codes at `α` is at least as good as `α`**: if `E[k_α²] > 0`
-then `β = L·E[X k_α]/E[k_α²]` is positive and `MSE(β) ≤ MSE(α)`.
-Seed 000: «\alpha^* = \arg\min_{\alpha > 0}». -/
+then `β = L·E[X k_α]/E[k_α²]` is positive and `MSE(β) ≤ MSE(α)`. -/
 theorem mse_codeVertex_le {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {a : α} (ha : 0 < a)
     {B : Nat} (hB : 2 ≤ B) (hK : 0 < codeSq l (code a B)) :
     0 < codeVertex l B (code a B) ∧ mse l (codeVertex l B (code a B)) B ≤ mse l a B := by
@@ -259,9 +244,8 @@ theorem mse_codeVertex_le {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {a
   rw [mse_eq_gridErr_code l a B]
   grind
 
-omit [FloorRing α] in
-/-- `E[k²] = 0` forces `E[Xk] = 0` (the frozen-code error is never negative).
-Seed 000: «Symmetric around 0». -/
+omit [IntFloor α] [DecidableLE α] in
+/-- `E[k²] = 0` forces `E[Xk] = 0` (the frozen-code error is never negative). -/
 theorem codeDot_eq_zero_of_codeSq {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) (k : α → Int)
     (hK : codeSq l k = 0) : codeDot l k = 0 := by
   by_cases h : codeDot l k = 0
@@ -276,8 +260,7 @@ theorem codeDot_eq_zero_of_codeSq {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤
     grind
 
 /-- The degenerate case: if every code at `α` vanishes on the law (`E[k_α²] = 0`), every `β > 0`
-is at least as good as `α` (both sides are compared with `E[X²]`).
-Seed 000: «\alpha^* = \arg\min_{\alpha > 0}». -/
+is at least as good as `α` (both sides are compared with `E[X²]`). -/
 theorem mse_le_of_codeSq_eq_zero {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {a : α}
     (_ha : 0 < a) {B : Nat} (hB : 2 ≤ B) (hK : codeSq l (code a B) = 0) {b : α} (hb : 0 < b) :
     mse l b B ≤ mse l a B := by
@@ -294,34 +277,30 @@ theorem mse_le_of_codeSq_eq_zero {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ 
   rw [mse_eq_gridErr_code l a B, gridErr_eq, hK, hM0]
   grind
 
-/-- The codes `-L, …, L`. Seed 000: «Range: [-α, α] mapped to 2^B discrete levels». -/
+/-- The codes `-L, …, L`. -/
 noncomputable def codeRange (L : Nat) : List Int :=
   (List.range (2 * L + 1)).map (fun i : Nat => (i : Int) - (L : Int))
 
-/-- Every code in `[-L, L]` is listed. Seed 000: «Range: [-α, α] mapped to 2^B discrete levels». -/
+/-- Every code in `[-L, L]` is listed. -/
 theorem mem_codeRange {L : Nat} {j : Int} (h₁ : -(L : Int) ≤ j) (h₂ : j ≤ (L : Int)) :
     j ∈ codeRange L :=
   List.mem_map.mpr ⟨(j + L).toNat, List.mem_range.mpr (by omega), by
     show (((j + L).toNat : Nat) : Int) - (L : Int) = j
     omega⟩
 
-/-- The pairs `(E[Xk], E[k²])` of every code vector `k ∈ [-L, L]^n` on the atoms (a finite list).
-Seed 000: «Closed-form α*(λ)». -/
+/-- The pairs `(E[Xk], E[k²])` of every code vector `k ∈ [-L, L]^n` on the atoms (a finite list). -/
 noncomputable def codeSums (L : Nat) : List (α × α) → List (α × α)
   | [] => [(0, 0)]
   | p :: t => (codeSums L t).flatMap (fun d => (codeRange L).map (fun j =>
       (p.2 * (p.1 * ((j : Int) : α)) + d.1, p.2 * ((j : Int) : α) ^ 2 + d.2)))
 
-omit [FloorRing α] [LE α] [LT α] [DecidableLE α] [Std.IsLinearOrder α] [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] in
-/-- Every code assignment with codes in `[-L, L]` appears in `codeSums`.
-Seed 000: «Closed-form α*(λ)». -/
+omit [IntFloor α] [LE α] [LT α] [DecidableLE α] [Std.IsLinearOrder α] [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] in
+/-- Every code assignment with codes in `[-L, L]` appears in `codeSums`. -/
 theorem mem_codeSums (L : Nat) (k : α → Int) (hk : ∀ x, -(L : Int) ≤ k x ∧ k x ≤ (L : Int))
     (l : List (α × α)) : (codeDot l k, codeSq l k) ∈ codeSums L l := by
   induction l with
   | nil =>
-    first
-    | exact List.mem_singleton_self _
-    | simp [codeSums, codeDot, codeSq, expect]
+    exact List.mem_singleton_self _
   | cons p t ih =>
     simp only [codeSums]
     apply List.mem_flatMap.mpr
@@ -331,12 +310,12 @@ theorem mem_codeSums (L : Nat) (k : α → Int) (hk : ∀ x, -(L : Int) ≤ k x 
 
 /-- **The candidate thresholds** at `B` bits: `1`, and the vertex `L·E[Xk]/E[k²]` of every code
 vector `k ∈ [-L, L]^n` on the atoms (entries with `E[k²] = 0` or `E[Xk] ≤ 0` are not positive and
-never chosen). Seed 000: «Express optimal clipping as function of distribution parameters». -/
+never chosen). -/
 noncomputable def trueCandidates (l : List (α × α)) (B : Nat) : List α :=
   1 :: (codeSums (levels B) l).map (fun d => ((levels B : Nat) : α) * (d.1 / d.2))
 
 /-- **Every threshold is beaten by a candidate**: for `α > 0` some positive `β` in the finite list
-`trueCandidates l B` has `MSE(β) ≤ MSE(α)`. Seed 000: «\alpha^* = \arg\min_{\alpha > 0}». -/
+`trueCandidates l B` has `MSE(β) ≤ MSE(α)`. -/
 theorem mse_le_candidate {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {B : Nat} (hB : 2 ≤ B)
     {a : α} (ha : 0 < a) : ∃ b ∈ trueCandidates l B, 0 < b ∧ mse l b B ≤ mse l a B := by
   have hK0 : 0 ≤ codeSq l (code a B) :=
@@ -350,9 +329,8 @@ theorem mse_le_candidate {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {B 
     refine ⟨1, List.mem_cons_self .., h01, ?_⟩
     exact mse_le_of_codeSq_eq_zero hw ha hB (by grind) h01
 
-omit [FloorRing α] in
-/-- A least value of `f` among the list entries with a property.
-Seed 000: «Find α* minimizing expected quantization error». -/
+omit [IntFloor α] in
+/-- A least value of `f` among the list entries with a property. -/
 theorem exists_min_of_list (f : α → α) (P : α → Prop) (vs : List α) (h : ∃ v ∈ vs, P v) :
     ∃ v ∈ vs, P v ∧ ∀ w ∈ vs, P w → f v ≤ f w := by
   induction vs with
@@ -383,8 +361,7 @@ theorem exists_min_of_list (f : α → α) (P : α → Prop) (vs : List α) (h :
       · exact (hex ⟨w, hw', hPw⟩).elim
 
 /-- **Existence of the optimal clip for the true MSE**: for every finite law and `B ≥ 2` a global
-minimizer over `α > 0` exists, and one lies in the finite list `trueCandidates l B`.
-Seed 000: «\alpha^* = \arg\min_{\alpha > 0} \mathbb{E}_{X \sim P}[(X - Q_\alpha(X))^2]». -/
+minimizer over `α > 0` exists, and one lies in the finite list `trueCandidates l B`. -/
 theorem mse_exists_minimizer {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {B : Nat}
     (hB : 2 ≤ B) :
     ∃ a ∈ trueCandidates l B, 0 < a ∧ ∀ b, 0 < b → mse l a B ≤ mse l b B := by
@@ -397,8 +374,7 @@ theorem mse_exists_minimizer {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2)
   have h' : mse l v B ≤ mse l c B := h
   grind
 
-/-- More bits keep the old grid: `levels B ≤ levels (B + 1)`.
-Seed 000: «B | Bit-width | {2, 3, 4, 8, 16}». -/
+/-- More bits keep the old grid: `levels B ≤ levels (B + 1)`. -/
 theorem levels_le_levels_succ (B : Nat) : levels B ≤ levels (B + 1) := by
   unfold levels
   cases B with
@@ -409,9 +385,8 @@ theorem levels_le_levels_succ (B : Nat) : levels B ≤ levels (B + 1) := by
     rw [e1, e2, Nat.pow_succ]
     omega
 
-omit [DecidableLE α] [FloorRing α] in
-/-- `α' = α·L_{B+1}/L_B` gives the `(B+1)`-bit grid the step of the `B`-bit grid.
-Seed 000: «Step size: Δ = 2α / (2^B - 1)». -/
+omit [DecidableLE α] [IntFloor α] in
+/-- `α' = α·L_{B+1}/L_B` gives the `(B+1)`-bit grid the step of the `B`-bit grid. -/
 theorem step_bit_up (a : α) {B : Nat} (hB : 2 ≤ B) :
     step (a * ((levels (B + 1) : Nat) : α) / ((levels B : Nat) : α)) (B + 1) = step a B := by
   have h1 := levels_cast_pos (α := α) hB
@@ -419,8 +394,8 @@ theorem step_bit_up (a : α) {B : Nat} (hB : 2 ≤ B) :
   unfold step
   grind
 
-omit [DecidableLE α] [FloorRing α] in
-/-- `α' = α·L_{B+1}/L_B` is positive. Seed 000: «α | Clipping threshold | ℝ₊». -/
+omit [DecidableLE α] [IntFloor α] in
+/-- `α' = α·L_{B+1}/L_B` is positive. -/
 theorem bit_up_pos {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) :
     0 < a * ((levels (B + 1) : Nat) : α) / ((levels B : Nat) : α) := by
   have h1 := levels_cast_pos (α := α) hB
@@ -428,7 +403,7 @@ theorem bit_up_pos {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) :
   exact div_pos_of_pos (Lean.Grind.OrderedRing.mul_pos ha h2) h1
 
 /-- **Pointwise, one more bit never hurts** at `α' = α·L_{B+1}/L_B`:
-`(x - Q_{α',B+1} x)² ≤ (x - Q_{α,B} x)²`. Seed 004: «Rate-Distortion: MSE ∝ 2^{-B/2}». -/
+`(x - Q_{α',B+1} x)² ≤ (x - Q_{α,B} x)²`. -/
 theorem sq_sub_quantize_bit_up {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) (x : α) :
     (x - quantize (a * ((levels (B + 1) : Nat) : α) / ((levels B : Nat) : α)) (B + 1) x) ^ 2
       ≤ (x - quantize a B x) ^ 2 := by
@@ -439,20 +414,19 @@ theorem sq_sub_quantize_bit_up {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) (x
   rw [step_bit_up a hB, ← quantize_eq_code] at h
   exact h
 
-/-- `MSE_{B+1}(α·L_{B+1}/L_B) ≤ MSE_B(α)`. Seed 004: «Rate-Distortion: MSE ∝ 2^{-B/2}». -/
+/-- `MSE_{B+1}(α·L_{B+1}/L_B) ≤ MSE_B(α)`. -/
 theorem mse_bit_up {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {a : α} (ha : 0 < a) {B : Nat}
     (hB : 2 ≤ B) :
     mse l (a * ((levels (B + 1) : Nat) : α) / ((levels B : Nat) : α)) (B + 1) ≤ mse l a B :=
   expect_mono hw (fun x => sq_sub_quantize_bit_up ha hB x)
 
-/-- For every `α > 0` some `α' > 0` has `MSE_{B+1}(α') ≤ MSE_B(α)`.
-Seed 004: «Rate-Distortion: MSE ∝ 2^{-B/2}». -/
+/-- For every `α > 0` some `α' > 0` has `MSE_{B+1}(α') ≤ MSE_B(α)`. -/
 theorem mse_exists_bit_up {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {a : α} (ha : 0 < a)
     {B : Nat} (hB : 2 ≤ B) : ∃ a', 0 < a' ∧ mse l a' (B + 1) ≤ mse l a B :=
   ⟨_, bit_up_pos ha hB, mse_bit_up hw ha hB⟩
 
 /-- **The optimal MSE does not increase with the bit-width**: for optima `α` at `B` bits and
-`α'` at `B + 1` bits, `MSE_{B+1}(α') ≤ MSE_B(α)`. Seed 004: «Rate-Distortion: MSE ∝ 2^{-B/2}». -/
+`α'` at `B + 1` bits, `MSE_{B+1}(α') ≤ MSE_B(α)`. -/
 theorem optimal_mse_antitone_bits {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {B : Nat}
     (hB : 2 ≤ B) {a a' : α} (ha : 0 < a)
     (ha' : ∀ b, 0 < b → mse l a' (B + 1) ≤ mse l b (B + 1)) :
@@ -461,46 +435,32 @@ theorem optimal_mse_antitone_bits {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤
   have h2 := mse_bit_up hw ha hB (l := l)
   grind
 
-omit [DecidableLE α] [FloorRing α] [LE α] [LT α] [Std.IsLinearOrder α] [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] in
-/-- `step α B = α / n` when `levels B = n`. Seed 000: «(2^{B-1} - 1)». -/
+omit [DecidableLE α] [IntFloor α] [LE α] [LT α] [Std.IsLinearOrder α] [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] in
+/-- `step α B = α / n` when `levels B = n`. -/
 theorem step_of_levels_eq (a : α) {B n : Nat} (h : levels B = n) :
     step a B = a / ((n : Nat) : α) := by
   unfold step; rw [h]
 
 omit [LE α] [LT α] [DecidableLE α] [Std.IsLinearOrder α] [Std.LawfulOrderLT α]
-  [Lean.Grind.OrderedRing α] [FloorRing α] in
-/-- `((3 : Nat) : α) = 3`. Seed 000: «(2^{B-1} - 1)». -/
+  [Lean.Grind.OrderedRing α] [IntFloor α] in
+/-- `((3 : Nat) : α) = 3`. -/
 theorem natCast_three : ((3 : Nat) : α) = 3 := by
-  first
-  | grind
-  | (rw [show (3 : Nat) = 1 + 1 + 1 from rfl, Lean.Grind.Semiring.natCast_add,
-      Lean.Grind.Semiring.natCast_add, Lean.Grind.Semiring.natCast_one]; grind)
-  | exact (Lean.Grind.Semiring.ofNat_eq_natCast 3).symm
+  grind
 
 omit [LE α] [LT α] [DecidableLE α] [Std.IsLinearOrder α] [Std.LawfulOrderLT α]
-  [Lean.Grind.OrderedRing α] [FloorRing α] in
-/-- `((7 : Nat) : α) = 7`. Seed 000: «(2^{B-1} - 1)». -/
+  [Lean.Grind.OrderedRing α] [IntFloor α] in
+/-- `((7 : Nat) : α) = 7`. -/
 theorem natCast_seven : ((7 : Nat) : α) = 7 := by
-  first
-  | grind
-  | (rw [show (7 : Nat) = 1 + 1 + 1 + 1 + 1 + 1 + 1 from rfl]
-     simp only [Lean.Grind.Semiring.natCast_add, Lean.Grind.Semiring.natCast_one]
-     grind)
-  | exact (Lean.Grind.Semiring.ofNat_eq_natCast 7).symm
+  grind
 
 omit [LE α] [LT α] [DecidableLE α] [Std.IsLinearOrder α] [Std.LawfulOrderLT α]
-  [Lean.Grind.OrderedRing α] [FloorRing α] in
-/-- `((2 : Int) : α) = 2`. Seed 000: «round». -/
+  [Lean.Grind.OrderedRing α] [IntFloor α] in
+/-- `((2 : Int) : α) = 2`. -/
 theorem intCast_two : ((2 : Int) : α) = 2 := by
-  first
-  | grind
-  | (show ((1 + 1 : Int) : α) = 2
-     rw [Lean.Grind.Ring.intCast_add, Lean.Grind.Ring.intCast_one]
-     grind)
+  grind
 
 /-- **At a fixed `α` one more bit can hurt**: a point mass at `1/3` with `α = 1` has MSE `0` at
-`B = 3` (step `1/3`) and `(1/3 - 2/7)² = 1/441` at `B = 4` (step `1/7`).
-Seed 004: «Rate-Distortion: MSE ∝ 2^{-B/2}». -/
+`B = 3` (step `1/3`) and `(1/3 - 2/7)² = 1/441` at `B = 4` (step `1/7`). -/
 theorem mse_fixed_alpha_bits_up :
     mse [((1 / 3 : α), (1 : α))] 1 3 = 0 ∧ mse [((1 / 3 : α), (1 : α))] 1 4 = 1 / 441 := by
   have h01 := Lean.Grind.OrderedRing.zero_lt_one (R := α)

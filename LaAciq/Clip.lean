@@ -114,12 +114,12 @@ theorem clip_of_le_neg_alpha {a x : α} (ha : 0 ≤ a) (h : x ≤ -a) : clip a x
   unfold clip maxS minS; repeat' split
   all_goals grind
 
-/-- Fixed points. Seed 004: «x∈[-α,α] → clip(x,α)=x». -/
+/-- Fixed points. -/
 theorem clip_eq_self_iff {a x : α} (ha : 0 ≤ a) : clip a x = x ↔ -a ≤ x ∧ x ≤ a := by
   unfold clip maxS minS; repeat' split
   all_goals grind
 
-/-- Clipping is 1-Lipschitz. Seed 004: «clip(x,α) = max(-α, min(α, x))». -/
+/-- Clipping is 1-Lipschitz. -/
 theorem clip_lipschitz {a : α} (ha : 0 ≤ a) (x y : α) :
     absS (clip a x - clip a y) ≤ absS (x - y) := by
   unfold absS clip maxS minS; repeat' split
@@ -136,8 +136,7 @@ theorem abs_sub_clip {a : α} (ha : 0 ≤ a) (x : α) :
   unfold absS clip maxS minS; repeat' split
   all_goals grind
 
-/-- The residual vanishes exactly inside the interval. Seed 004:
-«x∈[-α,α] → clip(x,α)=x». -/
+/-- The residual vanishes exactly inside the interval. -/
 theorem sub_clip_eq_zero_iff {a x : α} (ha : 0 ≤ a) : x - clip a x = 0 ↔ -a ≤ x ∧ x ≤ a := by
   unfold clip maxS minS; repeat' split
   all_goals grind

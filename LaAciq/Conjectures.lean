@@ -34,7 +34,7 @@ namespace LaAciq
 section Open
 
 variable {α : Type} [Lean.Grind.Field α] [LE α] [LT α] [DecidableLE α]
-  [Std.IsLinearOrder α] [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] [FloorRing α]
+  [Std.IsLinearOrder α] [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] [IntFloor α]
 
 /-- `α*` minimizes the true MSE of `l` at `B ≥ 2` bits over `α > 0` (one exists for every finite
 law: `mse_exists_minimizer`). Seed 000: «\alpha^* = \arg\min_{\alpha > 0}». -/

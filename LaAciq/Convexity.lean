@@ -34,21 +34,18 @@ section Convexity
 variable {α : Type} [Lean.Grind.Field α] [LE α] [LT α] [DecidableLE α]
   [Std.IsLinearOrder α] [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α]
 
-/-- Convexity on a set, Mathlib's `ConvexOn` shape.
-Seed 004: «Convexity: MSE is convex ⇒ unique α*». -/
+/-- Convexity on a set, Mathlib's `ConvexOn` shape. -/
 def ConvexOn (s : α → Prop) (f : α → α) : Prop :=
   ∀ x y, s x → s y → ∀ a b : α, 0 ≤ a → 0 ≤ b → a + b = 1 →
     f (a * x + b * y) ≤ a * f x + b * f y
 
-/-- Strict convexity on a set, Mathlib's `StrictConvexOn` shape.
-Seed 004: «Convexity: MSE is convex ⇒ unique α*». -/
+/-- Strict convexity on a set, Mathlib's `StrictConvexOn` shape. -/
 def StrictConvexOn (s : α → Prop) (f : α → α) : Prop :=
   ∀ x y, s x → s y → x ≠ y → ∀ a b : α, 0 < a → 0 < b → a + b = 1 →
     f (a * x + b * y) < a * f x + b * f y
 
 omit [DecidableLE α] in
-/-- Jensen for the square: `(a u + b v)² ≤ a u² + b v²` when `a + b = 1`, `a, b ≥ 0`.
-Seed 004: «E_quant is convex (quadratic in α via Δ)». -/
+/-- Jensen for the square: `(a u + b v)² ≤ a u² + b v²` when `a + b = 1`, `a, b ≥ 0`. -/
 theorem sq_convex_comb_le {a b : α} (ha : 0 ≤ a) (hb : 0 ≤ b) (hab : a + b = 1) (u v : α) :
     (a * u + b * v) ^ 2 ≤ a * u ^ 2 + b * v ^ 2 := by
   have h := Lean.Grind.OrderedRing.mul_nonneg (Lean.Grind.OrderedRing.mul_nonneg ha hb)
@@ -59,14 +56,14 @@ theorem sq_convex_comb_le {a b : α} (ha : 0 ≤ a) (hb : 0 ≤ b) (hab : a + b 
   grind
 
 omit [DecidableLE α] in
-/-- Squares are monotone on `[0, ∞)`. Seed 004: «E_quant is convex (quadratic in α via Δ)». -/
+/-- Squares are monotone on `[0, ∞)`. -/
 theorem sq_le_sq_of_nonneg_of_le {u v : α} (hu : 0 ≤ u) (h : u ≤ v) : u ^ 2 ≤ v ^ 2 := by
   have m₁ := Lean.Grind.OrderedRing.mul_le_mul_of_nonneg_left h hu
   have m₂ := Lean.Grind.OrderedRing.mul_le_mul_of_nonneg_right h (by grind : (0 : α) ≤ v)
   grind
 
 omit [LT α] [Std.IsLinearOrder α] [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] in
-/-- `z₊ ≤ s` when `z ≤ s` and `0 ≤ s`. Seed 004: «E_clip is convex (second derivative ≥ 0)». -/
+/-- `z₊ ≤ s` when `z ≤ s` and `0 ≤ s`. -/
 theorem posPart_le_of_le_of_nonneg {z s : α} (h₁ : z ≤ s) (h₂ : 0 ≤ s) : maxS z 0 ≤ s := by
   unfold maxS; split <;> grind
 
@@ -92,7 +89,7 @@ theorem convexOn_sq_posPart (t : α) :
   have := sq_convex_comb_le ha hb hab (maxS (t - x) 0) (maxS (t - y) 0)
   grind
 
-/-- `α ↦ ((t - α)₊)²` is antitone. Seed 004: «`clippingError_antitone` | ∂E_c/∂α < 0». -/
+/-- `α ↦ ((t - α)₊)²` is antitone. -/
 theorem sq_posPart_antitone (t : α) {x y : α} (h : x ≤ y) :
     maxS (t - y) 0 ^ 2 ≤ maxS (t - x) 0 ^ 2 := by
   have h0 : 0 ≤ maxS (t - y) 0 := by unfold maxS; split <;> grind
@@ -123,7 +120,7 @@ theorem convexOn_const_mul_sq {c : α} (hc : 0 ≤ c) :
   grind
 
 omit [DecidableLE α] in
-/-- `c·α²` is strictly convex for `c > 0`. Seed 004: «Convexity: MSE is convex ⇒ unique α*». -/
+/-- `c·α²` is strictly convex for `c > 0`. -/
 theorem strictConvexOn_const_mul_sq {c : α} (hc : 0 < c) :
     StrictConvexOn (fun _ => True) (fun a => c * a ^ 2) := by
   intro x y _ _ hxy a b ha hb hab
@@ -137,14 +134,14 @@ theorem strictConvexOn_const_mul_sq {c : α} (hc : 0 < c) :
   grind
 
 omit [DecidableLE α] in
-/-- `c·α²` is monotone on `[0, ∞)` for `c ≥ 0`. Seed 004: «quantizationNoise_monotone». -/
+/-- `c·α²` is monotone on `[0, ∞)` for `c ≥ 0`. -/
 theorem const_mul_sq_mono {c : α} (hc : 0 ≤ c) {x y : α} (hx : 0 ≤ x) (h : x ≤ y) :
     c * x ^ 2 ≤ c * y ^ 2 :=
   Lean.Grind.OrderedRing.mul_le_mul_of_nonneg_left (sq_le_sq_of_nonneg_of_le hx h) hc
 
-variable [FloorRing α]
+variable [IntFloor α]
 
-omit [FloorRing α] in
+omit [IntFloor α] in
 /-- The Banner-type model MSE `clipError + c·α²` is convex (so on `[0, ∞)` in particular).
 Seed 004: «Sum of convex is convex». -/
 theorem convexOn_modelMSE {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {c : α} (hc : 0 ≤ c) :
@@ -155,7 +152,7 @@ theorem convexOn_modelMSE {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {c
   unfold modelMSE
   grind
 
-omit [FloorRing α] in
+omit [IntFloor α] in
 /-- With `c > 0` the model MSE is strictly convex. Seed 004: «Convexity: MSE is convex ⇒ unique α*». -/
 theorem strictConvexOn_modelMSE {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {c : α} (hc : 0 < c) :
     StrictConvexOn (fun _ => True) (fun a => modelMSE l c a) := by
@@ -165,7 +162,7 @@ theorem strictConvexOn_modelMSE {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p
   unfold modelMSE
   grind
 
-omit [FloorRing α] in
+omit [IntFloor α] in
 /-- At most one minimizer of the model MSE when `c > 0`.
 Seed 004: «Convexity: MSE is convex ⇒ unique α*». -/
 theorem modelMSE_minimizer_unique {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {c : α}
@@ -179,8 +176,8 @@ theorem modelMSE_minimizer_unique {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤
     have := hy (1 / 2 * x + 1 / 2 * y)
     grind
 
-omit [FloorRing α] in
-/-- `P(|X| ≤ α)` is monotone in `α`. Seed 004: «(μ {ω | |X ω| ≤ α}).toReal». -/
+omit [IntFloor α] in
+/-- `P(|X| ≤ α)` is monotone in `α`. -/
 theorem probInside_mono {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {x y : α} (h : x ≤ y) :
     probInside l x ≤ probInside l y := by
   unfold probInside
@@ -191,16 +188,14 @@ theorem probInside_mono {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {x y
   repeat' split
   all_goals grind
 
-omit [FloorRing α] in
+omit [IntFloor α] in
 /-- Seed 004's noise term `α² · P(|X| ≤ α)` is monotone on `[0, ∞)`.
 Seed 004: «`quantizationNoise_monotone` | ∂E_q/∂α > 0». -/
 theorem sq_mul_probInside_mono {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {x y : α}
     (hx : 0 ≤ x) (h : x ≤ y) : x ^ 2 * probInside l x ≤ y ^ 2 * probInside l y := by
   have hp0 : 0 ≤ probInside l x := expect_nonneg hw (fun z => by
     have := Lean.Grind.OrderedRing.zero_le_one (R := α)
-    first
-    | (dsimp only; split <;> grind)
-    | (split <;> grind))
+    split <;> grind)
   have hp := probInside_mono hw h
   have hsq := sq_le_sq_of_nonneg_of_le hx h
   have m₁ := Lean.Grind.OrderedRing.mul_le_mul_of_nonneg_right hsq hp0

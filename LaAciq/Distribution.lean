@@ -48,15 +48,13 @@ def expect (l : List (α × α)) (f : α → α) : α :=
   | [] => 0
   | p :: t => p.2 * f p.1 + expect t f
 
-/-- Total weight `Σ wᵢ`. Seed 000: «P_\lambda(x) = \sum_l \bar{a}_l(\lambda) \cdot P_l(x)». -/
+/-- Total weight `Σ wᵢ`. -/
 def weight (l : List (α × α)) : α := expect l (fun _ => 1)
 
-/-- A finite law: non-negative weights summing to 1.
-Seed 000: «P_\lambda(x) = \sum_l \bar{a}_l(\lambda) \cdot P_l(x)». -/
+/-- A finite law: non-negative weights summing to 1. -/
 def IsDist (l : List (α × α)) : Prop := (∀ p ∈ l, 0 ≤ p.2) ∧ weight l = 1
 
-/-- The probability of an event given by a Boolean test.
-Seed 004: «(μ {ω | |X ω| ≤ α}).toReal». -/
+/-- The probability of an event given by a Boolean test. -/
 def prob (l : List (α × α)) (e : α → Bool) : α := expect l (fun x => if e x then 1 else 0)
 
 /-- The mean `E X`. Seed 001: «κ_l = E[(W_l - μ_l)⁴] / σ_l⁴ - 3». -/
@@ -73,21 +71,21 @@ Seed 000: «This is a mixture distribution weighted by activation patterns.» -/
 noncomputable def mix (w : α) (l₁ l₂ : List (α × α)) : List (α × α) :=
   l₁.map (fun p => (p.1, w * p.2)) ++ l₂.map (fun p => (p.1, (1 - w) * p.2))
 
-/-- Linearity: `E[f + g] = E f + E g`. Seed 004: «MSE(α) = E_clip(α) + E_quant(α)». -/
+/-- Linearity: `E[f + g] = E f + E g`. -/
 theorem expect_add (l : List (α × α)) (f g : α → α) :
     expect l (fun x => f x + g x) = expect l f + expect l g := by
   induction l with
   | nil => simp only [expect]; grind
   | cons p t ih => simp only [expect]; grind
 
-/-- Homogeneity: `E[c · f] = c · E f`. Seed 004: «MSE(α) = E_clip(α) + E_quant(α)». -/
+/-- Homogeneity: `E[c · f] = c · E f`. -/
 theorem expect_const_mul (l : List (α × α)) (c : α) (f : α → α) :
     expect l (fun x => c * f x) = c * expect l f := by
   induction l with
   | nil => simp only [expect]; grind
   | cons p t ih => simp only [expect]; grind
 
-/-- Constants: `E[c] = c · Σ w`. Seed 004: «MSE(α) = E_clip(α) + E_quant(α)». -/
+/-- Constants: `E[c] = c · Σ w`. -/
 theorem expect_const_eq_mul_weight (l : List (α × α)) (c : α) :
     expect l (fun _ => c) = c * weight l := by
   unfold weight
@@ -95,11 +93,11 @@ theorem expect_const_eq_mul_weight (l : List (α × α)) (c : α) :
   | nil => simp only [expect]; grind
   | cons p t ih => simp only [expect]; grind
 
-/-- Constants under a law: `E[c] = c`. Seed 004: «MSE(α) = E_clip(α) + E_quant(α)». -/
+/-- Constants under a law: `E[c] = c`. -/
 theorem expect_const {l : List (α × α)} (hl : IsDist l) (c : α) : expect l (fun _ => c) = c := by
   rw [expect_const_eq_mul_weight, hl.2]; grind
 
-/-- Positivity. Seed 001: «E_clip(α) = E[(|X| - α)² · 𝟙_{|X|>α}]». -/
+/-- Positivity. -/
 theorem expect_nonneg {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {f : α → α}
     (hf : ∀ x, 0 ≤ f x) : 0 ≤ expect l f := by
   induction l with
@@ -110,7 +108,7 @@ theorem expect_nonneg {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {f : �
     have h2 := ih (fun q hq => hw q (List.mem_cons_of_mem _ hq))
     grind
 
-/-- Monotonicity. Seed 001: «E_clip(α) = E[(|X| - α)² · 𝟙_{|X|>α}]». -/
+/-- Monotonicity. -/
 theorem expect_mono {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {f g : α → α}
     (h : ∀ x, f x ≤ g x) : expect l f ≤ expect l g := by
   have e := expect_add l f (fun x => g x - f x)
@@ -119,17 +117,14 @@ theorem expect_mono {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {f g : �
   have := expect_nonneg hw (f := fun x => g x - f x) (fun x => by have := h x; grind)
   grind
 
-/-- Probabilities are non-negative. Seed 004: «(μ {ω | |X ω| ≤ α}).toReal». -/
+/-- Probabilities are non-negative. -/
 theorem prob_nonneg {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) (e : α → Bool) :
     0 ≤ prob l e :=
   expect_nonneg hw (fun x => by
     have := Lean.Grind.OrderedRing.zero_le_one (R := α)
-    first
-    | (dsimp only; split <;> grind)
-    | (split <;> grind)
-    | (cases e x <;> grind))
+    split <;> grind)
 
-/-- Probabilities are at most one. Seed 004: «(μ {ω | |X ω| ≤ α}).toReal». -/
+/-- Probabilities are at most one. -/
 theorem prob_le_one {l : List (α × α)} (hl : IsDist l) (e : α → Bool) : prob l e ≤ 1 := by
   have h := expect_mono hl.1 (f := fun x => if e x then 1 else 0) (g := fun _ => 1)
     (fun x => by
@@ -139,24 +134,21 @@ theorem prob_le_one {l : List (α × α)} (hl : IsDist l) (e : α → Bool) : pr
   rw [expect_const hl] at h
   exact h
 
-/-- Scaling the support: `E f(c·X)` is the expectation of `f ∘ (c ·)`.
-Seed 004: «MSE(α) = E_clip(α) + E_quant(α)». -/
+/-- Scaling the support: `E f(c·X)` is the expectation of `f ∘ (c ·)`. -/
 theorem expect_scale (l : List (α × α)) (c : α) (f : α → α) :
     expect (l.map (fun p => (c * p.1, p.2))) f = expect l (fun x => f (c * x)) := by
   induction l with
   | nil => simp only [List.map, expect]
   | cons p t ih => simp only [List.map, expect]; grind
 
-/-- Concatenating atom lists adds expectations.
-Seed 000: «P_\lambda(x) = \sum_l \bar{a}_l(\lambda) \cdot P_l(x)». -/
+/-- Concatenating atom lists adds expectations. -/
 theorem expect_append (l₁ l₂ : List (α × α)) (f : α → α) :
     expect (l₁ ++ l₂) f = expect l₁ f + expect l₂ f := by
   induction l₁ with
   | nil => simp only [List.nil_append, expect]; grind
   | cons p t ih => simp only [List.cons_append, expect]; grind
 
-/-- Rescaling the weights rescales the expectation.
-Seed 000: «P_\lambda(x) = \sum_l \bar{a}_l(\lambda) \cdot P_l(x)». -/
+/-- Rescaling the weights rescales the expectation. -/
 theorem expect_map_weight (l : List (α × α)) (c : α) (f : α → α) :
     expect (l.map (fun p => (p.1, c * p.2))) f = c * expect l f := by
   induction l with
@@ -194,7 +186,7 @@ theorem mean_mix (w : α) (l₁ l₂ : List (α × α)) :
     mean (mix w l₁ l₂) = w * mean l₁ + (1 - w) * mean l₂ :=
   expect_mix w l₁ l₂ _
 
-/-- `Var X = E[X²] - (E X)²`. Seed 004: «Law of total variance». -/
+/-- `Var X = E[X²] - (E X)²`. -/
 theorem variance_eq {l : List (α × α)} (hl : IsDist l) :
     variance l = expect l (fun x => x ^ 2) - mean l ^ 2 := by
   unfold variance cmoment

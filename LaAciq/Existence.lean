@@ -46,30 +46,28 @@ section Existence
 variable {α : Type} [Lean.Grind.Field α] [LE α] [LT α] [DecidableLE α]
   [Std.IsLinearOrder α] [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α]
 
-/-- `E[(|X| - α)₊]`, the clipped mass beyond `α`.
-Seed 004: «Taking derivative of MSE: dMSE/dα = dE_clip/dα + dE_quant/dα = 0». -/
+/-- `E[(|X| - α)₊]`, the clipped mass beyond `α`. -/
 noncomputable def posPartMean (l : List (α × α)) (a : α) : α :=
   expect l (fun x => maxS (absS x - a) 0)
 
-/-- `P(|X| > t)`. Seed 004: «(μ {ω | |X ω| ≤ α}).toReal». -/
+/-- `P(|X| > t)`. -/
 noncomputable def tailMass (l : List (α × α)) (t : α) : α :=
   expect l (fun x => if absS x ≤ t then 0 else 1)
 
-/-- `E[|X|; |X| > t]`. Seed 001: «E_clip(α) = E[(|X| - α)² · 𝟙_{|X|>α}]». -/
+/-- `E[|X|; |X| > t]`. -/
 noncomputable def tailSum (l : List (α × α)) (t : α) : α :=
   expect l (fun x => if absS x ≤ t then 0 else absS x)
 
 /-- The root of the first-order function on the gap above `t`:
-`E[|X|; |X| > t] / (c + P(|X| > t))` (OCTAV's update solved on that gap).
-Seed 000: «Express optimal clipping as function of distribution parameters». -/
+`E[|X|; |X| > t] / (c + P(|X| > t))` (OCTAV's update solved on that gap). -/
 noncomputable def modelCandidate (l : List (α × α)) (c t : α) : α :=
   tailSum l t / (c + tailMass l t)
 
-/-- `|x| ≥ 0`. Seed 000: «α | Clipping threshold | ℝ₊». -/
+/-- `|x| ≥ 0`. -/
 theorem absS_nonneg (x : α) : 0 ≤ absS x := by
   unfold absS maxS; split <;> grind
 
-/-- `|x| > 0` off `0`. Seed 000: «α | Clipping threshold | ℝ₊». -/
+/-- `|x| > 0` off `0`. -/
 theorem absS_pos {x : α} (h : x ≠ 0) : 0 < absS x := by
   by_cases hx : 0 < x
   · unfold absS maxS; split <;> grind
@@ -77,7 +75,7 @@ theorem absS_pos {x : α} (h : x ≠ 0) : 0 < absS x := by
     unfold absS maxS; split <;> grind
 
 omit [DecidableLE α] in
-/-- A quotient of positives is positive. Seed 000: «α | Clipping threshold | ℝ₊». -/
+/-- A quotient of positives is positive. -/
 theorem div_pos_of_pos {m k : α} (hm : 0 < m) (hk : 0 < k) : 0 < m / k := by
   have e : m / k * k = m := by grind
   by_cases h : 0 < m / k
@@ -86,24 +84,20 @@ theorem div_pos_of_pos {m k : α} (hm : 0 < m) (hk : 0 < k) : 0 < m / k := by
       (Std.le_of_lt hk)
     grind
 
-/-- `P(|X| > t) ≥ 0`. Seed 004: «(μ {ω | |X ω| ≤ α}).toReal». -/
+/-- `P(|X| > t) ≥ 0`. -/
 theorem tailMass_nonneg {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) (t : α) :
     0 ≤ tailMass l t :=
   expect_nonneg hw (fun x => by
     have := Lean.Grind.OrderedRing.zero_le_one (R := α)
-    first
-    | (dsimp only; split <;> grind)
-    | (split <;> grind))
+    split <;> grind)
 
-/-- Pointwise: `(u - s)₊ ≥ (u - s)·𝟙(u > t)` for every `s` and `t`.
-Seed 004: «Taking derivative of MSE: dMSE/dα = dE_clip/dα + dE_quant/dα = 0». -/
+/-- Pointwise: `(u - s)₊ ≥ (u - s)·𝟙(u > t)` for every `s` and `t`. -/
 theorem posPart_ge_tail (u s t : α) :
     (if u ≤ t then 0 else u) + (-s) * (if u ≤ t then 0 else 1) ≤ maxS (u - s) 0 := by
   unfold maxS; repeat' split
   all_goals grind
 
-/-- `E[(|X| - s)₊] ≥ E[|X|; |X| > t] - s·P(|X| > t)` for every `s`, `t`.
-Seed 004: «Taking derivative of MSE: dMSE/dα = dE_clip/dα + dE_quant/dα = 0». -/
+/-- `E[(|X| - s)₊] ≥ E[|X|; |X| > t] - s·P(|X| > t)` for every `s`, `t`. -/
 theorem tail_le_posPartMean {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) (s t : α) :
     tailSum l t - s * tailMass l t ≤ posPartMean l s := by
   have h := expect_mono hw (f := fun x => (if absS x ≤ t then 0 else absS x)
@@ -114,8 +108,7 @@ theorem tail_le_posPartMean {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) 
   grind
 
 /-- Equality when every atom lies on the same side of `t` as of `α`:
-`E[(|X| - α)₊] = E[|X|; |X| > t] - α·P(|X| > t)`.
-Seed 004: «Taking derivative of MSE: dMSE/dα = dE_clip/dα + dE_quant/dα = 0». -/
+`E[(|X| - α)₊] = E[|X|; |X| > t] - α·P(|X| > t)`. -/
 theorem posPartMean_eq_tail {l : List (α × α)} {a t : α}
     (h : ∀ p ∈ l, (absS p.1 ≤ t → absS p.1 ≤ a) ∧ (¬ absS p.1 ≤ t → a ≤ absS p.1)) :
     posPartMean l a = tailSum l t - a * tailMass l t := by
@@ -131,8 +124,7 @@ theorem posPartMean_eq_tail {l : List (α × α)} {a t : α}
   grind
 
 /-- A candidate whose gap contains it is a fixed point: `c·α = E[(|X| - α)₊]` at
-`α = E[|X|; |X| > t] / (c + P(|X| > t))` when no atom separates `t` from `α`.
-Seed 004: «Taking derivative of MSE: dMSE/dα = dE_clip/dα + dE_quant/dα = 0». -/
+`α = E[|X|; |X| > t] / (c + P(|X| > t))` when no atom separates `t` from `α`. -/
 theorem fixed_point_of_candidate {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {c t : α}
     (hc : 0 < c)
     (h : ∀ p ∈ l, (absS p.1 ≤ t → absS p.1 ≤ modelCandidate l c t) ∧
@@ -145,8 +137,7 @@ theorem fixed_point_of_candidate {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ 
     unfold modelCandidate; grind
   grind
 
-/-- A largest element with a property among `t₀` and a list.
-Seed 000: «Find α* minimizing expected quantization error». -/
+/-- A largest element with a property among `t₀` and a list. -/
 theorem exists_max_of_pred (P : α → Prop) (t₀ : α) (h₀ : P t₀) (vs : List α) :
     ∃ t, (t = t₀ ∨ t ∈ vs) ∧ P t ∧ ∀ v ∈ vs, P v → v ≤ t := by
   induction vs with
@@ -167,7 +158,7 @@ theorem exists_max_of_pred (P : α → Prop) (t₀ : α) (h₀ : P t₀) (vs : L
         · rw [hwv] at hPw ⊢; grind
         · exact hmax w hw' hPw
 
-/-- `E[|X|; |X| > 0] = E|X|`. Seed 004: «For Gaussian: α*/σ ≈ 2.5». -/
+/-- `E[|X|; |X| > 0] = E|X|`. -/
 theorem tailSum_zero (l : List (α × α)) : tailSum l 0 = expect l (fun x => absS x) := by
   unfold tailSum
   exact expect_congr (fun p _ => by
@@ -177,7 +168,7 @@ theorem tailSum_zero (l : List (α × α)) : tailSum l 0 = expect l (fun x => ab
 
 /-- **Existence of the fixed point**: for `c > 0` and `E|X| > 0` some candidate
 `α = E[|X|; |X| > t] / (c + P(|X| > t))`, `t ∈ {0} ∪ {|xᵢ|}`, is positive and satisfies
-`c·α = E[(|X| - α)₊]`. Seed 004: «Taking derivative of MSE: dMSE/dα = dE_clip/dα + dE_quant/dα = 0». -/
+`c·α = E[(|X| - α)₊]`. -/
 theorem modelMSE_fixed_point_exists {l : List (α × α)} (hl : IsDist l) {c : α} (hc : 0 < c)
     (hX : 0 < expect l (fun x => absS x)) :
     ∃ t a, (t = 0 ∨ ∃ p ∈ l, t = absS p.1) ∧ a = modelCandidate l c t ∧ 0 < a ∧
@@ -241,8 +232,7 @@ theorem modelMSE_fixed_point_exists {l : List (α × α)} (hl : IsDist l) {c : �
         grind
   exact ⟨t, modelCandidate l c t, ht', rfl, hpos, hfix⟩
 
-/-- Pointwise convexity bound: `((u - β)₊)² ≥ ((u - α)₊)² - 2(β - α)(u - α)₊`.
-Seed 004: «E_clip is convex (second derivative ≥ 0)». -/
+/-- Pointwise convexity bound: `((u - β)₊)² ≥ ((u - α)₊)² - 2(β - α)(u - α)₊`. -/
 theorem sq_posPart_ge (u a b : α) :
     maxS (u - a) 0 ^ 2 + (-2 * (b - a)) * maxS (u - a) 0 ≤ maxS (u - b) 0 ^ 2 := by
   have hq := Lean.Grind.OrderedRing.sq_nonneg (a := maxS (u - b) 0)
@@ -259,8 +249,7 @@ theorem sq_posPart_ge (u a b : α) :
       have := Lean.Grind.OrderedRing.sq_nonneg (a := b - a)
       rw [hm, hz]; grind
 
-/-- The model MSE above its tangent: `f(β) ≥ f(α) + 2(β - α)(c·α - E[(|X| - α)₊]) + c(β - α)²`.
-Seed 004: «Convexity: MSE is convex ⇒ unique α*». -/
+/-- The model MSE above its tangent: `f(β) ≥ f(α) + 2(β - α)(c·α - E[(|X| - α)₊]) + c(β - α)²`. -/
 theorem modelMSE_growth {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) (c a b : α) :
     modelMSE l c a + 2 * (b - a) * (c * a - posPartMean l a) + c * (b - a) ^ 2
       ≤ modelMSE l c b := by
@@ -272,8 +261,7 @@ theorem modelMSE_growth {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) (c a
   grind
 
 /-- **The fixed point is a global minimizer**, with quadratic growth:
-`c·α = E[(|X| - α)₊] → f(α) + c(β - α)² ≤ f(β)` for every `β`.
-Seed 004: «Convexity: MSE is convex ⇒ unique α*». -/
+`c·α = E[(|X| - α)₊] → f(α) + c(β - α)² ≤ f(β)` for every `β`. -/
 theorem modelMSE_le_of_fixed_point {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {c a : α}
     (ha : c * a = posPartMean l a) (b : α) :
     modelMSE l c a + c * (b - a) ^ 2 ≤ modelMSE l c b := by
@@ -282,8 +270,7 @@ theorem modelMSE_le_of_fixed_point {l : List (α × α)} (hw : ∀ p ∈ l, 0 �
   rw [hz] at h
   grind
 
-/-- Anything at most as good as a fixed point is that fixed point (`c > 0`).
-Seed 004: «Convexity: MSE is convex ⇒ unique α*». -/
+/-- Anything at most as good as a fixed point is that fixed point (`c > 0`). -/
 theorem eq_of_modelMSE_le_fixed_point {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {c a : α}
     (hc : 0 < c) (ha : c * a = posPartMean l a) {b : α} (hb : modelMSE l c b ≤ modelMSE l c a) :
     b = a := by
@@ -294,8 +281,7 @@ theorem eq_of_modelMSE_le_fixed_point {l : List (α × α)} (hw : ∀ p ∈ l, 0
     have h2 := Lean.Grind.OrderedRing.mul_pos hc h1
     grind
 
-/-- **Existence**: for `c > 0` and `E|X| > 0` the model MSE has a positive global minimizer.
-Seed 000: «\alpha^* = \arg\min_{\alpha > 0}». -/
+/-- **Existence**: for `c > 0` and `E|X| > 0` the model MSE has a positive global minimizer. -/
 theorem modelMSE_exists_minimizer {l : List (α × α)} (hl : IsDist l) {c : α} (hc : 0 < c)
     (hX : 0 < expect l (fun x => absS x)) :
     ∃ a, 0 < a ∧ c * a = posPartMean l a ∧ ∀ b, modelMSE l c a ≤ modelMSE l c b := by
@@ -307,7 +293,7 @@ theorem modelMSE_exists_minimizer {l : List (α × α)} (hl : IsDist l) {c : α}
   grind
 
 /-- **Characterization over `α > 0`**: a positive `α` minimizes the model MSE over `α > 0` iff
-`c·α = E[(|X| - α)₊]`. Seed 000: «\alpha^* = \arg\min_{\alpha > 0}». -/
+`c·α = E[(|X| - α)₊]`. -/
 theorem modelMSE_isMinOn_pos_iff {l : List (α × α)} (hl : IsDist l) {c : α} (hc : 0 < c)
     (hX : 0 < expect l (fun x => absS x)) {a : α} (_ha : 0 < a) :
     (∀ b, 0 < b → modelMSE l c a ≤ modelMSE l c b) ↔ c * a = posPartMean l a := by
@@ -322,8 +308,7 @@ theorem modelMSE_isMinOn_pos_iff {l : List (α × α)} (hl : IsDist l) {c : α} 
       (Lean.Grind.OrderedRing.sq_nonneg (a := b - a))
     grind
 
-/-- **Uniqueness over `α > 0`**: two minimizers over `α > 0` coincide.
-Seed 004: «Convexity: MSE is convex ⇒ unique α*». -/
+/-- **Uniqueness over `α > 0`**: two minimizers over `α > 0` coincide. -/
 theorem modelMSE_minimizer_pos_unique {l : List (α × α)} (hl : IsDist l) {c : α} (hc : 0 < c)
     (hX : 0 < expect l (fun x => absS x)) {a b : α} (ha : 0 < a) (_hb : 0 < b)
     (hma : ∀ z, 0 < z → modelMSE l c a ≤ modelMSE l c z)
@@ -332,8 +317,7 @@ theorem modelMSE_minimizer_pos_unique {l : List (α × α)} (hl : IsDist l) {c :
   exact (eq_of_modelMSE_le_fixed_point hl.1 hc fa (hmb a ha)).symm
 
 omit [DecidableLE α] in
-/-- A sum vanishes when each atom has weight `0` or integrand `0`.
-Seed 000: «P_\lambda(x) = \sum_l \bar{a}_l(\lambda) \cdot P_l(x)». -/
+/-- A sum vanishes when each atom has weight `0` or integrand `0`. -/
 theorem expect_eq_zero_of {l : List (α × α)} {f : α → α} (h : ∀ p ∈ l, p.2 = 0 ∨ f p.1 = 0) :
     expect l f = 0 := by
   induction l with
@@ -346,7 +330,7 @@ theorem expect_eq_zero_of {l : List (α × α)} {f : α → α} (h : ∀ p ∈ l
     · rw [h1]; grind
 
 /-- **No minimizer for `X ≡ 0`**: the model is `c·α²` on `α > 0`, whose infimum `0` is not
-attained there. Seed 000: «\alpha^* = \arg\min_{\alpha > 0}». -/
+attained there. -/
 theorem modelMSE_no_minimizer_of_zero {l : List (α × α)} {c : α} (hc : 0 < c)
     (h0 : ∀ p ∈ l, p.1 = 0 ∨ p.2 = 0) :
     ¬ ∃ a, 0 < a ∧ ∀ b, 0 < b → modelMSE l c a ≤ modelMSE l c b := by
@@ -369,7 +353,7 @@ theorem modelMSE_no_minimizer_of_zero {l : List (α × α)} {c : α} (hc : 0 < c
   have h2 := Lean.Grind.OrderedRing.mul_pos hc (Lean.Grind.OrderedRing.sq_pos (a := a) (by grind))
   grind
 
-/-- Mass off `0` makes `E|X|` positive. Seed 000: «κ | Excess kurtosis | ℝ (≥ -2)». -/
+/-- Mass off `0` makes `E|X|` positive. -/
 theorem expect_abs_pos_of_atom {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2)
     (h : ∃ p ∈ l, p.1 ≠ 0 ∧ 0 < p.2) : 0 < expect l (fun x => absS x) := by
   induction l with
@@ -391,8 +375,7 @@ theorem expect_abs_pos_of_atom {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.
       grind
 
 /-- **Existence iff mass off `0`**: the model MSE (`c > 0`) has a minimizer over `α > 0` iff
-`P(X ≠ 0) > 0`, i.e. some atom `x ≠ 0` has positive weight. Seed 000:
-«\alpha^* = \arg\min_{\alpha > 0}». -/
+`P(X ≠ 0) > 0`, i.e. some atom `x ≠ 0` has positive weight. -/
 theorem modelMSE_exists_minimizer_iff {l : List (α × α)} (hl : IsDist l) {c : α} (hc : 0 < c) :
     (∃ a, 0 < a ∧ ∀ b, 0 < b → modelMSE l c a ≤ modelMSE l c b) ↔
       ∃ p ∈ l, p.1 ≠ 0 ∧ 0 < p.2 := by

@@ -47,16 +47,13 @@ Moment hypotheses are separate predicates (`HasMoment2`, `HasMoment4`), assumed 
 namespace LaAciq
 
 /-- A law over the scalar field `K`, given by its expectation.
-
 `E f` is defined for every `f` (as Mathlib's Bochner integral is: `0` off the integrable
 functions); additivity is asked only on `Integrable` functions. `Measurable` is the class on
 which domination yields integrability. The fields are what the theory uses, no more.
-
 **The measure-theoretic model (written, not checked).** For `K = ℝ` and a probability measure
 `μ : MeasureTheory.Measure ℝ` with `[MeasureTheory.IsProbabilityMeasure μ]`, take
 `Integrable f := MeasureTheory.Integrable f μ`, `Measurable f := Measurable f` (Borel `ℝ`) and
 `E f := ∫ x, f x ∂μ`. Then, field by field:
-
 * `E_add`: `MeasureTheory.integral_add` (hypotheses `Integrable f μ`, `Integrable g μ`);
 * `E_const_mul`: `MeasureTheory.integral_const_mul` (no integrability hypothesis);
 * `E_nonneg`: `MeasureTheory.integral_nonneg` (no integrability hypothesis);
@@ -71,12 +68,10 @@ which domination yields integrability. The fields are what the theory uses, no m
   `Measurable.mul`;
 * `measurable_comp_mono`: `Monotone.measurable` and `Measurable.comp`;
 * `measurable_ite_le`: `Measurable.ite` and `measurableSet_le`.
-
 The moment predicates follow from `MeasureTheory.MemLp id 4 μ` (resp. `2`) by
 `MeasureTheory.MemLp.integrable_norm_pow` and `Real.norm_eq_abs`. Mathlib's `ℝ` must also carry
 the core classes of the scalar setting (`Lean.Grind.Field`, `Lean.Grind.OrderedRing`, …). The
-names above were looked up in Mathlib's source; the instance itself has not been compiled.
-Seed 000: «\mathbb{E}_{X \sim P}[(X - Q_\alpha(X))^2]». -/
+names above were looked up in Mathlib's source; the instance itself has not been compiled. -/
 structure Law (K : Type) [Lean.Grind.Field K] [LE K] [LT K] [DecidableLE K]
     [Std.IsLinearOrder K] [Std.LawfulOrderLT K] [Lean.Grind.OrderedRing K] where
   /-- The integrable functions (Mathlib: `MeasureTheory.Integrable f μ`). -/
@@ -129,20 +124,17 @@ section Basic
 
 variable (P : Law K)
 
-/-- Finite second moment: `x ↦ x²` is integrable.
-Seed 004: «Var(X) = E[Var(X|Y)] + Var(E[X|Y])». -/
+/-- Finite second moment: `x ↦ x²` is integrable. -/
 def HasMoment2 : Prop := P.Integrable (fun x => x ^ 2)
 
-/-- Finite fourth moment: `x ↦ x⁴` is integrable.
-Seed 001: «κ_l = E[(W_l - μ_l)⁴] / σ_l⁴ - 3». -/
+/-- Finite fourth moment: `x ↦ x⁴` is integrable. -/
 def HasMoment4 : Prop := P.Integrable (fun x => x ^ 4)
 
-/-- Expectations of pointwise equal integrands agree.
-Seed 004: «MSE(α) = E_clip(α) + E_quant(α)». -/
+/-- Expectations of pointwise equal integrands agree. -/
 theorem E_congr {f g : K → K} (h : ∀ x, f x = g x) : P.E f = P.E g :=
   congrArg P.E (funext h)
 
-/-- Constants: `E[c] = c`. Seed 004: «MSE(α) = E_clip(α) + E_quant(α)». -/
+/-- Constants: `E[c] = c`. -/
 theorem E_const (c : K) : P.E (fun _ => c) = c := by
   have h : P.E (fun _ => c * 1) = c * P.E (fun _ => 1) := P.E_const_mul c (fun _ => 1)
   have e : P.E (fun _ => c) = P.E (fun _ => c * 1) := P.E_congr (fun _ => by grind)
@@ -150,7 +142,7 @@ theorem E_const (c : K) : P.E (fun _ => c) = c := by
   rw [e, h, h1]
   grind
 
-/-- Monotonicity on integrable functions. Seed 001: «E_clip(α) = E[(|X| - α)² · 𝟙_{|X|>α}]». -/
+/-- Monotonicity on integrable functions. -/
 theorem E_mono {f g : K → K} (hf : P.Integrable f) (hg : P.Integrable g)
     (h : ∀ x, f x ≤ g x) : P.E f ≤ P.E g := by
   have hm : P.Integrable (fun x => (-1) * f x) := P.integrable_const_mul (-1) hf
@@ -161,81 +153,74 @@ theorem E_mono {f g : K → K} (hf : P.Integrable f) (hg : P.Integrable g)
   have hc : P.E (fun x => (-1) * f x) = (-1) * P.E f := P.E_const_mul (-1) f
   grind
 
-/-- Integrability is a property of the function, not of its presentation.
-Seed 004: «MSE(α) = E_clip(α) + E_quant(α)». -/
+/-- Integrability is a property of the function, not of its presentation. -/
 theorem integrable_congr {f g : K → K} (hf : P.Integrable f) (h : ∀ x, f x = g x) :
     P.Integrable g := by
   have e : f = g := funext h
   subst e
   exact hf
 
-/-- Measurability is a property of the function, not of its presentation.
-Seed 004: «MSE(α) = E_clip(α) + E_quant(α)». -/
+/-- Measurability is a property of the function, not of its presentation. -/
 theorem measurable_congr {f g : K → K} (hf : P.Measurable f) (h : ∀ x, f x = g x) :
     P.Measurable g := by
   have e : f = g := funext h
   subst e
   exact hf
 
-/-- Constants are measurable (a constant map is monotone).
-Seed 004: «MSE(α) = E_clip(α) + E_quant(α)». -/
+/-- Constants are measurable (a constant map is monotone). -/
 theorem measurable_const (c : K) : P.Measurable (fun _ => c) :=
   P.measurable_comp_mono (φ := fun _ => c) (fun _ _ _ => by grind) P.measurable_id
 
-/-- Negation. Seed 004: «MSE(α) = E_clip(α) + E_quant(α)». -/
+/-- Negation. -/
 theorem measurable_neg {f : K → K} (hf : P.Measurable f) : P.Measurable (fun x => -f x) := by
   have h : P.Measurable (fun x => (-1) * f x) := P.measurable_mul (P.measurable_const (-1)) hf
   exact P.measurable_congr h (fun x => by grind)
 
-/-- Differences. Seed 004: «MSE(α) = E_clip(α) + E_quant(α)». -/
+/-- Differences. -/
 theorem measurable_sub {f g : K → K} (hf : P.Measurable f) (hg : P.Measurable g) :
     P.Measurable (fun x => f x - g x) := by
   have h : P.Measurable (fun x => f x + -g x) := P.measurable_add hf (P.measurable_neg hg)
   exact P.measurable_congr h (fun x => by grind)
 
-/-- Squares. Seed 004: «MSE(α) = E_clip(α) + E_quant(α)». -/
+/-- Squares. -/
 theorem measurable_sq {f : K → K} (hf : P.Measurable f) : P.Measurable (fun x => f x ^ 2) := by
   have h : P.Measurable (fun x => f x * f x) := P.measurable_mul hf hf
   exact P.measurable_congr h (fun x => by grind)
 
-/-- `max` by `if` (`maxS a b = if a ≤ b then b else a`).
-Seed 001: «E_clip(α) = E[(|X| - α)² · 𝟙_{|X|>α}]». -/
+/-- `max` by `if` (`maxS a b = if a ≤ b then b else a`). -/
 theorem measurable_maxS {f g : K → K} (hf : P.Measurable f) (hg : P.Measurable g) :
     P.Measurable (fun x => maxS (f x) (g x)) := by
   unfold maxS
   exact P.measurable_ite_le hf hg hg hf
 
-/-- The absolute value `absS y = maxS y (-y)`.
-Seed 001: «E_clip(α) = E[(|X| - α)² · 𝟙_{|X|>α}]». -/
+/-- The absolute value `absS y = maxS y (-y)`. -/
 theorem measurable_absS {f : K → K} (hf : P.Measurable f) :
     P.Measurable (fun x => absS (f x)) := by
   unfold absS
   exact P.measurable_maxS hf (P.measurable_neg hf)
 
-/-- The positive part `((|x| - α)₊)` of the clipping residual.
-Seed 001: «E_clip(α) = E[(|X| - α)² · 𝟙_{|X|>α}]». -/
+/-- The positive part `((|x| - α)₊)` of the clipping residual. -/
 theorem measurable_posPart (a : K) : P.Measurable (fun x => maxS (absS x - a) 0) :=
   P.measurable_maxS (P.measurable_sub (P.measurable_absS P.measurable_id)
     (P.measurable_const a)) (P.measurable_const 0)
 
-/-- `x ↦ x²`. Seed 004: «Var(X) = E[Var(X|Y)] + Var(E[X|Y])». -/
+/-- `x ↦ x²`. -/
 theorem measurable_pow_two : P.Measurable (fun x => x ^ 2) :=
   P.measurable_sq P.measurable_id
 
-/-- `x ↦ x³`. Seed 004: «Expand E[(X-μ)⁴] using mixture structure». -/
+/-- `x ↦ x³`. -/
 theorem measurable_pow_three : P.Measurable (fun x => x ^ 3) := by
   have h : P.Measurable (fun x => x ^ 2 * x) := P.measurable_mul P.measurable_pow_two
     P.measurable_id
   exact P.measurable_congr h (fun x => by grind)
 
-/-- `x ↦ x⁴`. Seed 004: «Expand E[(X-μ)⁴] using mixture structure». -/
+/-- `x ↦ x⁴`. -/
 theorem measurable_pow_four : P.Measurable (fun x => x ^ 4) := by
   have h : P.Measurable (fun x => x ^ 2 * x ^ 2) := P.measurable_mul P.measurable_pow_two
     P.measurable_pow_two
   exact P.measurable_congr h (fun x => by grind)
 
-/-- Domination of a non-negative measurable function by an integrable one.
-Seed 001: «E_clip(α) = E[(|X| - α)² · 𝟙_{|X|>α}]». -/
+/-- Domination of a non-negative measurable function by an integrable one. -/
 theorem integrable_of_nonneg_of_le {f g : K → K} (hf : P.Measurable f) (hg : P.Integrable g)
     (h₀ : ∀ x, 0 ≤ f x) (h : ∀ x, f x ≤ g x) : P.Integrable f :=
   P.integrable_of_abs_le hf hg (fun x => by
@@ -244,13 +229,12 @@ theorem integrable_of_nonneg_of_le {f g : K → K} (hf : P.Measurable f) (hg : P
     unfold absS maxS
     split <;> grind)
 
-/-- A measurable function bounded by a constant is integrable.
-Seed 004: «Quantization error is uniformly distributed on [-Δ/2, Δ/2]». -/
+/-- A measurable function bounded by a constant is integrable. -/
 theorem integrable_of_abs_le_const {f : K → K} (hf : P.Measurable f) (c : K)
     (h : ∀ x, absS (f x) ≤ c) : P.Integrable f :=
   P.integrable_of_abs_le hf (P.integrable_const c) h
 
-/-- `x - c` is integrable when `x` is. Seed 004: «Law of total variance». -/
+/-- `x - c` is integrable when `x` is. -/
 theorem integrable_sub_const {f : K → K} (hf : P.Integrable f) (c : K) :
     P.Integrable (fun x => f x - c) := by
   have h : P.Integrable (fun x => f x + -c) := P.integrable_add hf (P.integrable_const (-c))
@@ -260,19 +244,20 @@ end Basic
 
 section Bounds
 
-/-- `|x| ≤ x² + 1`. Seed 004: «Var(X) = E[Var(X|Y)] + Var(E[X|Y])». -/
+/-- `|x| ≤ x² + 1`. -/
 theorem absS_le_sq_add_one (x : K) : absS x ≤ x ^ 2 + 1 := by
   have h₁ := Lean.Grind.OrderedRing.sq_nonneg (a := x + 1 / 2)
   have h₂ := Lean.Grind.OrderedRing.sq_nonneg (a := x - 1 / 2)
   unfold absS maxS
   split <;> grind
 
-/-- `x² ≤ x⁴ + 1`. Seed 001: «κ_l = E[(W_l - μ_l)⁴] / σ_l⁴ - 3». -/
+omit [DecidableLE K] in
+/-- `x² ≤ x⁴ + 1`. -/
 theorem sq_le_pow_four_add_one (x : K) : x ^ 2 ≤ x ^ 4 + 1 := by
   have h := Lean.Grind.OrderedRing.sq_nonneg (a := x ^ 2 - 1 / 2)
   grind
 
-/-- `|x³| ≤ x⁴ + x²`. Seed 001: «κ_l = E[(W_l - μ_l)⁴] / σ_l⁴ - 3». -/
+/-- `|x³| ≤ x⁴ + x²`. -/
 theorem absS_pow_three_le (x : K) : absS (x ^ 3) ≤ x ^ 4 + x ^ 2 := by
   have h₀ := Lean.Grind.OrderedRing.sq_nonneg (a := x)
   have h₁ := Lean.Grind.OrderedRing.mul_nonneg h₀
@@ -288,8 +273,7 @@ section Moments
 
 variable (P : Law K)
 
-/-- A finite fourth moment gives a finite second moment (`x² ≤ x⁴ + 1`).
-Seed 001: «κ_l = E[(W_l - μ_l)⁴] / σ_l⁴ - 3». -/
+/-- A finite fourth moment gives a finite second moment (`x² ≤ x⁴ + 1`). -/
 theorem hasMoment2_of_hasMoment4 (h : P.HasMoment4) : P.HasMoment2 := by
   have h4 : P.Integrable (fun x => x ^ 4) := h
   have hg : P.Integrable (fun x => x ^ 4 + 1) := P.integrable_add h4 (P.integrable_const 1)
@@ -298,20 +282,17 @@ theorem hasMoment2_of_hasMoment4 (h : P.HasMoment4) : P.HasMoment2 := by
       (fun x => Lean.Grind.OrderedRing.sq_nonneg (a := x)) (fun x => sq_le_pow_four_add_one x)
   exact r
 
-/-- A finite second moment gives a finite mean (`|x| ≤ x² + 1`).
-Seed 004: «Var(X) = E[Var(X|Y)] + Var(E[X|Y])». -/
+/-- A finite second moment gives a finite mean (`|x| ≤ x² + 1`). -/
 theorem integrable_id_of_hasMoment2 (h : P.HasMoment2) : P.Integrable (fun x => x) := by
   have h2 : P.Integrable (fun x => x ^ 2) := h
   have hg : P.Integrable (fun x => x ^ 2 + 1) := P.integrable_add h2 (P.integrable_const 1)
   exact P.integrable_of_abs_le P.measurable_id hg (fun x => absS_le_sq_add_one x)
 
-/-- `x ↦ x²` is integrable under a finite fourth moment.
-Seed 001: «κ_l = E[(W_l - μ_l)⁴] / σ_l⁴ - 3». -/
+/-- `x ↦ x²` is integrable under a finite fourth moment. -/
 theorem integrable_sq_of_hasMoment4 (h : P.HasMoment4) : P.Integrable (fun x => x ^ 2) :=
   P.hasMoment2_of_hasMoment4 h
 
-/-- `x ↦ x³` is integrable under a finite fourth moment (`|x³| ≤ x⁴ + x²`).
-Seed 004: «Expand E[(X-μ)⁴] using mixture structure». -/
+/-- `x ↦ x³` is integrable under a finite fourth moment (`|x³| ≤ x⁴ + x²`). -/
 theorem integrable_pow_three_of_hasMoment4 (h : P.HasMoment4) :
     P.Integrable (fun x => x ^ 3) := by
   have h4 : P.Integrable (fun x => x ^ 4) := h
@@ -324,8 +305,7 @@ end Moments
 section Finite
 
 /-- A finite law (atoms `(xᵢ, wᵢ)` with `IsDist`) as a `Law`: every function is integrable and
-measurable, and `E = expect`. Every field is proved from `LaAciq.Distribution`.
-Seed 000: «P_\lambda(x) = \sum_l \bar{a}_l(\lambda) \cdot P_l(x)». -/
+measurable, and `E = expect`. Every field is proved from `LaAciq.Distribution`. -/
 def ofFinite (l : List (K × K)) (hl : IsDist l) : Law K where
   Integrable _ := True
   Measurable _ := True
@@ -344,18 +324,15 @@ def ofFinite (l : List (K × K)) (hl : IsDist l) : Law K where
   measurable_comp_mono := by intros; trivial
   measurable_ite_le := by intros; trivial
 
-/-- The finite model's expectation is `expect`.
-Seed 000: «P_\lambda(x) = \sum_l \bar{a}_l(\lambda) \cdot P_l(x)». -/
+/-- The finite model's expectation is `expect`. -/
 theorem ofFinite_E (l : List (K × K)) (hl : IsDist l) (f : K → K) :
     (ofFinite l hl).E f = expect l f := rfl
 
-/-- Finite laws have every moment; in particular a fourth one.
-Seed 001: «κ_l = E[(W_l - μ_l)⁴] / σ_l⁴ - 3». -/
+/-- Finite laws have every moment; in particular a fourth one. -/
 theorem ofFinite_hasMoment4 (l : List (K × K)) (hl : IsDist l) :
     (ofFinite l hl).HasMoment4 := trivial
 
-/-- Finite laws have a second moment.
-Seed 004: «Var(X) = E[Var(X|Y)] + Var(E[X|Y])». -/
+/-- Finite laws have a second moment. -/
 theorem ofFinite_hasMoment2 (l : List (K × K)) (hl : IsDist l) :
     (ofFinite l hl).HasMoment2 := trivial
 

@@ -65,7 +65,7 @@ variable (P : Law K)
 
 /-- The true quantization MSE `E[(X - Q_α(X))²]` of a law.
 Seed 000: «\mathbb{E}_{X \sim P}[(X - Q_\alpha(X))^2]». -/
-noncomputable def mse [FloorRing K] (a : K) (B : Nat) : K :=
+noncomputable def mse [IntFloor K] (a : K) (B : Nat) : K :=
   P.E (fun x => (x - quantize a B x) ^ 2)
 
 /-- The clipping error `E[((|X| - α)₊)²]`.
@@ -74,7 +74,7 @@ noncomputable def clipError (a : K) : K := P.E (fun x => maxS (absS x - a) 0 ^ 2
 
 /-- The error of the points inside `[-α, α]`: `E[(X - Q X)²; |X| ≤ α]`.
 Seed 004: «Inside: only quantization error contributes». -/
-noncomputable def innerError [FloorRing K] (a : K) (B : Nat) : K :=
+noncomputable def innerError [IntFloor K] (a : K) (B : Nat) : K :=
   P.E (fun x => if absS x ≤ a then (x - quantize a B x) ^ 2 else 0)
 
 /-- `P(|X| ≤ α)`. Seed 004: «(μ {ω | |X ω| ≤ α}).toReal». -/
@@ -102,23 +102,23 @@ end Definitions
 
 section Bounds
 
-/-- `|x|² = x²`. Seed 004: «Var(X) = E[Var(X|Y)] + Var(E[X|Y])». -/
+omit [LT K] [Std.IsLinearOrder K] [Std.LawfulOrderLT K] [Lean.Grind.OrderedRing K] in
+/-- `|x|² = x²`. -/
 theorem absS_sq (x : K) : absS x ^ 2 = x ^ 2 := by
   unfold absS maxS
   split <;> grind
 
-/-- `0 ≤ |x|`. Seed 001: «E_clip(α) = E[(|X| - α)² · 𝟙_{|X|>α}]». -/
+/-- `0 ≤ |x|`. -/
 theorem absS_nonneg (x : K) : 0 ≤ absS x := by
   unfold absS maxS
   split <;> grind
 
-/-- `0 ≤ (|x| - α)₊`. Seed 001: «E_clip(α) = E[(|X| - α)² · 𝟙_{|X|>α}]». -/
+/-- `0 ≤ (|x| - α)₊`. -/
 theorem posPart_nonneg (x a : K) : 0 ≤ maxS (absS x - a) 0 := by
   unfold maxS
   split <;> grind
 
-/-- `(|x| - α)₊ ≤ x² + α² + 2`: the positive part is dominated by a second moment.
-Seed 001: «E_clip(α) = E[(|X| - α)² · 𝟙_{|X|>α}]». -/
+/-- `(|x| - α)₊ ≤ x² + α² + 2`: the positive part is dominated by a second moment. -/
 theorem posPart_le (x a : K) : maxS (absS x - a) 0 ≤ x ^ 2 + (a ^ 2 + 2) := by
   have h₁ := Lean.Grind.OrderedRing.sq_nonneg (a := absS x - 1 / 2)
   have h₂ := absS_sq x
@@ -128,8 +128,7 @@ theorem posPart_le (x a : K) : maxS (absS x - a) 0 ≤ x ^ 2 + (a ^ 2 + 2) := by
   unfold maxS
   split <;> grind
 
-/-- `((|x| - α)₊)² ≤ 2x² + 2α²`: the clipping residual is dominated by a second moment.
-Seed 001: «E_clip(α) = E[(|X| - α)² · 𝟙_{|X|>α}]». -/
+/-- `((|x| - α)₊)² ≤ 2x² + 2α²`: the clipping residual is dominated by a second moment. -/
 theorem sq_posPart_le (x a : K) : maxS (absS x - a) 0 ^ 2 ≤ 2 * x ^ 2 + 2 * a ^ 2 := by
   have h₁ := Lean.Grind.OrderedRing.sq_nonneg (a := absS x + a)
   have h₂ := absS_sq x
@@ -138,53 +137,47 @@ theorem sq_posPart_le (x a : K) : maxS (absS x - a) 0 ^ 2 ≤ 2 * x ^ 2 + 2 * a 
   unfold maxS
   split <;> grind
 
-/-- The positive part as two tail pieces: `(|x| - α)₊ = |x|·𝟙_{|x|>α} - α·𝟙_{|x|>α}`.
-Seed 004: «Taking derivative of MSE: dMSE/dα = dE_clip/dα + dE_quant/dα = 0». -/
+/-- The positive part as two tail pieces: `(|x| - α)₊ = |x|·𝟙_{|x|>α} - α·𝟙_{|x|>α}`. -/
 theorem posPart_eq_tail (a x : K) : maxS (absS x - a) 0 =
     (if absS x ≤ a then 0 else absS x) + (-a) * (if absS x ≤ a then 0 else 1) := by
   unfold maxS
   repeat' split
   all_goals grind
 
-/-- The indicator of `|x| ≤ α` is non-negative. Seed 004: «(μ {ω | |X ω| ≤ α}).toReal». -/
+/-- The indicator of `|x| ≤ α` is non-negative. -/
 theorem indicator_nonneg (a x : K) : 0 ≤ (if absS x ≤ a then (1 : K) else 0) := by
   have := Lean.Grind.OrderedRing.zero_le_one (R := K)
   split <;> grind
 
-/-- The indicator of `|x| ≤ α` is at most one. Seed 004: «(μ {ω | |X ω| ≤ α}).toReal». -/
+/-- The indicator of `|x| ≤ α` is at most one. -/
 theorem indicator_le_one (a x : K) : (if absS x ≤ a then (1 : K) else 0) ≤ 1 := by
   have := Lean.Grind.OrderedRing.zero_le_one (R := K)
   split <;> grind
 
-/-- The tail indicator `𝟙_{|x| > α}` is non-negative.
-Seed 004: «Taking derivative of MSE: dMSE/dα = dE_clip/dα + dE_quant/dα = 0». -/
+/-- The tail indicator `𝟙_{|x| > α}` is non-negative. -/
 theorem tailIndicator_nonneg (a x : K) : 0 ≤ (if absS x ≤ a then (0 : K) else 1) := by
   have := Lean.Grind.OrderedRing.zero_le_one (R := K)
   split <;> grind
 
-/-- The tail indicator is at most one.
-Seed 004: «Taking derivative of MSE: dMSE/dα = dE_clip/dα + dE_quant/dα = 0». -/
+/-- The tail indicator is at most one. -/
 theorem tailIndicator_le_one (a x : K) : (if absS x ≤ a then (0 : K) else 1) ≤ 1 := by
   have := Lean.Grind.OrderedRing.zero_le_one (R := K)
   split <;> grind
 
-/-- `|x|·𝟙_{|x| > α}` is non-negative.
-Seed 004: «Taking derivative of MSE: dMSE/dα = dE_clip/dα + dE_quant/dα = 0». -/
+/-- `|x|·𝟙_{|x| > α}` is non-negative. -/
 theorem tailAbs_nonneg (a x : K) : 0 ≤ (if absS x ≤ a then 0 else absS x) := by
   have := absS_nonneg x
   split <;> grind
 
-/-- `|x|·𝟙_{|x| > α} ≤ x² + 1`.
-Seed 004: «Taking derivative of MSE: dMSE/dα = dE_clip/dα + dE_quant/dα = 0». -/
+/-- `|x|·𝟙_{|x| > α} ≤ x² + 1`. -/
 theorem tailAbs_le (a x : K) : (if absS x ≤ a then 0 else absS x) ≤ x ^ 2 + 1 := by
   have h₁ := absS_le_sq_add_one x
   have h₂ := Lean.Grind.OrderedRing.sq_nonneg (a := x)
   split <;> grind
 
-variable [FloorRing K]
+variable [IntFloor K]
 
-/-- Inside `[-α, α]`, `(x - Q x)² ≤ (step/2)²`.
-Seed 004: «Quantization error is uniformly distributed on [-Δ/2, Δ/2]». -/
+/-- Inside `[-α, α]`, `(x - Q x)² ≤ (step/2)²`. -/
 theorem sq_sub_quantize_le_of_abs_le {a : K} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) {x : K}
     (h : absS x ≤ a) : (x - quantize a B x) ^ 2 ≤ (step a B / 2) ^ 2 := by
   have hr : -a ≤ x ∧ x ≤ a := by
@@ -192,14 +185,13 @@ theorem sq_sub_quantize_le_of_abs_le {a : K} (ha : 0 < a) {B : Nat} (hB : 2 ≤ 
     split at h <;> constructor <;> grind
   exact sq_le_sq_of_abs_le (abs_sub_quantize_le ha hB hr.1 hr.2)
 
-/-- The inner integrand is non-negative. Seed 004: «Inside: only quantization error contributes». -/
+/-- The inner integrand is non-negative. -/
 theorem innerPart_nonneg (a : K) (B : Nat) (x : K) :
     0 ≤ (if absS x ≤ a then (x - quantize a B x) ^ 2 else 0) := by
   have := Lean.Grind.OrderedRing.sq_nonneg (a := x - quantize a B x)
   split <;> grind
 
-/-- The inner integrand is at most `(step/2)²`.
-Seed 004: «Quantization error is uniformly distributed on [-Δ/2, Δ/2]». -/
+/-- The inner integrand is at most `(step/2)²`. -/
 theorem innerPart_le_const {a : K} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) (x : K) :
     (if absS x ≤ a then (x - quantize a B x) ^ 2 else 0) ≤ (step a B / 2) ^ 2 := by
   by_cases h : absS x ≤ a
@@ -208,8 +200,7 @@ theorem innerPart_le_const {a : K} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) (x : K)
   · rw [if_neg h]
     exact Lean.Grind.OrderedRing.sq_nonneg
 
-/-- Pointwise form of the inner-error bound: `𝟙(x - Q x)² ≤ step²/4 · 𝟙`.
-Seed 004: «Quantization error is uniformly distributed on [-Δ/2, Δ/2]». -/
+/-- Pointwise form of the inner-error bound: `𝟙(x - Q x)² ≤ step²/4 · 𝟙`. -/
 theorem innerPart_le {a : K} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) (x : K) :
     (if absS x ≤ a then (x - quantize a B x) ^ 2 else 0)
       ≤ step a B ^ 2 / 4 * (if absS x ≤ a then 1 else 0) := by
@@ -228,21 +219,19 @@ section Integrability
 
 variable (P : Law K)
 
-/-- The indicator of `|x| ≤ α` is measurable. Seed 004: «(μ {ω | |X ω| ≤ α}).toReal». -/
+/-- The indicator of `|x| ≤ α` is measurable. -/
 theorem measurable_indicator (a : K) :
     P.Measurable (fun x => if absS x ≤ a then (1 : K) else 0) :=
   P.measurable_ite_le (P.measurable_absS P.measurable_id) (P.measurable_const a)
     (P.measurable_const 1) (P.measurable_const 0)
 
-/-- The indicator of `|x| ≤ α` is integrable (it is bounded).
-Seed 004: «(μ {ω | |X ω| ≤ α}).toReal». -/
+/-- The indicator of `|x| ≤ α` is integrable (it is bounded). -/
 theorem integrable_indicator (a : K) :
     P.Integrable (fun x => if absS x ≤ a then (1 : K) else 0) :=
   P.integrable_of_nonneg_of_le (P.measurable_indicator a) (P.integrable_const 1)
     (fun x => indicator_nonneg a x) (fun x => indicator_le_one a x)
 
-/-- The tail indicator `𝟙_{|x| > α}` is integrable.
-Seed 004: «Taking derivative of MSE: dMSE/dα = dE_clip/dα + dE_quant/dα = 0». -/
+/-- The tail indicator `𝟙_{|x| > α}` is integrable. -/
 theorem integrable_tailIndicator (a : K) :
     P.Integrable (fun x => if absS x ≤ a then (0 : K) else 1) :=
   P.integrable_of_nonneg_of_le
@@ -250,8 +239,7 @@ theorem integrable_tailIndicator (a : K) :
       (P.measurable_const 0) (P.measurable_const 1))
     (P.integrable_const 1) (fun x => tailIndicator_nonneg a x) (fun x => tailIndicator_le_one a x)
 
-/-- `|X|·𝟙_{|X| > α}` is integrable under a second moment.
-Seed 004: «Taking derivative of MSE: dMSE/dα = dE_clip/dα + dE_quant/dα = 0». -/
+/-- `|X|·𝟙_{|X| > α}` is integrable under a second moment. -/
 theorem integrable_tailAbs (h : P.HasMoment2) (a : K) :
     P.Integrable (fun x => if absS x ≤ a then 0 else absS x) := by
   have h2 : P.Integrable (fun x => x ^ 2) := h
@@ -261,8 +249,7 @@ theorem integrable_tailAbs (h : P.HasMoment2) (a : K) :
       (P.measurable_const 0) (P.measurable_absS P.measurable_id))
     hg (fun x => tailAbs_nonneg a x) (fun x => tailAbs_le a x)
 
-/-- `(|X| - α)₊` is integrable under a second moment.
-Seed 004: «Taking derivative of MSE: dMSE/dα = dE_clip/dα + dE_quant/dα = 0». -/
+/-- `(|X| - α)₊` is integrable under a second moment. -/
 theorem integrable_posPart (h : P.HasMoment2) (a : K) :
     P.Integrable (fun x => maxS (absS x - a) 0) := by
   have h2 : P.Integrable (fun x => x ^ 2) := h
@@ -271,8 +258,7 @@ theorem integrable_posPart (h : P.HasMoment2) (a : K) :
   exact P.integrable_of_nonneg_of_le (P.measurable_posPart a) hg
     (fun x => posPart_nonneg x a) (fun x => posPart_le x a)
 
-/-- `((|X| - α)₊)²` is integrable under a second moment.
-Seed 001: «E_clip(α) = E[(|X| - α)² · 𝟙_{|X|>α}]». -/
+/-- `((|X| - α)₊)²` is integrable under a second moment. -/
 theorem integrable_clipPart (h : P.HasMoment2) (a : K) :
     P.Integrable (fun x => maxS (absS x - a) 0 ^ 2) := by
   have h2 : P.Integrable (fun x => x ^ 2) := h
@@ -282,24 +268,22 @@ theorem integrable_clipPart (h : P.HasMoment2) (a : K) :
     (fun x => Lean.Grind.OrderedRing.sq_nonneg (a := maxS (absS x - a) 0))
     (fun x => sq_posPart_le x a)
 
-variable [FloorRing K]
+variable [IntFloor K]
 
-/-- The quantizer is monotone, hence measurable. Seed 004: «x≤y → clip(x,α)≤clip(y,α)». -/
+/-- The quantizer is monotone, hence measurable. -/
 theorem measurable_quantize {a : K} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) :
     P.Measurable (fun x => quantize a B x) :=
   P.measurable_comp_mono (φ := quantize a B) (fun _ _ hxy => quantize_mono ha hB hxy)
     P.measurable_id
 
-/-- The inner integrand `𝟙_{|x| ≤ α} (x - Q x)²` is measurable.
-Seed 004: «Inside: only quantization error contributes». -/
+/-- The inner integrand `𝟙_{|x| ≤ α} (x - Q x)²` is measurable. -/
 theorem measurable_innerPart {a : K} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) :
     P.Measurable (fun x => if absS x ≤ a then (x - quantize a B x) ^ 2 else 0) :=
   P.measurable_ite_le (P.measurable_absS P.measurable_id) (P.measurable_const a)
     (P.measurable_sq (P.measurable_sub P.measurable_id (P.measurable_quantize ha hB)))
     (P.measurable_const 0)
 
-/-- The inner integrand is integrable for every law (it is bounded by `(step/2)²`).
-Seed 004: «Quantization error is uniformly distributed on [-Δ/2, Δ/2]». -/
+/-- The inner integrand is integrable for every law (it is bounded by `(step/2)²`). -/
 theorem integrable_innerPart {a : K} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) :
     P.Integrable (fun x => if absS x ≤ a then (x - quantize a B x) ^ 2 else 0) :=
   P.integrable_of_nonneg_of_le (P.measurable_innerPart ha hB)
@@ -312,11 +296,10 @@ end Integrability
 
 section MSE
 
-variable [FloorRing K] (P : Law K)
+variable [IntFloor K] (P : Law K)
 
 /-- **The MSE decomposition** for every law with a second moment:
-`mse = clipError + innerError`, exactly.
-Seed 004: «`mse_decomposition` | MSE = E_clip + E_quant». -/
+`mse = clipError + innerError`, exactly. -/
 theorem mse_eq_clipError_add_innerError (h : P.HasMoment2) {a : K} (ha : 0 < a) {B : Nat}
     (hB : 2 ≤ B) : P.mse a B = P.clipError a + P.innerError a B := by
   have e : P.E (fun x => (x - quantize a B x) ^ 2) = P.E (fun x => maxS (absS x - a) 0 ^ 2
@@ -330,8 +313,7 @@ theorem mse_eq_clipError_add_innerError (h : P.HasMoment2) {a : K} (ha : 0 < a) 
   unfold LaAciq.Law.mse LaAciq.Law.clipError LaAciq.Law.innerError
   rw [e, s]
 
-/-- The inner error is at most `step²/4 · P(|X| ≤ α)`, for every law (no moment needed).
-Seed 004: «Quantization error is uniformly distributed on [-Δ/2, Δ/2]». -/
+/-- The inner error is at most `step²/4 · P(|X| ≤ α)`, for every law (no moment needed). -/
 theorem innerError_le {a : K} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) :
     P.innerError a B ≤ step a B ^ 2 / 4 * P.probInside a := by
   have h₁ : P.E (fun x => if absS x ≤ a then (x - quantize a B x) ^ 2 else 0)
@@ -353,8 +335,7 @@ section Convexity
 
 variable (P : Law K)
 
-/-- The clipping error is convex in `α`, for every law with a second moment.
-Seed 004: «E_clip is convex (second derivative ≥ 0)». -/
+/-- The clipping error is convex in `α`, for every law with a second moment. -/
 theorem convexOn_clipError (h : P.HasMoment2) :
     ConvexOn (fun _ => True) (fun a => P.clipError a) := by
   intro x y _ _ s t hs ht hst
@@ -378,15 +359,13 @@ theorem convexOn_clipError (h : P.HasMoment2) :
   unfold LaAciq.Law.clipError
   grind
 
-/-- The clipping error is antitone in `α`, for every law with a second moment.
-Seed 004: «`clippingError_antitone` | ∂E_c/∂α < 0». -/
+/-- The clipping error is antitone in `α`, for every law with a second moment. -/
 theorem clipError_antitone (h : P.HasMoment2) {x y : K} (hxy : x ≤ y) :
     P.clipError y ≤ P.clipError x :=
   P.E_mono (P.integrable_clipPart h y) (P.integrable_clipPart h x)
     (fun z => sq_posPart_antitone (absS z) hxy)
 
-/-- The model MSE `clipError + c·α²` is convex for `c ≥ 0`.
-Seed 004: «Sum of convex is convex». -/
+/-- The model MSE `clipError + c·α²` is convex for `c ≥ 0`. -/
 theorem convexOn_modelMSE (h : P.HasMoment2) {c : K} (hc : 0 ≤ c) :
     ConvexOn (fun _ => True) (fun a => P.modelMSE c a) := by
   intro x y hx hy s t hs ht hst
@@ -395,8 +374,7 @@ theorem convexOn_modelMSE (h : P.HasMoment2) {c : K} (hc : 0 ≤ c) :
   unfold LaAciq.Law.modelMSE
   grind
 
-/-- With `c > 0` the model MSE is strictly convex.
-Seed 004: «Convexity: MSE is convex ⇒ unique α*». -/
+/-- With `c > 0` the model MSE is strictly convex. -/
 theorem strictConvexOn_modelMSE (h : P.HasMoment2) {c : K} (hc : 0 < c) :
     StrictConvexOn (fun _ => True) (fun a => P.modelMSE c a) := by
   intro x y hx hy hxy s t hs ht hst
@@ -405,8 +383,7 @@ theorem strictConvexOn_modelMSE (h : P.HasMoment2) {c : K} (hc : 0 < c) :
   unfold LaAciq.Law.modelMSE
   grind
 
-/-- At most one minimizer of the model MSE when `c > 0`, for every law with a second moment.
-Seed 004: «Convexity: MSE is convex ⇒ unique α*». -/
+/-- At most one minimizer of the model MSE when `c > 0`, for every law with a second moment. -/
 theorem modelMSE_minimizer_unique (h : P.HasMoment2) {c : K} (hc : 0 < c) {x y : K}
     (hx : ∀ z, P.modelMSE c x ≤ P.modelMSE c z) (hy : ∀ z, P.modelMSE c y ≤ P.modelMSE c z) :
     x = y := by
@@ -419,8 +396,7 @@ theorem modelMSE_minimizer_unique (h : P.HasMoment2) {c : K} (hc : 0 < c) {x y :
     grind
 
 /-- The model MSE lies below a quadratic in the shift `t`:
-`f(α + t) ≤ f(α) - 2t·E[(|X| - α)₊] + t² + c((α + t)² - α²)`.
-Seed 004: «Taking derivative of MSE: dMSE/dα = dE_clip/dα + dE_quant/dα = 0». -/
+`f(α + t) ≤ f(α) - 2t·E[(|X| - α)₊] + t² + c((α + t)² - α²)`. -/
 theorem modelMSE_le_quadratic (h : P.HasMoment2) (c a t : K) :
     P.modelMSE c (a + t) ≤ P.modelMSE c a - 2 * t * P.E (fun x => maxS (absS x - a) 0)
       + t ^ 2 + c * ((a + t) ^ 2 - a ^ 2) := by
@@ -450,8 +426,7 @@ theorem modelMSE_le_quadratic (h : P.HasMoment2) (c a t : K) :
   grind
 
 /-- **First-order condition of the model MSE, for every law with a second moment**: a global
-minimizer `α` of `E[((|X| - α)₊)²] + c·α²` (`c ≥ 0`) satisfies `c · α = E[(|X| - α)₊]`.
-Seed 004: «Taking derivative of MSE: dMSE/dα = dE_clip/dα + dE_quant/dα = 0». -/
+minimizer `α` of `E[((|X| - α)₊)²] + c·α²` (`c ≥ 0`) satisfies `c · α = E[(|X| - α)₊]`. -/
 theorem modelMSE_minimizer_fixed_point (h : P.HasMoment2) {c : K} (hc : 0 ≤ c) {a : K}
     (ha : ∀ z, P.modelMSE c a ≤ P.modelMSE c z) :
     c * a = P.E (fun x => maxS (absS x - a) 0) := by
@@ -465,8 +440,7 @@ theorem modelMSE_minimizer_fixed_point (h : P.HasMoment2) {c : K} (hc : 0 ≤ c)
   grind
 
 /-- The fixed-point form `α · (c + P(|X| > α)) = E[|X|; |X| > α]` (OCTAV's iteration) at a
-global minimizer of the model MSE, for every law with a second moment.
-Seed 004: «For Gaussian: α*/σ ≈ 2.5». -/
+global minimizer of the model MSE, for every law with a second moment. -/
 theorem modelMSE_minimizer_fixed_point' (h : P.HasMoment2) {c : K} (hc : 0 ≤ c) {a : K}
     (ha : ∀ z, P.modelMSE c a ≤ P.modelMSE c z) :
     a * (c + P.E (fun x => if absS x ≤ a then 0 else 1))
@@ -497,8 +471,7 @@ section Moments
 
 variable (P : Law K)
 
-/-- `(X - c)²` is integrable under a second moment.
-Seed 004: «Var(X) = E[Var(X|Y)] + Var(E[X|Y])». -/
+/-- `(X - c)²` is integrable under a second moment. -/
 theorem integrable_sub_sq (h : P.HasMoment2) (c : K) :
     P.Integrable (fun x => (x - c) ^ 2) := by
   have h2 : P.Integrable (fun x => x ^ 2) := h
@@ -508,8 +481,7 @@ theorem integrable_sub_sq (h : P.HasMoment2) (c : K) :
       (P.integrable_const (c ^ 2)))
   exact P.integrable_congr i (fun x => by grind)
 
-/-- `(X - c)³` is integrable under a fourth moment.
-Seed 004: «Expand E[(X-μ)⁴] using mixture structure». -/
+/-- `(X - c)³` is integrable under a fourth moment. -/
 theorem integrable_sub_pow_three (h : P.HasMoment4) (c : K) :
     P.Integrable (fun x => (x - c) ^ 3) := by
   have h3 := P.integrable_pow_three_of_hasMoment4 h
@@ -520,8 +492,7 @@ theorem integrable_sub_pow_three (h : P.HasMoment4) (c : K) :
       (P.integrable_add (P.integrable_const_mul (3 * c ^ 2) h1) (P.integrable_const (-c ^ 3))))
   exact P.integrable_congr i (fun x => by grind)
 
-/-- `(X - c)⁴` is integrable under a fourth moment.
-Seed 004: «Expand E[(X-μ)⁴] using mixture structure». -/
+/-- `(X - c)⁴` is integrable under a fourth moment. -/
 theorem integrable_sub_pow_four (h : P.HasMoment4) (c : K) :
     P.Integrable (fun x => (x - c) ^ 4) := by
   have h4 : P.Integrable (fun x => x ^ 4) := h
@@ -535,7 +506,7 @@ theorem integrable_sub_pow_four (h : P.HasMoment4) (c : K) :
         (P.integrable_add (P.integrable_const_mul (-4 * c ^ 3) h1) (P.integrable_const (c ^ 4)))))
   exact P.integrable_congr i (fun x => by grind)
 
-/-- The first central moment vanishes. Seed 004: «Law of total variance». -/
+/-- The first central moment vanishes. -/
 theorem E_sub_mean (h : P.HasMoment2) : P.E (fun x => x - P.mean) = 0 := by
   have i₁ := P.integrable_id_of_hasMoment2 h
   have e₁ : P.E (fun x => x - P.mean) = P.E (fun x => x + -P.mean) :=
@@ -546,8 +517,7 @@ theorem E_sub_mean (h : P.HasMoment2) : P.E (fun x => x - P.mean) = 0 := by
   have e₄ : P.mean = P.E (fun x => x) := rfl
   grind
 
-/-- Second moment about `c`: `E[(X - c)²] = m2 + (μ - c)²`, for every law with a second moment.
-Seed 004: «Var(X) = E[Var(X|Y)] + Var(E[X|Y])». -/
+/-- Second moment about `c`: `E[(X - c)²] = m2 + (μ - c)²`, for every law with a second moment. -/
 theorem E_sq_shift (h : P.HasMoment2) (c : K) :
     P.E (fun x => (x - c) ^ 2) = P.cmoment 2 + (P.mean - c) ^ 2 := by
   have i₁ : P.Integrable (fun x => x - P.mean) :=
@@ -575,8 +545,7 @@ theorem E_sq_shift (h : P.HasMoment2) (c : K) :
   grind
 
 /-- Fourth moment about `c`: `E[(X - c)⁴] = m4 + 4 m3 d + 6 m2 d² + d⁴` with `d = μ - c`,
-for every law with a fourth moment.
-Seed 004: «Expand E[(X-μ)⁴] using mixture structure». -/
+for every law with a fourth moment. -/
 theorem E_pow_four_shift (h : P.HasMoment4) (c : K) :
     P.E (fun x => (x - c) ^ 4) = P.cmoment 4 + 4 * P.cmoment 3 * (P.mean - c)
       + 6 * P.cmoment 2 * (P.mean - c) ^ 2 + (P.mean - c) ^ 4 := by
@@ -644,16 +613,14 @@ theorem E_pow_four_shift (h : P.HasMoment4) (c : K) :
   unfold LaAciq.Law.cmoment
   grind
 
-/-- `Var X = E[X²] - (E X)²`, for every law with a second moment.
-Seed 004: «Law of total variance». -/
+/-- `Var X = E[X²] - (E X)²`, for every law with a second moment. -/
 theorem variance_eq (h : P.HasMoment2) : P.variance = P.E (fun x => x ^ 2) - P.mean ^ 2 := by
   have h₁ := P.E_sq_shift h 0
   have e : P.E (fun x => (x - 0) ^ 2) = P.E (fun x => x ^ 2) := P.E_congr (fun x => by grind)
   unfold LaAciq.Law.variance
   grind
 
-/-- `(E[(X-μ)²])² ≤ E[(X-μ)⁴]`, for every law with a fourth moment.
-Seed 000: «κ | Excess kurtosis | ℝ (≥ -2)». -/
+/-- `(E[(X-μ)²])² ≤ E[(X-μ)⁴]`, for every law with a fourth moment. -/
 theorem sq_variance_le_fourth (h : P.HasMoment4) : P.cmoment 2 ^ 2 ≤ P.cmoment 4 := by
   have h2 := P.hasMoment2_of_hasMoment4 h
   have j₂ : P.Integrable (fun x => (x - P.mean) ^ 2) := P.integrable_sub_sq h2 P.mean
@@ -685,8 +652,7 @@ theorem sq_variance_le_fourth (h : P.HasMoment4) : P.cmoment 2 ^ 2 ≤ P.cmoment
   rw [← d₄] at e₁
   grind
 
-/-- Excess kurtosis is at least `-2` for every law with a fourth moment and `Var > 0`.
-Seed 000: «κ | Excess kurtosis | ℝ (≥ -2)». -/
+/-- Excess kurtosis is at least `-2` for every law with a fourth moment and `Var > 0`. -/
 theorem neg_two_le_kurtosis (h : P.HasMoment4) (hv : 0 < P.variance) : -2 ≤ P.kurtosis := by
   have hb := P.sq_variance_le_fourth h
   have hv' : 0 < P.cmoment 2 := hv
@@ -705,15 +671,13 @@ end Moments
 
 section Mixture
 
-/-- The weighted sum `Σ wᵢ g(Pᵢ)` over a list of `(weight, law)` pairs.
-Seed 000: «P_\lambda(x) = \sum_l \bar{a}_l(\lambda) \cdot P_l(x)». -/
+/-- The weighted sum `Σ wᵢ g(Pᵢ)` over a list of `(weight, law)` pairs. -/
 noncomputable def wsum (l : List (K × Law K)) (g : Law K → K) : K :=
   match l with
   | [] => 0
   | p :: t => p.1 * g p.2 + wsum t g
 
-/-- Weighted sums agree when the summands agree on the list.
-Seed 000: «P_\lambda(x) = \sum_l \bar{a}_l(\lambda) \cdot P_l(x)». -/
+/-- Weighted sums agree when the summands agree on the list. -/
 theorem wsum_congr {l : List (K × Law K)} {g h : Law K → K} (hgh : ∀ p ∈ l, g p.2 = h p.2) :
     wsum l g = wsum l h := by
   induction l with
@@ -722,24 +686,21 @@ theorem wsum_congr {l : List (K × Law K)} {g h : Law K → K} (hgh : ∀ p ∈ 
     simp only [wsum]
     rw [hgh p (List.mem_cons_self ..), ih (fun q hq => hgh q (List.mem_cons_of_mem _ hq))]
 
-/-- Weighted sums are additive.
-Seed 000: «P_\lambda(x) = \sum_l \bar{a}_l(\lambda) \cdot P_l(x)». -/
+/-- Weighted sums are additive. -/
 theorem wsum_add (l : List (K × Law K)) (g h : Law K → K) :
     wsum l (fun Q => g Q + h Q) = wsum l g + wsum l h := by
   induction l with
   | nil => simp only [wsum]; grind
   | cons p t ih => simp only [wsum]; grind
 
-/-- Weighted sums are homogeneous.
-Seed 000: «P_\lambda(x) = \sum_l \bar{a}_l(\lambda) \cdot P_l(x)». -/
+/-- Weighted sums are homogeneous. -/
 theorem wsum_const_mul (l : List (K × Law K)) (c : K) (g : Law K → K) :
     wsum l (fun Q => c * g Q) = c * wsum l g := by
   induction l with
   | nil => simp only [wsum]; grind
   | cons p t ih => simp only [wsum]; grind
 
-/-- Non-negative weights and summands give a non-negative sum.
-Seed 000: «P_\lambda(x) = \sum_l \bar{a}_l(\lambda) \cdot P_l(x)». -/
+/-- Non-negative weights and summands give a non-negative sum. -/
 theorem wsum_nonneg {l : List (K × Law K)} (hw : ∀ p ∈ l, 0 ≤ p.1) {g : Law K → K}
     (hg : ∀ p ∈ l, 0 ≤ g p.2) : 0 ≤ wsum l g := by
   induction l with
@@ -752,8 +713,7 @@ theorem wsum_nonneg {l : List (K × Law K)} (hw : ∀ p ∈ l, 0 ≤ p.1) {g : L
       (fun q hq => hg q (List.mem_cons_of_mem _ hq))
     grind
 
-/-- The mixture's expectation is additive on functions integrable under every component.
-Seed 000: «P_\lambda(x) = \sum_l \bar{a}_l(\lambda) \cdot P_l(x)». -/
+/-- The mixture's expectation is additive on functions integrable under every component. -/
 theorem wsum_E_add (l : List (K × Law K)) {f g : K → K} (hf : ∀ p ∈ l, p.2.Integrable f)
     (hg : ∀ p ∈ l, p.2.Integrable g) :
     wsum l (fun Q => Q.E (fun x => f x + g x))
@@ -765,8 +725,7 @@ theorem wsum_E_add (l : List (K × Law K)) {f g : K → K} (hf : ∀ p ∈ l, p.
   rw [e]
   exact wsum_add l (fun Q => Q.E f) (fun Q => Q.E g)
 
-/-- The mixture's expectation is homogeneous.
-Seed 000: «P_\lambda(x) = \sum_l \bar{a}_l(\lambda) \cdot P_l(x)». -/
+/-- The mixture's expectation is homogeneous. -/
 theorem wsum_E_const_mul (l : List (K × Law K)) (c : K) (f : K → K) :
     wsum l (fun Q => Q.E (fun x => c * f x)) = c * wsum l (fun Q => Q.E f) := by
   have e : wsum l (fun Q => Q.E (fun x => c * f x)) = wsum l (fun Q => c * Q.E f) := by
@@ -776,16 +735,14 @@ theorem wsum_E_const_mul (l : List (K × Law K)) (c : K) (f : K → K) :
   rw [e]
   exact wsum_const_mul l c (fun Q => Q.E f)
 
-/-- The mixture's expectation is positive.
-Seed 000: «P_\lambda(x) = \sum_l \bar{a}_l(\lambda) \cdot P_l(x)». -/
+/-- The mixture's expectation is positive. -/
 theorem wsum_E_nonneg {l : List (K × Law K)} (hw : ∀ p ∈ l, 0 ≤ p.1) {f : K → K}
     (hf : ∀ x, 0 ≤ f x) : 0 ≤ wsum l (fun Q => Q.E f) := by
   apply wsum_nonneg hw
   intro p _
   exact p.2.E_nonneg hf
 
-/-- The mixture has total mass one when the weights sum to one.
-Seed 000: «P_\lambda(x) = \sum_l \bar{a}_l(\lambda) \cdot P_l(x)». -/
+/-- The mixture has total mass one when the weights sum to one. -/
 theorem wsum_E_one (l : List (K × Law K)) (hs : wsum l (fun _ => 1) = 1) :
     wsum l (fun Q => Q.E (fun _ => 1)) = 1 := by
   have e : wsum l (fun Q => Q.E (fun _ => 1)) = wsum l (fun _ => 1) := by
@@ -839,29 +796,26 @@ noncomputable def mixture (l : List (K × Law K)) (hw : ∀ p ∈ l, 0 ≤ p.1)
 
 variable (l : List (K × Law K)) (hw : ∀ p ∈ l, 0 ≤ p.1) (hs : wsum l (fun _ => 1) = 1)
 
-/-- The expectation of a mixture is the weighted sum of the expectations.
-Seed 000: «P_\lambda(x) = \sum_l \bar{a}_l(\lambda) \cdot P_l(x)». -/
+/-- The expectation of a mixture is the weighted sum of the expectations. -/
 theorem mixture_E (f : K → K) : (mixture l hw hs).E f = wsum l (fun Q => Q.E f) := rfl
 
-/-- The mean of a mixture. Seed 004: «mixture variance = Σwᵢσᵢ² + Σwᵢδᵢ²». -/
+/-- The mean of a mixture. -/
 theorem mean_mixture : (mixture l hw hs).mean = wsum l (fun Q => Q.mean) := rfl
 
-/-- A mixture of laws with second moments has a second moment.
-Seed 004: «Var(X) = E[Var(X|Y)] + Var(E[X|Y])». -/
+/-- A mixture of laws with second moments has a second moment. -/
 theorem hasMoment2_mixture (hm : ∀ p ∈ l, p.2.HasMoment2) : (mixture l hw hs).HasMoment2 := by
   show ∀ p ∈ l, p.2.Integrable (fun x => x ^ 2)
   intro p hp
   exact hm p hp
 
-/-- A mixture of laws with fourth moments has a fourth moment.
-Seed 004: «Expand E[(X-μ)⁴] using mixture structure». -/
+/-- A mixture of laws with fourth moments has a fourth moment. -/
 theorem hasMoment4_mixture (hm : ∀ p ∈ l, p.2.HasMoment4) : (mixture l hw hs).HasMoment4 := by
   show ∀ p ∈ l, p.2.Integrable (fun x => x ^ 4)
   intro p hp
   exact hm p hp
 
 /-- **Law of total variance** for `n` components: `Var = Σ wᵢ (σᵢ² + δᵢ²)`,
-`δᵢ = μᵢ - μ`. Seed 004: «mixture variance = Σwᵢσᵢ² + Σwᵢδᵢ²». -/
+`δᵢ = μᵢ - μ`. -/
 theorem variance_mixture (hm : ∀ p ∈ l, p.2.HasMoment2) :
     (mixture l hw hs).variance
       = wsum l (fun Q => Q.variance + (Q.mean - (mixture l hw hs).mean) ^ 2) := by
@@ -871,8 +825,7 @@ theorem variance_mixture (hm : ∀ p ∈ l, p.2.HasMoment2) :
   exact p.2.E_sq_shift (hm p hp) (mixture l hw hs).mean
 
 /-- The fourth central moment of an `n`-component mixture:
-`Σ wᵢ (m4ᵢ + 4·m3ᵢ·δᵢ + 6·m2ᵢ·δᵢ² + δᵢ⁴)`.
-Seed 004: «Expand E[(X-μ)⁴] using mixture structure». -/
+`Σ wᵢ (m4ᵢ + 4·m3ᵢ·δᵢ + 6·m2ᵢ·δᵢ² + δᵢ⁴)`. -/
 theorem cmoment_four_mixture (hm : ∀ p ∈ l, p.2.HasMoment4) :
     (mixture l hw hs).cmoment 4
       = wsum l (fun Q => Q.cmoment 4 + 4 * Q.cmoment 3 * (Q.mean - (mixture l hw hs).mean)
@@ -884,8 +837,7 @@ theorem cmoment_four_mixture (hm : ∀ p ∈ l, p.2.HasMoment4) :
   exact p.2.E_pow_four_shift (hm p hp) (mixture l hw hs).mean
 
 /-- **The defect of seed 004's formula, `n` components**: the mixture's fourth central moment
-is seed 004's numerator `Σ wᵢ (m4ᵢ + 6σᵢ²δᵢ² + δᵢ⁴)` plus `4 Σ wᵢ m3ᵢ δᵢ`.
-Seed 004: «6Σwᵢσᵢ²δᵢ²». -/
+is seed 004's numerator `Σ wᵢ (m4ᵢ + 6σᵢ²δᵢ² + δᵢ⁴)` plus `4 Σ wᵢ m3ᵢ δᵢ`. -/
 theorem cmoment_four_mixture_eq_seed004_add (hm : ∀ p ∈ l, p.2.HasMoment4) :
     (mixture l hw hs).cmoment 4
       = wsum l (fun Q => Q.cmoment 4 + 6 * Q.variance * (Q.mean - (mixture l hw hs).mean) ^ 2
@@ -916,8 +868,7 @@ theorem cmoment_four_mixture_eq_seed004_add (hm : ∀ p ∈ l, p.2.HasMoment4) :
     wsum_const_mul l 4 (fun Q => Q.cmoment 3 * (Q.mean - (mixture l hw hs).mean))
   rw [e₁, e₂, e₃]
 
-/-- Seed 004's numerator is exact for an `n`-component mixture iff `Σ wᵢ m3ᵢ δᵢ = 0`.
-Seed 004: «κ_eff = [Σwᵢ(κᵢ+3)σᵢ⁴ + 6Σwᵢσᵢ²δᵢ² + Σwᵢδᵢ⁴]/σ⁴-3». -/
+/-- Seed 004's numerator is exact for an `n`-component mixture iff `Σ wᵢ m3ᵢ δᵢ = 0`. -/
 theorem cmoment_four_mixture_eq_seed004_iff (hm : ∀ p ∈ l, p.2.HasMoment4) :
     (mixture l hw hs).cmoment 4
         = wsum l (fun Q => Q.cmoment 4 + 6 * Q.variance * (Q.mean - (mixture l hw hs).mean) ^ 2
@@ -932,18 +883,15 @@ end Mixture
 
 section Finite
 
-/-- The finite model's MSE is the MSE of `LaAciq.MSE`.
-Seed 000: «\mathbb{E}_{X \sim P}[(X - Q_\alpha(X))^2]». -/
-theorem ofFinite_mse [FloorRing K] (l : List (K × K)) (hl : IsDist l) (a : K) (B : Nat) :
+/-- The finite model's MSE is the MSE of `LaAciq.MSE`. -/
+theorem ofFinite_mse [IntFloor K] (l : List (K × K)) (hl : IsDist l) (a : K) (B : Nat) :
     (ofFinite l hl).mse a B = LaAciq.mse l a B := rfl
 
-/-- The finite model's clipping error is `LaAciq.clipError`.
-Seed 001: «E_clip(α) = E[(|X| - α)² · 𝟙_{|X|>α}]». -/
+/-- The finite model's clipping error is `LaAciq.clipError`. -/
 theorem ofFinite_clipError (l : List (K × K)) (hl : IsDist l) (a : K) :
     (ofFinite l hl).clipError a = LaAciq.clipError l a := rfl
 
-/-- The finite model's central moments are `LaAciq.cmoment`.
-Seed 001: «κ_l = E[(W_l - μ_l)⁴] / σ_l⁴ - 3». -/
+/-- The finite model's central moments are `LaAciq.cmoment`. -/
 theorem ofFinite_cmoment (l : List (K × K)) (hl : IsDist l) (k : Nat) :
     (ofFinite l hl).cmoment k = LaAciq.cmoment l k := rfl
 
@@ -957,14 +905,14 @@ variable {K : Type} [Lean.Grind.Field K] [LE K] [LT K] [DecidableLE K]
   [Std.IsLinearOrder K] [Std.LawfulOrderLT K] [Lean.Grind.OrderedRing K]
 
 /-- The decomposition for an atom list, read off the theorem for every law through
-`Law.ofFinite`. Seed 004: «`mse_decomposition` | MSE = E_clip + E_quant». -/
-theorem mse_eq_clipError_add_innerError_of_isDist [FloorRing K] {l : List (K × K)}
+`Law.ofFinite`. -/
+theorem mse_eq_clipError_add_innerError_of_isDist [IntFloor K] {l : List (K × K)}
     (hl : IsDist l) {a : K} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) :
     mse l a B = clipError l a + innerError l a B :=
   (Law.ofFinite l hl).mse_eq_clipError_add_innerError (Law.ofFinite_hasMoment2 l hl) ha hB
 
 /-- Excess kurtosis of an atom list with positive variance is at least `-2`, read off the
-theorem for every law through `Law.ofFinite`. Seed 000: «κ | Excess kurtosis | ℝ (≥ -2)». -/
+theorem for every law through `Law.ofFinite`. -/
 theorem neg_two_le_kurtosis_of_isDist {l : List (K × K)} (hl : IsDist l)
     (hv : 0 < variance l) : -2 ≤ kurtosis l :=
   (Law.ofFinite l hl).neg_two_le_kurtosis (Law.ofFinite_hasMoment4 l hl) hv

@@ -37,14 +37,14 @@ namespace LaAciq
 section MSE
 
 variable {α : Type} [Lean.Grind.Field α] [LE α] [LT α] [DecidableLE α]
-  [Std.IsLinearOrder α] [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] [FloorRing α]
+  [Std.IsLinearOrder α] [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] [IntFloor α]
 
 /-- The true quantization MSE `E[(X - Q_α(X))²]`.
 Seed 000: «\mathbb{E}_{X \sim P}[(X - Q_\alpha(X))^2]». -/
 noncomputable def mse (l : List (α × α)) (a : α) (B : Nat) : α :=
   expect l (fun x => (x - quantize a B x) ^ 2)
 
-omit [FloorRing α] in
+omit [IntFloor α] in
 /-- The clipping error `E[((|X| - α)₊)²]`.
 Seed 001: «E_clip(α) = E[(|X| - α)² · 𝟙_{|X|>α}]». -/
 noncomputable def clipError (l : List (α × α)) (a : α) : α :=
@@ -55,27 +55,26 @@ Seed 004: «Inside: only quantization error contributes». -/
 noncomputable def innerError (l : List (α × α)) (a : α) (B : Nat) : α :=
   expect l (fun x => if absS x ≤ a then (x - quantize a B x) ^ 2 else 0)
 
-omit [FloorRing α] in
+omit [IntFloor α] in
 /-- `P(|X| ≤ α)`. Seed 004: «(μ {ω | |X ω| ≤ α}).toReal». -/
 noncomputable def probInside (l : List (α × α)) (a : α) : α :=
   expect l (fun x => if absS x ≤ a then 1 else 0)
 
-omit [FloorRing α] in
+omit [IntFloor α] in
 /-- Seed 004's model: clipping error plus `Δ²/12 · P(|X| ≤ α)` with `Δ` the quantizer's step.
 Seed 004: «quantizationNoise (α : ⁄) (B : BitWidth) : ⁄ :=». -/
 noncomputable def seed004MSE (l : List (α × α)) (a : α) (B : Nat) : α :=
   clipError l a + step a B ^ 2 / 12 * probInside l a
 
-omit [FloorRing α] in
+omit [IntFloor α] in
 /-- The Banner-type model: clipping error plus `c · α²` (uniform noise `Δ²/12` with `Δ`
 proportional to `α`; `c = 1/(3·4^B)` for Banner's `Δ = 2α/2^B`).
 Seed 002: «MSE(α) = E[(X - Q_α(X))²] = E_clip(α) + E_quant(α)». -/
 noncomputable def modelMSE (l : List (α × α)) (c a : α) : α := clipError l a + c * a ^ 2
 
 omit [LE α] [LT α] [DecidableLE α] [Std.IsLinearOrder α] [Std.LawfulOrderLT α]
-  [Lean.Grind.OrderedRing α] [FloorRing α] in
-/-- Expectations agree when the integrands agree on the support.
-Seed 004: «MSE(α) = E_clip(α) + E_quant(α)». -/
+  [Lean.Grind.OrderedRing α] [IntFloor α] in
+/-- Expectations agree when the integrands agree on the support. -/
 theorem expect_congr {l : List (α × α)} {f g : α → α} (h : ∀ p ∈ l, f p.1 = g p.1) :
     expect l f = expect l g := by
   induction l with
@@ -84,8 +83,8 @@ theorem expect_congr {l : List (α × α)} {f g : α → α} (h : ∀ p ∈ l, f
     simp only [expect]
     rw [h p (List.mem_cons_self ..), ih (fun q hq => h q (List.mem_cons_of_mem _ hq))]
 
-omit [FloorRing α] in
-/-- `|e| ≤ h → e² ≤ h²`. Seed 002: «E_quant(α) = Δ²/12». -/
+omit [IntFloor α] in
+/-- `|e| ≤ h → e² ≤ h²`. -/
 theorem sq_le_sq_of_abs_le {e h : α} (he : absS e ≤ h) : e ^ 2 ≤ h ^ 2 := by
   have h0 : 0 ≤ absS e := by unfold absS maxS; split <;> grind
   have hsq : e ^ 2 = absS e * absS e := by unfold absS maxS; split <;> grind
@@ -136,8 +135,7 @@ theorem innerError_le {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) {l : List (
   · rw [if_neg h, if_neg h]
     grind
 
-/-- Scaling: `mse(c·X, c·α) = c² · mse(X, α)` for `c > 0`.
-Seed 000: «α | Clipping threshold | ℝ₊». -/
+/-- Scaling: `mse(c·X, c·α) = c² · mse(X, α)` for `c > 0`. -/
 theorem mse_scale {a c : α} (ha : 0 < a) (hc : 0 < c) {B : Nat} (hB : 2 ≤ B)
     (l : List (α × α)) :
     mse (l.map (fun p => (c * p.1, p.2))) (c * a) B = c ^ 2 * mse l a B := by
@@ -148,7 +146,7 @@ theorem mse_scale {a c : α} (ha : 0 < a) (hc : 0 < c) {B : Nat} (hB : 2 ≤ B)
   rw [quantize_homogeneous ha hc hB x]
   grind
 
-omit [FloorRing α] in
+omit [IntFloor α] in
 /-- No clipping error when the support lies in `[-α, α]`.
 Seed 004: «`clippingError_antitone` | ∂E_c/∂α < 0». -/
 theorem clipError_eq_zero_of_abs_le {a : α} {l : List (α × α)} (h : ∀ p ∈ l, absS p.1 ≤ a) :
@@ -159,18 +157,18 @@ theorem clipError_eq_zero_of_abs_le {a : α} {l : List (α × α)} (h : ∀ p �
     unfold maxS; split <;> grind), expect_const_eq_mul_weight]
   grind
 
-/-- The MSE is non-negative. Seed 000: «\mathbb{E}_{X \sim P}[(X - Q_\alpha(X))^2]». -/
+/-- The MSE is non-negative. -/
 theorem mse_nonneg {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) (a : α) (B : Nat) :
     0 ≤ mse l a B :=
   expect_nonneg hw (fun _ => Lean.Grind.OrderedRing.sq_nonneg)
 
-omit [FloorRing α] in
+omit [IntFloor α] in
 /-- The clipping error is non-negative. Seed 001: «E_clip(α) = E[(|X| - α)² · 𝟙_{|X|>α}]». -/
 theorem clipError_nonneg {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) (a : α) :
     0 ≤ clipError l a :=
   expect_nonneg hw (fun _ => Lean.Grind.OrderedRing.sq_nonneg)
 
-/-- The inner error is non-negative. Seed 004: «Inside: only quantization error contributes». -/
+/-- The inner error is non-negative. -/
 theorem innerError_nonneg {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) (a : α) (B : Nat) :
     0 ≤ innerError l a B :=
   expect_nonneg hw (fun x => by

@@ -51,7 +51,7 @@ def seed004Numerator (w m4₁ m4₂ v₁ v₂ d₁ d₂ : α) : α :=
   w * m4₁ + (1 - w) * m4₂ + 6 * (w * v₁ * d₁ ^ 2 + (1 - w) * v₂ * d₂ ^ 2)
     + (w * d₁ ^ 4 + (1 - w) * d₂ ^ 4)
 
-/-- The first central moment vanishes. Seed 004: «Law of total variance». -/
+/-- The first central moment vanishes. -/
 theorem expect_sub_mean {l : List (α × α)} (hl : IsDist l) :
     expect l (fun x => x - mean l) = 0 := by
   have e : (fun x => x - mean l) = (fun x => x + -mean l) := by funext x; grind
@@ -59,8 +59,7 @@ theorem expect_sub_mean {l : List (α × α)} (hl : IsDist l) :
   unfold mean
   grind
 
-/-- Second moment about `c`: `E[(X - c)²] = m2 + (μ - c)²`.
-Seed 004: «Var(X) = E[Var(X|Y)] + Var(E[X|Y])». -/
+/-- Second moment about `c`: `E[(X - c)²] = m2 + (μ - c)²`. -/
 theorem expect_sq_shift {l : List (α × α)} (hl : IsDist l) (c : α) :
     expect l (fun x => (x - c) ^ 2) = cmoment l 2 + (mean l - c) ^ 2 := by
   have e : (fun x => (x - c) ^ 2) = (fun x => (x - mean l) ^ 2
@@ -70,8 +69,7 @@ theorem expect_sq_shift {l : List (α × α)} (hl : IsDist l) (c : α) :
   unfold cmoment
   grind
 
-/-- Fourth moment about `c`: `E[(X - c)⁴] = m4 + 4 m3 d + 6 m2 d² + d⁴`, `d = μ - c`.
-Seed 004: «Fourth moment: Expand E[(X-μ)⁴] using mixture structure». -/
+/-- Fourth moment about `c`: `E[(X - c)⁴] = m4 + 4 m3 d + 6 m2 d² + d⁴`, `d = μ - c`. -/
 theorem expect_pow_four_shift {l : List (α × α)} (hl : IsDist l) (c : α) :
     expect l (fun x => (x - c) ^ 4) = cmoment l 4 + 4 * cmoment l 3 * (mean l - c)
       + 6 * cmoment l 2 * (mean l - c) ^ 2 + (mean l - c) ^ 4 := by
@@ -95,8 +93,7 @@ theorem variance_mix (w : α) {l₁ l₂ : List (α × α)} (h₁ : IsDist l₁)
   rw [expect_sq_shift h₁, expect_sq_shift h₂] at h
   exact h
 
-/-- The fourth central moment of a mixture: `Σ w (m4 + 4·m3·δ + 6·m2·δ² + δ⁴)`.
-Seed 004: «Fourth moment: Expand E[(X-μ)⁴] using mixture structure». -/
+/-- The fourth central moment of a mixture: `Σ w (m4 + 4·m3·δ + 6·m2·δ² + δ⁴)`. -/
 theorem cmoment_four_mix (w : α) {l₁ l₂ : List (α × α)} (h₁ : IsDist l₁) (h₂ : IsDist l₂) :
     cmoment (mix w l₁ l₂) 4 =
       w * (cmoment l₁ 4 + 4 * cmoment l₁ 3 * (mean l₁ - mean (mix w l₁ l₂))
@@ -152,7 +149,7 @@ theorem kurtosis_mix_eq_linear (w : α) {l₁ l₂ : List (α × α)} (h₁ : Is
 
 /-- Sufficient, not necessary: with equal means, `w = ½`, `σ² = (1, 2)`, `κ = (1.2, 0)`, the
 mixture's excess kurtosis `(½·4.2·1 + ½·3·4)/1.5² - 3` and the linear `½·1.2 + ½·0` are both
-`0.6`. Seed 002: «κ_eff(λ) = Σ_l ā_l(λ) · κ_l». -/
+`0.6`. -/
 theorem kurtosis_linear_example :
     ((1 / 2 : Rat) * ((6 / 5 + 3) * 1 ^ 2) + 1 / 2 * ((0 + 3) * 2 ^ 2))
         / (1 / 2 * 1 + 1 / 2 * 2) ^ 2 - 3 = 1 / 2 * (6 / 5) + 1 / 2 * 0 ∧

@@ -36,8 +36,7 @@ section Optimality
 variable {α : Type} [Lean.Grind.Field α] [LE α] [LT α] [DecidableLE α]
   [Std.IsLinearOrder α] [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α]
 
-/-- Pointwise bound behind the first-order condition: `((u - (α + t))₊)² ≤ ((u - α)₊ - t)²`.
-Seed 004: «Taking derivative of MSE: dMSE/dα = dE_clip/dα + dE_quant/dα = 0». -/
+/-- Pointwise bound behind the first-order condition: `((u - (α + t))₊)² ≤ ((u - α)₊ - t)²`. -/
 theorem sq_posPart_sub_le (u a t : α) :
     maxS (u - (a + t)) 0 ^ 2 ≤ (maxS (u - a) 0 - t) ^ 2 := by
   have h1 := Lean.Grind.OrderedRing.sq_nonneg (a := maxS (u - a) 0 - t)
@@ -57,8 +56,7 @@ theorem sq_posPart_sub_le (u a t : α) :
       rw [hz, hm]; grind
 
 omit [DecidableLE α] in
-/-- A quadratic `D·t + K·t²` with `K > 0` that is never negative has `D = 0`.
-Seed 004: «Taking derivative of MSE: dMSE/dα = dE_clip/dα + dE_quant/dα = 0». -/
+/-- A quadratic `D·t + K·t²` with `K > 0` that is never negative has `D = 0`. -/
 theorem eq_zero_of_forall_nonneg {D K : α} (hK : 0 < K) (h : ∀ t : α, 0 ≤ D * t + K * t ^ 2) :
     D = 0 := by
   have h0 := h (-D / (2 * K))
@@ -75,8 +73,7 @@ theorem eq_zero_of_forall_nonneg {D K : α} (hK : 0 < K) (h : ∀ t : α, 0 ≤ 
     grind
 
 /-- The model MSE lies below a quadratic in the shift `t`:
-`f(α + t) ≤ f(α) - 2t·E[(|X| - α)₊] + t² + c((α + t)² - α²)`.
-Seed 004: «Taking derivative of MSE: dMSE/dα = dE_clip/dα + dE_quant/dα = 0». -/
+`f(α + t) ≤ f(α) - 2t·E[(|X| - α)₊] + t² + c((α + t)² - α²)`. -/
 theorem modelMSE_le_quadratic {l : List (α × α)} (hl : IsDist l) (c a t : α) :
     modelMSE l c (a + t) ≤ modelMSE l c a - 2 * t * expect l (fun x => maxS (absS x - a) 0)
       + t ^ 2 + c * ((a + t) ^ 2 - a ^ 2) := by
@@ -103,7 +100,7 @@ theorem modelMSE_minimizer_fixed_point {l : List (α × α)} (hl : IsDist l) {c 
   grind
 
 /-- The fixed-point form `α · (c + P(|X| > α)) = E[|X|; |X| > α]` (OCTAV's iteration) at a
-global minimizer of the model MSE. Seed 004: «For Gaussian: α*/σ ≈ 2.5». -/
+global minimizer of the model MSE. -/
 theorem modelMSE_minimizer_fixed_point' {l : List (α × α)} (hl : IsDist l) {c : α}
     (hc : 0 ≤ c) {a : α} (ha : ∀ z, modelMSE l c a ≤ modelMSE l c z) :
     a * (c + expect l (fun x => if absS x ≤ a then 0 else 1))

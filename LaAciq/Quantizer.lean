@@ -16,7 +16,7 @@ With `levels B = 2^(B-1) - 1` and `step α B = α / levels B` this is
 ## Rounding
 
 Core Lean has no `round` on ordered fields (`Float.round` rounds half away from zero). The class
-`LaAciq.FloorRing` carries a floor with its two defining inequalities, mirroring Mathlib's
+`LaAciq.IntFloor` carries a floor with its two defining inequalities, mirroring Mathlib's
 `FloorRing` / `Int.floor_le` / `Int.lt_floor_add_one`; `LaAciq.roundS x = floor (x + 1/2)` is
 Mathlib's `round` (`round_eq : round x = ⌊x + 1 / 2⌋`). `Rat` is an instance via `Rat.floor`.
 
@@ -40,7 +40,7 @@ attribute [local instance] Lean.Grind.Semiring.natCast Lean.Grind.Ring.intCast
 
 /-- A floor on an ordered field: Mathlib's `FloorRing`, by its characterising inequalities
 `Int.floor_le : (⌊x⌋ : α) ≤ x` and `Int.lt_floor_add_one : x < ⌊x⌋ + 1`. -/
-class FloorRing (α : Type) [Lean.Grind.Field α] [LE α] [LT α] where
+class IntFloor (α : Type) [Lean.Grind.Field α] [LE α] [LT α] where
   /-- The floor, Mathlib's `Int.floor`. -/
   floor : α → Int
   /-- Mathlib's `Int.floor_le`. -/
@@ -48,7 +48,7 @@ class FloorRing (α : Type) [Lean.Grind.Field α] [LE α] [LT α] where
   /-- Mathlib's `Int.lt_floor_add_one`. -/
   lt_floor_add_one : ∀ x : α, x < ((floor x : Int) : α) + 1
 
-instance : FloorRing Rat where
+instance : IntFloor Rat where
   floor := Rat.floor
   floor_le x := Rat.floor_le ..
   lt_floor_add_one x := by
@@ -59,49 +59,46 @@ instance : FloorRing Rat where
 section Rounding
 
 variable {α : Type} [Lean.Grind.Field α] [LE α] [LT α] [DecidableLE α]
-  [Std.IsLinearOrder α] [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] [FloorRing α]
+  [Std.IsLinearOrder α] [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] [IntFloor α]
 
-/-- Half-up rounding, Mathlib's `round` (`round_eq : round x = ⌊x + 1 / 2⌋`).
-Seed 000: «round». -/
-def roundS (x : α) : Int := FloorRing.floor (x + 1 / 2)
+/-- Half-up rounding, Mathlib's `round` (`round_eq : round x = ⌊x + 1 / 2⌋`). -/
+def roundS (x : α) : Int := IntFloor.floor (x + 1 / 2)
 
 omit [DecidableLE α] in
-/-- The floor is characterised by its inequalities (Mathlib's `Int.floor_eq_iff`).
-Seed 000: «round». -/
+/-- The floor is characterised by its inequalities (Mathlib's `Int.floor_eq_iff`). -/
 theorem floor_eq_of_le_of_lt {x : α} {n : Int} (h₁ : (n : α) ≤ x) (h₂ : x < (n : α) + 1) :
-    FloorRing.floor x = n := by
-  have a := FloorRing.floor_le x
-  have b := FloorRing.lt_floor_add_one x
-  have c := Lean.Grind.Ring.intCast_add (α := α) (FloorRing.floor x) 1
+    IntFloor.floor x = n := by
+  have a := IntFloor.floor_le x
+  have b := IntFloor.lt_floor_add_one x
+  have c := Lean.Grind.Ring.intCast_add (α := α) (IntFloor.floor x) 1
   have d := Lean.Grind.Ring.intCast_add (α := α) n 1
   have e := Lean.Grind.Ring.intCast_one (α := α)
-  have f : FloorRing.floor x < n + 1 :=
+  have f : IntFloor.floor x < n + 1 :=
     Lean.Grind.OrderedRing.lt_of_intCast_lt_intCast (R := α) _ _ (by grind)
-  have g : n < FloorRing.floor x + 1 :=
+  have g : n < IntFloor.floor x + 1 :=
     Lean.Grind.OrderedRing.lt_of_intCast_lt_intCast (R := α) _ _ (by grind)
   omega
 
 omit [DecidableLE α] in
-/-- Rounding an integer gives it back (Mathlib's `round_intCast`). Seed 000: «round». -/
+/-- Rounding an integer gives it back (Mathlib's `round_intCast`). -/
 theorem roundS_intCast (n : Int) : roundS (n : α) = n := by
   unfold roundS
   apply floor_eq_of_le_of_lt <;> grind
 
 omit [DecidableLE α] in
-/-- The rounding error is at most `1/2` on either side (Mathlib's `abs_sub_round`).
-Seed 000: «round». -/
+/-- The rounding error is at most `1/2` on either side (Mathlib's `abs_sub_round`). -/
 theorem roundS_sub_le (x : α) : ((roundS x : Int) : α) - x ≤ 1 / 2 ∧ x - (roundS x : α) < 1 / 2 := by
-  have a := FloorRing.floor_le (x + 1 / 2)
-  have b := FloorRing.lt_floor_add_one (x + 1 / 2)
+  have a := IntFloor.floor_le (x + 1 / 2)
+  have b := IntFloor.lt_floor_add_one (x + 1 / 2)
   unfold roundS
   constructor <;> grind
 
 omit [DecidableLE α] in
 /-- Rounding is monotone. Mathlib has no `round_mono`: there it is `round_eq` and
-`Int.floor_le_floor`. Seed 000: «round». -/
+`Int.floor_le_floor`. -/
 theorem roundS_mono {x y : α} (h : x ≤ y) : roundS x ≤ roundS y := by
-  have a := FloorRing.floor_le (x + 1 / 2)
-  have b := FloorRing.lt_floor_add_one (y + 1 / 2)
+  have a := IntFloor.floor_le (x + 1 / 2)
+  have b := IntFloor.lt_floor_add_one (y + 1 / 2)
   have c := Lean.Grind.Ring.intCast_add (α := α) (roundS y) 1
   have e := Lean.Grind.Ring.intCast_one (α := α)
   have f : roundS x < roundS y + 1 :=
@@ -109,31 +106,28 @@ theorem roundS_mono {x y : α} (h : x ≤ y) : roundS x ≤ roundS y := by
   omega
 
 omit [DecidableLE α] in
-/-- Rounding commutes with negation off half-integers. Seed 000: «Symmetric around 0». -/
+/-- Rounding commutes with negation off half-integers. -/
 theorem roundS_neg {y : α} (hy : ∀ n : Int, y ≠ (n : α) + 1 / 2) : roundS (-y) = -roundS y := by
-  have a := FloorRing.floor_le (y + 1 / 2)
-  have b := FloorRing.lt_floor_add_one (y + 1 / 2)
+  have a := IntFloor.floor_le (y + 1 / 2)
+  have b := IntFloor.lt_floor_add_one (y + 1 / 2)
   have c := hy (roundS y - 1)
   have d := Lean.Grind.Ring.intCast_sub (α := α) (roundS y) 1
   have d' := Lean.Grind.Ring.intCast_neg (α := α) (roundS y)
   have e := Lean.Grind.Ring.intCast_one (α := α)
   have hne : ((roundS y : Int) : α) ≠ y + 1 / 2 := fun h => c (by unfold roundS at *; grind)
   have hlt : ((roundS y : Int) : α) < y + 1 / 2 := by
-    first
-    | exact Std.lt_of_le_of_ne (by unfold roundS at *; exact a) hne
-    | exact Lean.Grind.Preorder.lt_of_le_of_ne (by unfold roundS at *; exact a) hne
-    | grind
+    exact Std.lt_of_le_of_ne (by unfold roundS at *; exact a) hne
   unfold roundS at *
   apply floor_eq_of_le_of_lt <;> grind
 
 omit [DecidableLE α] in
-/-- A rounded value bounded by an integer stays bounded by it. Seed 000: «round». -/
+/-- A rounded value bounded by an integer stays bounded by it. -/
 theorem roundS_le_of_le {x : α} {n : Int} (h : x ≤ (n : α)) : roundS x ≤ n := by
   have := roundS_mono h
   rwa [roundS_intCast] at this
 
 omit [DecidableLE α] in
-/-- Lower bound version of `roundS_le_of_le`. Seed 000: «round». -/
+/-- Lower bound version of `roundS_le_of_le`. -/
 theorem le_roundS_of_le {x : α} {n : Int} (h : (n : α) ≤ x) : n ≤ roundS x := by
   have := roundS_mono h
   rwa [roundS_intCast] at this
@@ -142,7 +136,7 @@ end Rounding
 
 section Quantizer
 
-/-- The number of positive levels, `2^(B-1) - 1`. Seed 000: «(2^{B-1} - 1)». -/
+/-- The number of positive levels, `2^(B-1) - 1`. -/
 def levels (B : Nat) : Nat := 2 ^ (B - 1) - 1
 
 /-- For `B ≥ 2` there is at least one positive level. Seed 000: «B | Bit-width | {2, 3, 4, 8, 16}». -/
@@ -163,9 +157,9 @@ theorem two_mul_levels_add_one {B : Nat} (hB : 1 ≤ B) : 2 * levels B + 1 = 2 ^
   omega
 
 variable {α : Type} [Lean.Grind.Field α] [LE α] [LT α] [DecidableLE α]
-  [Std.IsLinearOrder α] [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] [FloorRing α]
+  [Std.IsLinearOrder α] [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] [IntFloor α]
 
-/-- The quantization step `α / (2^(B-1) - 1)`. Seed 000: «Step size: Δ = 2α / (2^B - 1)» (wrong:
+/-- The quantization step `α / (2^(B-1) - 1)`. (wrong:
 see `step_eq_two_mul_div` and the refutation module). -/
 def step (a : α) (B : Nat) : α := a / ((levels B : Nat) : α)
 
@@ -174,8 +168,8 @@ Seed 000: «Q_\alpha(x) = \alpha \cdot \text{round}». -/
 noncomputable def quantize (a : α) (B : Nat) (x : α) : α :=
   step a B * ((roundS (clip a x / step a B) : Int) : α)
 
-omit [DecidableLE α] [FloorRing α] in
-/-- The levels are positive in the field. Seed 000: «(2^{B-1} - 1)». -/
+omit [DecidableLE α] [IntFloor α] in
+/-- The levels are positive in the field. -/
 theorem levels_cast_pos {B : Nat} (hB : 2 ≤ B) : (0 : α) < ((levels B : Nat) : α) := by
   have := one_le_levels hB
   have h := Lean.Grind.OrderedRing.natCast_le_natCast_of_le (R := α) 1 (levels B) this
@@ -183,8 +177,8 @@ theorem levels_cast_pos {B : Nat} (hB : 2 ≤ B) : (0 : α) < ((levels B : Nat) 
   have h2 := Lean.Grind.OrderedRing.zero_lt_one (R := α)
   grind
 
-omit [DecidableLE α] [FloorRing α] in
-/-- The step is positive. Seed 002: «Δ = 2α/(2^B - 1)». -/
+omit [DecidableLE α] [IntFloor α] in
+/-- The step is positive. -/
 theorem step_pos {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) : 0 < step a B := by
   have hL := levels_cast_pos (α := α) hB
   unfold step
@@ -194,13 +188,13 @@ theorem step_pos {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) : 0 < step a B :
     grind
   · grind
 
-omit [DecidableLE α] [FloorRing α] in
-/-- `step · levels = α`. Seed 000: «(2^{B-1} - 1)». -/
+omit [DecidableLE α] [IntFloor α] in
+/-- `step · levels = α`. -/
 theorem step_mul_levels {a : α} {B : Nat} (hB : 2 ≤ B) : step a B * ((levels B : Nat) : α) = a := by
   have := levels_cast_pos (α := α) hB
   unfold step; grind
 
-omit [DecidableLE α] [FloorRing α] in
+omit [DecidableLE α] [IntFloor α] in
 /-- The step equals `2α / (2^B - 2)`, not the seed's `2α / (2^B - 1)`.
 Seed 000: «Step size: Δ = 2α / (2^B - 1)». -/
 theorem step_eq_two_mul_div {a : α} {B : Nat} (hB : 2 ≤ B) :
@@ -213,39 +207,38 @@ theorem step_eq_two_mul_div {a : α} {B : Nat} (hB : 2 ≤ B) :
   unfold step
   grind
 
-omit [DecidableLE α] [FloorRing α] in
-/-- Dividing an upper bound by a positive number. Seed 000: «clip(x, -α, α)}{α}». -/
-theorem div_le_of_le_mul {c s L : α} (hs : 0 < s) (h : c ≤ s * L) : c / s ≤ L := by
+omit [DecidableLE α] [IntFloor α] in
+/-- Dividing an upper bound by a positive number. -/
+theorem div_le_of_le_mul_of_pos {c s L : α} (hs : 0 < s) (h : c ≤ s * L) : c / s ≤ L := by
   have e : s * (c / s) = c := by grind
   by_cases hc : c / s ≤ L
   · exact hc
   · have := Lean.Grind.OrderedRing.mul_lt_mul_of_pos_left (show L < c / s by grind) hs
     grind
 
-omit [DecidableLE α] [FloorRing α] in
-/-- Dividing a lower bound by a positive number. Seed 000: «clip(x, -α, α)}{α}». -/
-theorem le_div_of_mul_le {c s L : α} (hs : 0 < s) (h : s * L ≤ c) : L ≤ c / s := by
+omit [DecidableLE α] [IntFloor α] in
+/-- Dividing a lower bound by a positive number. -/
+theorem le_div_of_mul_le_of_pos {c s L : α} (hs : 0 < s) (h : s * L ≤ c) : L ≤ c / s := by
   have e : s * (c / s) = c := by grind
   by_cases hc : L ≤ c / s
   · exact hc
   · have := Lean.Grind.OrderedRing.mul_lt_mul_of_pos_left (show c / s < L by grind) hs
     grind
 
-omit [DecidableLE α] [FloorRing α] in
-/-- The integer cast is monotone (Mathlib's `Int.cast_le`). Seed 000: «round». -/
+omit [DecidableLE α] [IntFloor α] in
+/-- The integer cast is monotone (Mathlib's `Int.cast_le`). -/
 theorem intCast_le_intCast_of_le {m n : Int} (h : m ≤ n) : ((m : Int) : α) ≤ ((n : Int) : α) := by
   have := Lean.Grind.OrderedRing.nonneg_intCast_of_nonneg (R := α) (n - m) (by omega)
   have e := Lean.Grind.Ring.intCast_sub (α := α) n m
   grind
 
 omit [LE α] [LT α] [DecidableLE α] [Std.IsLinearOrder α] [Std.LawfulOrderLT α]
-  [Lean.Grind.OrderedRing α] [FloorRing α] in
-/-- The cast of `levels` through `Int`. Seed 000: «(2^{B-1} - 1)». -/
+  [Lean.Grind.OrderedRing α] [IntFloor α] in
+/-- The cast of `levels` through `Int`. -/
 theorem intCast_levels (B : Nat) : (((levels B : Int)) : α) = ((levels B : Nat) : α) :=
   Lean.Grind.Ring.intCast_natCast _
 
-/-- Every output of the quantizer is a grid point `k · step` with `|k| ≤ levels B`.
-Seed 000: «Range: [-α, α] mapped to 2^B discrete levels». -/
+/-- Every output of the quantizer is a grid point `k · step` with `|k| ≤ levels B`. -/
 theorem quantize_mem_grid {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) (x : α) :
     ∃ k : Int, -(levels B : Int) ≤ k ∧ k ≤ (levels B : Int) ∧
       quantize a B x = step a B * ((k : Int) : α) := by
@@ -256,14 +249,13 @@ theorem quantize_mem_grid {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) (x : α
   have hn := Lean.Grind.Ring.intCast_neg (α := α) (levels B : Int)
   refine ⟨roundS (clip a x / step a B), ?_, ?_, rfl⟩
   · apply le_roundS_of_le
-    apply le_div_of_mul_le hs
+    apply le_div_of_mul_le_of_pos hs
     grind
   · apply roundS_le_of_le
-    apply div_le_of_le_mul hs
+    apply div_le_of_le_mul_of_pos hs
     grind
 
-/-- Every grid point `k · step` with `|k| ≤ levels B` is an output (it is fixed).
-Seed 000: «Range: [-α, α] mapped to 2^B discrete levels». -/
+/-- Every grid point `k · step` with `|k| ≤ levels B` is an output (it is fixed). -/
 theorem quantize_grid_point {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) {k : Int}
     (hk₁ : -(levels B : Int) ≤ k) (hk₂ : k ≤ (levels B : Int)) :
     quantize a B (step a B * (k : α)) = step a B * (k : α) := by
@@ -297,8 +289,7 @@ theorem quantize_mem_range {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) (x : �
   rw [hq]
   constructor <;> grind
 
-/-- Inside `[-α, α]` the error is at most half a step: `|x - Q x| ≤ step / 2`.
-Seed 002: «Quantization noise: E_quant(α) = Δ²/12». -/
+/-- Inside `[-α, α]` the error is at most half a step: `|x - Q x| ≤ step / 2`. -/
 theorem abs_sub_quantize_le {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) {x : α}
     (h₁ : -a ≤ x) (h₂ : x ≤ a) : absS (x - quantize a B x) ≤ step a B / 2 := by
   have hs := step_pos ha hB
@@ -336,28 +327,27 @@ theorem quantize_of_le_neg_alpha {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) 
   rw [e, roundS_intCast]
   grind
 
-/-- Idempotence: `Q (Q x) = Q x`. Seed 004: «clip(clip(x,α),α) = clip(x,α)». -/
+/-- Idempotence: `Q (Q x) = Q x`. -/
 theorem quantize_idempotent {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) (x : α) :
     quantize a B (quantize a B x) = quantize a B x := by
   obtain ⟨k, hk₁, hk₂, hq⟩ := quantize_mem_grid ha hB x
   rw [hq]
   exact quantize_grid_point ha hB hk₁ hk₂
 
-/-- Monotonicity: `x ≤ y → Q x ≤ Q y`. Seed 004: «x≤y → clip(x,α)≤clip(y,α)». -/
+/-- Monotonicity: `x ≤ y → Q x ≤ Q y`. -/
 theorem quantize_mono {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) {x y : α} (h : x ≤ y) :
     quantize a B x ≤ quantize a B y := by
   have hs := step_pos ha hB
   have hc := clip_mono_x a h
   have hd : clip a x / step a B ≤ clip a y / step a B := by
-    apply div_le_of_le_mul hs
+    apply div_le_of_le_mul_of_pos hs
     have : step a B * (clip a y / step a B) = clip a y := by grind
     grind
   have hr := intCast_le_intCast_of_le (α := α) (roundS_mono hd)
   exact Lean.Grind.OrderedRing.mul_le_mul_of_nonneg_left hr (Std.le_of_lt hs)
 
-omit [FloorRing α] in
-/-- Clipping commutes with positive scaling: `clip (c·α) (c·x) = c · clip α x`.
-Seed 004: «clip(x,α) = max(-α, min(α, x))». -/
+omit [IntFloor α] in
+/-- Clipping commutes with positive scaling: `clip (c·α) (c·x) = c · clip α x`. -/
 theorem clip_mul {a c : α} (ha : 0 ≤ a) (hc : 0 < c) (x : α) :
     clip (c * a) (c * x) = c * clip a x := by
   have hca : 0 ≤ c * a := Lean.Grind.OrderedRing.mul_nonneg (Std.le_of_lt hc) ha
@@ -375,8 +365,7 @@ theorem clip_mul {a c : α} (ha : 0 ≤ a) (hc : 0 < c) (x : α) :
       rw [clip_of_in_range (show -a ≤ x by grind) (show x ≤ a by grind),
         clip_of_in_range (by grind) m₂]
 
-/-- Positive homogeneity: `Q_{cα}(c·x) = c · Q_α(x)` for `c > 0`.
-Seed 000: «Q_\alpha(x) = \alpha \cdot \text{round}». -/
+/-- Positive homogeneity: `Q_{cα}(c·x) = c · Q_α(x)` for `c > 0`. -/
 theorem quantize_homogeneous {a c : α} (ha : 0 < a) (hc : 0 < c) {B : Nat} (hB : 2 ≤ B) (x : α) :
     quantize (c * a) B (c * x) = c * quantize a B x := by
   have hs := step_pos ha hB

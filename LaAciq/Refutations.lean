@@ -45,38 +45,36 @@ theorem claim_grid_two_pow_false : ¬ ∀ B : Nat, 2 ≤ B → 2 * levels B + 1 
 section Witnesses
 
 variable {α : Type} [Lean.Grind.Field α] [LE α] [LT α] [DecidableLE α]
-  [Std.IsLinearOrder α] [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] [FloorRing α]
+  [Std.IsLinearOrder α] [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] [IntFloor α]
 
 omit [LE α] [LT α] [DecidableLE α] [Std.IsLinearOrder α] [Std.LawfulOrderLT α]
-  [Lean.Grind.OrderedRing α] [FloorRing α] in
-/-- At two bits the step is `α` itself. Seed 000: «Step size: Δ = 2α / (2^B - 1)». -/
+  [Lean.Grind.OrderedRing α] [IntFloor α] in
+/-- At two bits the step is `α` itself. -/
 theorem step_two (a : α) : step a 2 = a := by
   have h : levels 2 = 1 := by decide
   unfold step
   rw [h]
-  first
-  | (rw [Lean.Grind.Semiring.natCast_one]; grind)
-  | grind
+  rw [Lean.Grind.Semiring.natCast_one]; grind
 
 omit [DecidableLE α] in
-/-- `round y = n` for `n - 1/2 ≤ y < n + 1/2`. Seed 000: «round». -/
+/-- `round y = n` for `n - 1/2 ≤ y < n + 1/2`. -/
 theorem roundS_eq {y : α} {n : Int} (h₁ : (n : α) - 1 / 2 ≤ y) (h₂ : y < (n : α) + 1 / 2) :
     roundS y = n := by
   unfold roundS
   apply floor_eq_of_le_of_lt <;> grind
 
 omit [DecidableLE α] in
-/-- `round y = 0` for `-1/2 ≤ y < 1/2`. Seed 000: «round». -/
+/-- `round y = 0` for `-1/2 ≤ y < 1/2`. -/
 theorem roundS_eq_zero {y : α} (h₁ : -(1 / 2) ≤ y) (h₂ : y < 1 / 2) : roundS y = 0 := by
   apply roundS_eq <;> rw [Lean.Grind.Ring.intCast_zero] <;> grind
 
 omit [DecidableLE α] in
-/-- `round y = 1` for `1/2 ≤ y < 3/2`. Seed 000: «round». -/
+/-- `round y = 1` for `1/2 ≤ y < 3/2`. -/
 theorem roundS_eq_one {y : α} (h₁ : 1 / 2 ≤ y) (h₂ : y < 3 / 2) : roundS y = 1 := by
   apply roundS_eq <;> rw [Lean.Grind.Ring.intCast_one] <;> grind
 
 omit [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] in
-/-- The quantizer at two bits, on `[-α, α]`: `Q x = α · round(x / α)`. Seed 000: «round». -/
+/-- The quantizer at two bits, on `[-α, α]`: `Q x = α · round(x / α)`. -/
 theorem quantize_two_of_abs_le {a x : α} (h₁ : -a ≤ x) (h₂ : x ≤ a) :
     quantize a 2 x = a * ((roundS (x / a) : Int) : α) := by
   unfold quantize
@@ -87,9 +85,9 @@ end Witnesses
 section Refutations
 
 variable {α : Type} [Lean.Grind.Field α] [LE α] [LT α] [DecidableLE α]
-  [Std.IsLinearOrder α] [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] [FloorRing α]
+  [Std.IsLinearOrder α] [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] [IntFloor α]
 
-omit [DecidableLE α] [FloorRing α] in
+omit [DecidableLE α] [IntFloor α] in
 /-- The step is `α/(2^(B-1) - 1) = 2α/(2^B - 2)` (`step_eq_two_mul_div`), not `2α/(2^B - 1)`:
 at `α = 1`, `B = 2` it is `1`, not `2/3`. Seed 000: «Step size: Δ = 2α / (2^B - 1)». -/
 theorem claim_step_false :
@@ -99,7 +97,7 @@ theorem claim_step_false :
   rw [step_two] at h1
   grind
 
-omit [FloorRing α] in
+omit [IntFloor α] in
 /-- `clip(x,α) ≤ α` needs `0 ≤ α` (`clip_le_alpha`): `clip(-1)(0) = 1`.
 Seed 004: «clip(x,α) ≤ α». -/
 theorem claim_clip_le_alpha_false : ¬ ∀ a x : α, clip a x ≤ a := by
@@ -110,7 +108,7 @@ theorem claim_clip_le_alpha_false : ¬ ∀ a x : α, clip a x ≤ a := by
   repeat' split at *
   all_goals grind
 
-/-- The quantizer fixes `0`. Seed 000: «Symmetric around 0». -/
+/-- The quantizer fixes `0`. -/
 theorem quantize_zero {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) : quantize a B 0 = 0 := by
   have hs := step_pos ha hB
   unfold quantize
@@ -120,7 +118,7 @@ theorem quantize_zero {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) : quantize 
   grind
 
 /-- "MSE = E_clip + Δ²/12" is not an identity (`mse_eq_clipError_add_innerError` is): a point
-mass at `0` has MSE `0`. Seed 004: «`mse_decomposition` | MSE = E_clip + E_quant». -/
+mass at `0` has MSE `0`. -/
 theorem claim_mse_eq_clip_add_noise_false :
     ¬ ∀ (l : List (α × α)) (a : α) (B : Nat), IsDist l → 0 < a → 2 ≤ B →
       mse l a B = clipError l a + step a B ^ 2 / 12 := by
@@ -138,8 +136,7 @@ theorem claim_mse_eq_clip_add_noise_false :
   repeat' split at h1
   all_goals grind
 
-/-- Seed 004's `E_quant = Δ²/12 · P(|X| ≤ α)` does not make an identity either.
-Seed 004: «Quantization error is uniformly distributed on [-Δ/2, Δ/2], variance = Δ²/12». -/
+/-- Seed 004's `E_quant = Δ²/12 · P(|X| ≤ α)` does not make an identity either. -/
 theorem claim_mse_eq_seed004_false :
     ¬ ∀ (l : List (α × α)) (a : α) (B : Nat), IsDist l → 0 < a → 2 ≤ B →
       mse l a B = seed004MSE l a B := by
@@ -158,7 +155,7 @@ theorem claim_mse_eq_seed004_false :
   repeat' split at h1
   all_goals grind
 
-omit [FloorRing α] in
+omit [IntFloor α] in
 /-- "∂E_clip/∂α < 0" fails beyond the support: `clipError` is constant `0` there (it is only
 antitone, `clipError_antitone`). Seed 004: «`clippingError_antitone` | ∂E_c/∂α < 0». -/
 theorem claim_clipError_strict_anti_false :
@@ -208,7 +205,7 @@ theorem claim_mse_convex_false :
   rw [r₂, r₃, Lean.Grind.Ring.intCast_one, Lean.Grind.Ring.intCast_zero] at h1
   grind
 
-omit [FloorRing α] in
+omit [IntFloor α] in
 /-- Seed 004's model MSE `E_clip + Δ²/12 · P(|X| ≤ α)` is not convex: for a point mass at `1`
 and `B = 2` it jumps at `α = 1` (`f(9/10) = 1/100`, `f(1) = 1/12`, `f(11/10) = 121/1200`).
 Seed 004: «Convexity: MSE is convex ⇒ unique α*». -/
@@ -226,7 +223,7 @@ theorem claim_seed004_mse_convex_false :
   all_goals grind
 
 omit [DecidableLE α] in
-/-- `round y = -1` for `-3/2 ≤ y < -1/2`. Seed 000: «round». -/
+/-- `round y = -1` for `-3/2 ≤ y < -1/2`. -/
 theorem roundS_eq_neg_one {y : α} (h₁ : -(3 / 2) ≤ y) (h₂ : y < -(1 / 2)) : roundS y = -1 := by
   apply roundS_eq <;> rw [Lean.Grind.Ring.intCast_neg, Lean.Grind.Ring.intCast_one] <;> grind
 
@@ -270,7 +267,7 @@ theorem claim_disparity_bound_false (C : α) : ¬ DisparityBoundShared 2 C := by
   rw [r₁, r₂, Lean.Grind.Ring.intCast_neg, Lean.Grind.Ring.intCast_one] at h1
   grind
 
-omit [DecidableLE α] [FloorRing α] in
+omit [DecidableLE α] [IntFloor α] in
 /-- Seed 004's mixture-kurtosis numerator is wrong for a skewed component: for
 `½·{0 w.p. ¾, 1 w.p. ¼} + ½·δ₀` the defect `4 Σ w m3 δ = 4 · ½ · (3/32) · (1/8) ≠ 0`
 (`cmoment_four_mix_eq_seed004_add` is the corrected statement).

@@ -34,18 +34,18 @@ attribute [local instance] Lean.Grind.Semiring.natCast Lean.Grind.Ring.intCast
 section RefutationsOptimal
 
 variable {α : Type} [Lean.Grind.Field α] [LE α] [LT α] [DecidableLE α]
-  [Std.IsLinearOrder α] [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] [FloorRing α]
+  [Std.IsLinearOrder α] [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] [IntFloor α]
 
-omit [DecidableLE α] [FloorRing α] in
-/-- A square vanishes only at `0`. Seed 000: «\mathbb{E}_{X \sim P}[(X - Q_\alpha(X))^2]». -/
+omit [DecidableLE α] [IntFloor α] in
+/-- A square vanishes only at `0`. -/
 theorem eq_zero_of_sq_eq_zero {e : α} (h : e ^ 2 = 0) : e = 0 := by
   by_cases he : e = 0
   · exact he
   · have := Lean.Grind.OrderedRing.sq_pos he
     grind
 
-omit [DecidableLE α] [FloorRing α] in
-/-- `|y| ≥ 1 → y² ≥ 1`. Seed 000: «\mathbb{E}_{X \sim P}[(X - Q_\alpha(X))^2]». -/
+omit [DecidableLE α] [IntFloor α] in
+/-- `|y| ≥ 1 → y² ≥ 1`. -/
 theorem one_le_sq_of {y : α} (h : 1 ≤ y ∨ y ≤ -1) : 1 ≤ y ^ 2 := by
   rcases h with h | h
   · have := sq_le_sq_of_nonneg_of_le (u := (1 : α)) (v := y)
@@ -55,15 +55,14 @@ theorem one_le_sq_of {y : α} (h : 1 ≤ y ∨ y ≤ -1) : 1 ≤ y ^ 2 := by
       (Lean.Grind.OrderedRing.zero_le_one (R := α)) (by grind)
     grind
 
-/-- At two bits the codes are `-1`, `0`, `1`. Seed 000: «B | Bit-width | {2, 3, 4, 8, 16}». -/
+/-- At two bits the codes are `-1`, `0`, `1`. -/
 theorem code_two_cases {b : α} (hb : 0 < b) (x : α) :
     code b 2 x = -1 ∨ code b 2 x = 0 ∨ code b 2 x = 1 := by
   have h := code_mem hb (B := 2) (by decide) x
   have hl : levels 2 = 1 := by decide
   omega
 
-/-- At two bits and `β ≥ 2`, the points `±1` cost at least `1`.
-Seed 000: «B | Bit-width | {2, 3, 4, 8, 16}». -/
+/-- At two bits and `β ≥ 2`, the points `±1` cost at least `1`. -/
 theorem one_le_sq_sub_quantize_two {b x : α} (hb : 2 ≤ b) (hx : x = 1 ∨ x = -1) :
     1 ≤ (x - quantize b 2 x) ^ 2 := by
   have h01 := Lean.Grind.OrderedRing.zero_lt_one (R := α)
@@ -75,7 +74,7 @@ theorem one_le_sq_sub_quantize_two {b x : α} (hb : 2 ≤ b) (hx : x = 1 ∨ x =
     apply one_le_sq_of <;> rcases hx with hx | hx <;> rw [hx] <;> grind
 
 /-- The optimal MSE scales with the law: if `α₁` is optimal for `X` and `α₂` for `c·X` (`c > 0`),
-`MSE(c·X, α₂) = c²·MSE(X, α₁)`. Seed 000: «α | Clipping threshold | ℝ₊». -/
+`MSE(c·X, α₂) = c²·MSE(X, α₁)`. -/
 theorem mse_scale_optimal {l : List (α × α)} {B : Nat} (hB : 2 ≤ B) {c : α} (hc : 0 < c)
     {a₁ a₂ : α} (ha₁ : 0 < a₁) (ha₂ : 0 < a₂) (h₁ : ∀ b, 0 < b → mse l a₁ B ≤ mse l b B)
     (h₂ : ∀ b, 0 < b → mse (l.map (fun p => (c * p.1, p.2))) a₂ B
@@ -92,8 +91,7 @@ theorem mse_scale_optimal {l : List (α × α)} {B : Nat} (hB : 2 ≤ B) {c : α
     (Lean.Grind.OrderedRing.sq_nonneg (a := c))
   grind
 
-/-- At two bits no threshold fits both `1` and `2`: the MSE of `½·δ₁ + ½·δ₂` is positive.
-Seed 000: «B | Bit-width | {2, 3, 4, 8, 16}». -/
+/-- At two bits no threshold fits both `1` and `2`: the MSE of `½·δ₁ + ½·δ₂` is positive. -/
 theorem mse_one_two_pos {b : α} (hb : 0 < b) :
     0 < mse [((1 : α), (1 / 2 : α)), ((2 : α), (1 / 2 : α))] b 2 := by
   have s1 := Lean.Grind.OrderedRing.sq_nonneg (a := (1 : α) - quantize b 2 1)
@@ -120,7 +118,7 @@ theorem mse_one_two_pos {b : α} (hb : 0 < b) :
 /-- Seed 004's disparity bound fails at the laws' **own optima**, for every `C`: `X ∈ {1, 2}`
 (equal weights) and `2X` have the same kurtosis (so `Var_λ[κ_eff] = 0`), yet their optimal MSEs
 differ by a factor `4` and are positive (`mse_one_two_pos`). The optima exist
-(`mse_exists_minimizer`). Seed 004: «max_λ MSE(λ) - min_λ MSE(λ) ≤ C · √Var_λ[κ_eff(λ)] · 2^{-B}». -/
+(`mse_exists_minimizer`). -/
 theorem claim_disparity_bound_optimal_false (C : α) : ¬ DisparityBoundSeed004 2 C := by
   intro h
   have d₁ : IsDist [((1 : α), (1 / 2 : α)), ((2 : α), (1 / 2 : α))] := by
@@ -150,18 +148,16 @@ theorem claim_disparity_bound_optimal_false (C : α) : ¬ DisparityBoundSeed004 
     ((2 : α), (1 / 2 : α))] a₁ 2) (by grind)
   grind
 
-/-- Law 1 of the monotonicity counterexample: `{0: 3/4, ±2: 1/8}` (`σ² = 1`, `κ = 1`).
-Seed 004: «Monotonicity: ∂α*/∂κ > 0». -/
+/-- Law 1 of the monotonicity counterexample: `{0: 3/4, ±2: 1/8}` (`σ² = 1`, `κ = 1`). -/
 noncomputable def monoLaw₁ : List (α × α) := [((0 : α), (3 / 4 : α)), ((-2 : α), (1 / 8 : α)),
   ((2 : α), (1 / 8 : α))]
 
 /-- Law 2 of the monotonicity counterexample: `{0: 15/64, ±1: 3/8, ±4: 1/128}`
-(`σ² = 1`, `κ = 7/4`). Seed 004: «Monotonicity: ∂α*/∂κ > 0». -/
+(`σ² = 1`, `κ = 7/4`). -/
 noncomputable def monoLaw₂ : List (α × α) := [((0 : α), (15 / 64 : α)), ((-1 : α), (3 / 8 : α)),
   ((1 : α), (3 / 8 : α)), ((-4 : α), (1 / 128 : α)), ((4 : α), (1 / 128 : α))]
 
-/-- Every optimum of law 1 is at least `2` (its MSE vanishes exactly at `α = 2`).
-Seed 004: «Monotonicity: ∂α*/∂κ > 0». -/
+/-- Every optimum of law 1 is at least `2` (its MSE vanishes exactly at `α = 2`). -/
 theorem monoLaw₁_optimum_ge {a : α} (ha : 0 < a)
     (hmin : ∀ b, 0 < b → mse (monoLaw₁ (α := α)) a 2 ≤ mse monoLaw₁ b 2) : 2 ≤ a := by
   have h2 : (0 : α) < 2 := by grind
@@ -185,7 +181,7 @@ theorem monoLaw₁_optimum_ge {a : α} (ha : 0 < a)
   have hr := quantize_mem_range ha (B := 2) (by decide) (2 : α)
   grind
 
-/-- `MSE(law 2, 1) = 9/64` at two bits. Seed 004: «Monotonicity: ∂α*/∂κ > 0». -/
+/-- `MSE(law 2, 1) = 9/64` at two bits. -/
 theorem monoLaw₂_mse_one : mse (monoLaw₂ (α := α)) 1 2 = 9 / 64 := by
   have h1 := Lean.Grind.OrderedRing.zero_lt_one (R := α)
   simp only [monoLaw₂, mse, expect]
@@ -196,7 +192,7 @@ theorem monoLaw₂_mse_one : mse (monoLaw₂ (α := α)) 1 2 = 9 / 64 := by
     quantize_of_alpha_le (x := (4 : α)) h1 (by decide) (by grind)]
   grind
 
-/-- `MSE(law 2, β) ≥ 3/4` for `β ≥ 2` at two bits. Seed 004: «Monotonicity: ∂α*/∂κ > 0». -/
+/-- `MSE(law 2, β) ≥ 3/4` for `β ≥ 2` at two bits. -/
 theorem monoLaw₂_mse_ge {b : α} (hb : 2 ≤ b) : 3 / 4 ≤ mse (monoLaw₂ (α := α)) b 2 := by
   have e1 := one_le_sq_sub_quantize_two hb (x := (1 : α)) (Or.inl rfl)
   have e2 := one_le_sq_sub_quantize_two hb (x := (-1 : α)) (Or.inr rfl)
@@ -207,8 +203,7 @@ theorem monoLaw₂_mse_ge {b : α} (hb : 2 ≤ b) : 3 / 4 ≤ mse (monoLaw₂ (�
   grind
 
 /-- Seed 004's "∂α*/∂κ > 0" fails at two bits, even in its weakest set form: law 1
-(`σ² = 1`, `κ = 1`) has every optimum `≥ 2`, law 2 (`σ² = 1`, `κ = 7/4`) has every optimum `< 2`.
-Seed 004: «Monotonicity: ∂α*/∂κ > 0». -/
+(`σ² = 1`, `κ = 1`) has every optimum `≥ 2`, law 2 (`σ² = 1`, `κ = 7/4`) has every optimum `< 2`. -/
 theorem claim_optimal_alpha_monotone_false :
     ¬ OptimalAlphaMonotoneInKurtosis (α := α) 2 := by
   intro h
@@ -235,10 +230,10 @@ theorem claim_optimal_alpha_monotone_false :
   rw [monoLaw₂_mse_one] at m1
   grind
 
-omit [DecidableLE α] [FloorRing α] in
+omit [DecidableLE α] [IntFloor α] in
 /-- The linear `κ_eff = Σ w κ` of seeds 001/002 is not the kurtosis of the mixture it names: for
 `½·{±1} + ½·{±2}` both components have `κ = -2` but the mixture has `κ = (17/2)/(5/2)² - 3 = -41/25`
-(`kurtosis_mix_eq_linear` needs equal variances). Seed 002: «κ_eff(λ) = Σ_l ā_l(λ) · κ_l». -/
+(`kurtosis_mix_eq_linear` needs equal variances). -/
 theorem claim_kappa_eff_linear_false :
     ¬ ∀ (w : α) (l₁ l₂ : List (α × α)), IsDist l₁ → IsDist l₂ →
       kurtosis (mix w l₁ l₂) = w * kurtosis l₁ + (1 - w) * kurtosis l₂ := by

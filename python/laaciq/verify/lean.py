@@ -684,6 +684,7 @@ class Builder:
                 dst.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(f, dst)
         (tmp / "result.json").write_text(json.dumps(dataclasses.asdict(result), indent=1))
+        (tmp / "output.log").write_text(output)  # Lean's full output, info messages included
         with self._lock:
             if store.exists():
                 shutil.rmtree(store)

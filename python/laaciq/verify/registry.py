@@ -69,7 +69,7 @@ CHECK_THEOREMS: dict[str, list[str]] = {
     "sympy.step_size": ["step_eq_two_mul_div", "claim_step_false"],
     "ref.step_size": ["claim_step_false", "step_two"],
     "ref.grid_points": ["claim_grid_two_pow_false"],
-    "prop.div": ["div_le_of_le_mul", "le_div_of_mul_le"],
+    "prop.div": ["div_le_of_le_mul_of_pos", "le_div_of_mul_le_of_pos"],
     # --- the quantizer
     "prop.quantize.grid": ["quantize_mem_grid", "quantize_grid_point", "quantize_mem_range",
                            "quantize_zero"],

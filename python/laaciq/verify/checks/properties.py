@@ -313,8 +313,8 @@ def _step(ex):
        st.tuples(_r, _pos, _r))
 def _div(ex):
     c, s, L = ex
-    return _first([("div_le_of_le_mul", not (c <= s * L) or c / s <= L),
-                   ("le_div_of_mul_le", not (s * L <= c) or L <= c / s)])
+    return _first([("div_le_of_le_mul_of_pos", not (c <= s * L) or c / s <= L),
+                   ("le_div_of_mul_le_of_pos", not (s * L <= c) or L <= c / s)])
 
 
 _qc = hyp.quant_cases()
