@@ -50,26 +50,24 @@ attribute [local instance] Lean.Grind.Semiring.natCast Lean.Grind.Ring.intCast
 
 section Candidates
 
-variable {α : Type} [Lean.Grind.Field α] [LE α] [LT α] [DecidableLE α]
-  [Std.IsLinearOrder α] [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] [IntFloor α]
+variable {K : Type} [OrderedField K] [IntFloor K]
 
 /-- The integer code of the quantizer: `Q_α(x) = step · code`. -/
-noncomputable def code (a : α) (B : Nat) (x : α) : Int := roundS (clip a x / step a B)
+noncomputable def code (a : K) (B : Nat) (x : K) : Int := roundS (clip a x / step a B)
 
-omit [Std.IsLinearOrder α] [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] in
 /-- `Q_α(x) = step · code_α(x)`. -/
-theorem quantize_eq_code (a : α) (B : Nat) (x : α) :
-    quantize a B x = step a B * ((code a B x : Int) : α) := by
+theorem quantize_eq_code (a : K) (B : Nat) (x : K) :
+    quantize a B x = step a B * ((code a B x : Int) : K) := by
   rfl
 
 /-- The code lies in `[-L, L]`. -/
-theorem code_mem {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) (x : α) :
+theorem code_mem {a : K} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) (x : K) :
     -(levels B : Int) ≤ code a B x ∧ code a B x ≤ (levels B : Int) := by
   have hs := step_pos ha hB
   have hsl := step_mul_levels (a := a) hB
   have hc := clip_in_range (Std.le_of_lt ha) x
-  have hL := intCast_levels (α := α) B
-  have hn := Lean.Grind.Ring.intCast_neg (α := α) (levels B : Int)
+  have hL := intCast_levels (K := K) B
+  have hn := Lean.Grind.Ring.intCast_neg (α := K) (levels B : Int)
   unfold code
   constructor
   · apply le_roundS_of_le
@@ -79,54 +77,52 @@ theorem code_mem {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) (x : α) :
     apply div_le_of_le_mul_of_pos hs
     grind
 
-omit [DecidableLE α] in
 /-- Rounding is a nearest integer: `(y - round y)² ≤ (y - j)²` for every integer `j`. -/
-theorem sq_sub_roundS_le (y : α) (j : Int) :
-    (y - ((roundS y : Int) : α)) ^ 2 ≤ (y - ((j : Int) : α)) ^ 2 := by
+theorem sq_sub_roundS_le (y : K) (j : Int) :
+    (y - ((roundS y : Int) : K)) ^ 2 ≤ (y - ((j : Int) : K)) ^ 2 := by
   obtain ⟨r₁, r₂⟩ := roundS_sub_le y
-  have e1 := Lean.Grind.Ring.intCast_add (α := α) (roundS y) 1
-  have e2 := Lean.Grind.Ring.intCast_add (α := α) j 1
-  have e3 := Lean.Grind.Ring.intCast_one (α := α)
+  have e1 := Lean.Grind.Ring.intCast_add (α := K) (roundS y) 1
+  have e2 := Lean.Grind.Ring.intCast_add (α := K) j 1
+  have e3 := Lean.Grind.Ring.intCast_one (α := K)
   by_cases hj : j = roundS y
   · subst hj; grind
   · by_cases hlt : roundS y < j
-    · have h1 := intCast_le_intCast_of_le (α := α) (show roundS y + 1 ≤ j by omega)
-      have hA : 0 ≤ ((j : Int) : α) - ((roundS y : Int) : α) := by grind
-      have hB : 0 ≤ ((j : Int) : α) + ((roundS y : Int) : α) - 2 * y := by grind
+    · have h1 := intCast_le_intCast_of_le (K := K) (show roundS y + 1 ≤ j by omega)
+      have hA : 0 ≤ ((j : Int) : K) - ((roundS y : Int) : K) := by grind
+      have hB : 0 ≤ ((j : Int) : K) + ((roundS y : Int) : K) - 2 * y := by grind
       have m := Lean.Grind.OrderedRing.mul_nonneg hA hB
       grind
-    · have h1 := intCast_le_intCast_of_le (α := α) (show j + 1 ≤ roundS y by omega)
-      have hA : 0 ≤ ((roundS y : Int) : α) - ((j : Int) : α) := by grind
-      have hB : 0 ≤ 2 * y - ((j : Int) : α) - ((roundS y : Int) : α) := by grind
+    · have h1 := intCast_le_intCast_of_le (K := K) (show j + 1 ≤ roundS y by omega)
+      have hA : 0 ≤ ((roundS y : Int) : K) - ((j : Int) : K) := by grind
+      have hB : 0 ≤ 2 * y - ((j : Int) : K) - ((roundS y : Int) : K) := by grind
       have m := Lean.Grind.OrderedRing.mul_nonneg hA hB
       grind
 
-omit [DecidableLE α] in
 /-- Scaled rounding is a nearest point of the scaled integers: for `x = s·y`, `s ≥ 0`,
 `(x - s·round y)² ≤ (x - s·j)²`. -/
-theorem sq_sub_mul_roundS_le {s x y : α} (_hs : 0 ≤ s) (e : s * y = x) (j : Int) :
-    (x - s * ((roundS y : Int) : α)) ^ 2 ≤ (x - s * ((j : Int) : α)) ^ 2 := by
+theorem sq_sub_mul_roundS_le {s x y : K} (_hs : 0 ≤ s) (e : s * y = x) (j : Int) :
+    (x - s * ((roundS y : Int) : K)) ^ 2 ≤ (x - s * ((j : Int) : K)) ^ 2 := by
   have hr := sq_sub_roundS_le y j
   have m := Lean.Grind.OrderedRing.mul_le_mul_of_nonneg_left hr
     (Lean.Grind.OrderedRing.sq_nonneg (a := s))
   subst e
-  have e1 : (s * y - s * ((roundS y : Int) : α)) ^ 2
-      = s ^ 2 * (y - ((roundS y : Int) : α)) ^ 2 := by grind
-  have e2 : (s * y - s * ((j : Int) : α)) ^ 2 = s ^ 2 * (y - ((j : Int) : α)) ^ 2 := by grind
+  have e1 : (s * y - s * ((roundS y : Int) : K)) ^ 2
+      = s ^ 2 * (y - ((roundS y : Int) : K)) ^ 2 := by grind
+  have e2 : (s * y - s * ((j : Int) : K)) ^ 2 = s ^ 2 * (y - ((j : Int) : K)) ^ 2 := by grind
   rw [e1, e2]
   exact m
 
 /-- **The quantizer is a nearest grid point**: `(x - Q_α x)² ≤ (x - j·step)²` for every
 `|j| ≤ L`. -/
-theorem sq_sub_quantize_le_grid {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) (x : α) {j : Int}
+theorem sq_sub_quantize_le_grid {a : K} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) (x : K) {j : Int}
     (hj₁ : -(levels B : Int) ≤ j) (hj₂ : j ≤ (levels B : Int)) :
-    (x - quantize a B x) ^ 2 ≤ (x - step a B * ((j : Int) : α)) ^ 2 := by
+    (x - quantize a B x) ^ 2 ≤ (x - step a B * ((j : Int) : K)) ^ 2 := by
   have hs := step_pos ha hB
   have hsl := step_mul_levels (a := a) hB
-  have hL := intCast_levels (α := α) B
-  have hn := Lean.Grind.Ring.intCast_neg (α := α) (levels B : Int)
-  have h₁ := intCast_le_intCast_of_le (α := α) hj₁
-  have h₂ := intCast_le_intCast_of_le (α := α) hj₂
+  have hL := intCast_levels (K := K) B
+  have hn := Lean.Grind.Ring.intCast_neg (α := K) (levels B : Int)
+  have h₁ := intCast_le_intCast_of_le (K := K) hj₁
+  have h₂ := intCast_le_intCast_of_le (K := K) hj₂
   have m₁ := Lean.Grind.OrderedRing.mul_le_mul_of_nonneg_left h₁ (Std.le_of_lt hs)
   have m₂ := Lean.Grind.OrderedRing.mul_le_mul_of_nonneg_left h₂ (Std.le_of_lt hs)
   by_cases hx₁ : a ≤ x
@@ -134,7 +130,7 @@ theorem sq_sub_quantize_le_grid {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) (
     exact sq_le_sq_of_nonneg_of_le (by grind) (by grind)
   · by_cases hx₂ : x ≤ -a
     · rw [quantize_of_le_neg_alpha ha hB hx₂]
-      have := sq_le_sq_of_nonneg_of_le (u := -(x - -a)) (v := -(x - step a B * ((j : Int) : α)))
+      have := sq_le_sq_of_nonneg_of_le (u := -(x - -a)) (v := -(x - step a B * ((j : Int) : K)))
         (by grind) (by grind)
       grind
     · have hin₁ : -a ≤ x := by grind
@@ -146,52 +142,51 @@ theorem sq_sub_quantize_le_grid {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) (
       exact sq_sub_mul_roundS_le (Std.le_of_lt hs) e j
 
 /-- The error of a frozen code assignment `k` at step `s`: `E[(X - s·k(X))²]`. -/
-noncomputable def gridErr (l : List (α × α)) (k : α → Int) (s : α) : α :=
-  expect l (fun x => (x - s * ((k x : Int) : α)) ^ 2)
+noncomputable def gridErr (l : List (K × K)) (k : K → Int) (s : K) : K :=
+  expect l (fun x => (x - s * ((k x : Int) : K)) ^ 2)
 
 /-- `E[X·k(X)]`. -/
-noncomputable def codeDot (l : List (α × α)) (k : α → Int) : α :=
-  expect l (fun x => x * ((k x : Int) : α))
+noncomputable def codeDot (l : List (K × K)) (k : K → Int) : K :=
+  expect l (fun x => x * ((k x : Int) : K))
 
 /-- `E[k(X)²]`. -/
-noncomputable def codeSq (l : List (α × α)) (k : α → Int) : α :=
-  expect l (fun x => ((k x : Int) : α) ^ 2)
+noncomputable def codeSq (l : List (K × K)) (k : K → Int) : K :=
+  expect l (fun x => ((k x : Int) : K) ^ 2)
 
 /-- The vertex threshold of a code assignment: `L · E[Xk] / E[k²]`. -/
-noncomputable def codeVertex (l : List (α × α)) (B : Nat) (k : α → Int) : α :=
-  ((levels B : Nat) : α) * (codeDot l k / codeSq l k)
+noncomputable def codeVertex (l : List (K × K)) (B : Nat) (k : K → Int) : K :=
+  ((levels B : Nat) : K) * (codeDot l k / codeSq l k)
 
 /-- The true MSE lies below every frozen-code error with codes in `[-L, L]`. -/
-theorem mse_le_gridErr {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {b : α} (hb : 0 < b)
-    {B : Nat} (hB : 2 ≤ B) {k : α → Int}
+theorem mse_le_gridErr {l : List (K × K)} (hw : ∀ p ∈ l, 0 ≤ p.2) {b : K} (hb : 0 < b)
+    {B : Nat} (hB : 2 ≤ B) {k : K → Int}
     (hk : ∀ x, -(levels B : Int) ≤ k x ∧ k x ≤ (levels B : Int)) :
     mse l b B ≤ gridErr l k (step b B) :=
   expect_mono hw (fun x => sq_sub_quantize_le_grid hb hB x (hk x).1 (hk x).2)
 
-omit [Std.IsLinearOrder α] [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] in
 /-- With its own codes the frozen-code error is the true MSE. -/
-theorem mse_eq_gridErr_code (l : List (α × α)) (a : α) (B : Nat) :
+theorem mse_eq_gridErr_code (l : List (K × K)) (a : K) (B : Nat) :
     mse l a B = gridErr l (code a B) (step a B) := by
   rfl
 
-omit [IntFloor α] [DecidableLE α] in
+omit [IntFloor K] in
 /-- The frozen-code error is a quadratic in the step: `E[X²] - 2s·E[Xk] + s²·E[k²]`. -/
-theorem gridErr_eq (l : List (α × α)) (k : α → Int) (s : α) :
+theorem gridErr_eq (l : List (K × K)) (k : K → Int) (s : K) :
     gridErr l k s = expect l (fun x => x ^ 2) - 2 * s * codeDot l k + s ^ 2 * codeSq l k := by
   unfold gridErr codeDot codeSq
-  have e : (fun x => (x - s * ((k x : Int) : α)) ^ 2) = (fun x => x ^ 2
-      + ((-2 * s) * (x * ((k x : Int) : α)) + s ^ 2 * ((k x : Int) : α) ^ 2)) := by
+  have e : (fun x => (x - s * ((k x : Int) : K)) ^ 2) = (fun x => x ^ 2
+      + ((-2 * s) * (x * ((k x : Int) : K)) + s ^ 2 * ((k x : Int) : K) ^ 2)) := by
     funext x; grind
   rw [e, expect_add, expect_add, expect_const_mul, expect_const_mul]
   grind
 
-omit [IntFloor α] [DecidableLE α] in
+omit [IntFloor K] in
 /-- The vertex `s* = E[Xk]/E[k²]` minimizes the frozen-code error (`E[k²] > 0`). -/
-theorem gridErr_vertex_le (l : List (α × α)) (k : α → Int) (s : α) (hK : 0 < codeSq l k) :
+theorem gridErr_vertex_le (l : List (K × K)) (k : K → Int) (s : K) (hK : 0 < codeSq l k) :
     gridErr l k (codeDot l k / codeSq l k) ≤ gridErr l k s := by
   rw [gridErr_eq, gridErr_eq]
   have hv : codeDot l k / codeSq l k * codeSq l k = codeDot l k := by grind
-  have key : ∀ v : α, v * codeSq l k = codeDot l k →
+  have key : ∀ v : K, v * codeSq l k = codeDot l k →
       expect l (fun x => x ^ 2) - 2 * v * codeDot l k + v ^ 2 * codeSq l k
         + codeSq l k * (s - v) ^ 2
       = expect l (fun x => x ^ 2) - 2 * s * codeDot l k + s ^ 2 * codeSq l k := by
@@ -204,20 +199,20 @@ theorem gridErr_vertex_le (l : List (α × α)) (k : α → Int) (s : α) (hK : 
   grind
 
 /-- Pointwise `step · k² ≤ 2·x·k` for the codes at `α` (from the nearest-point property at `j = 0`). -/
-theorem code_mul_le {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) (x : α) :
-    step a B * ((code a B x : Int) : α) ^ 2 ≤ 2 * (x * ((code a B x : Int) : α)) := by
+theorem code_mul_le {a : K} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) (x : K) :
+    step a B * ((code a B x : Int) : K) ^ 2 ≤ 2 * (x * ((code a B x : Int) : K)) := by
   have h := sq_sub_quantize_le_grid ha hB x (j := 0) (by omega) (by omega)
   rw [quantize_eq_code, Lean.Grind.Ring.intCast_zero] at h
   have hs := step_pos ha hB
-  by_cases hc : step a B * ((code a B x : Int) : α) ^ 2 ≤ 2 * (x * ((code a B x : Int) : α))
+  by_cases hc : step a B * ((code a B x : Int) : K) ^ 2 ≤ 2 * (x * ((code a B x : Int) : K))
   · exact hc
   · have m := Lean.Grind.OrderedRing.mul_lt_mul_of_pos_left
-      (show 2 * (x * ((code a B x : Int) : α)) < step a B * ((code a B x : Int) : α) ^ 2 by
+      (show 2 * (x * ((code a B x : Int) : K)) < step a B * ((code a B x : Int) : K) ^ 2 by
         grind) hs
     grind
 
 /-- `step α · E[k_α²] ≤ 2·E[X k_α]`: the vertex of the own codes is positive. -/
-theorem codeSq_mul_le {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {a : α} (ha : 0 < a)
+theorem codeSq_mul_le {l : List (K × K)} (hw : ∀ p ∈ l, 0 ≤ p.2) {a : K} (ha : 0 < a)
     {B : Nat} (hB : 2 ≤ B) : step a B * codeSq l (code a B) ≤ 2 * codeDot l (code a B) := by
   unfold codeSq codeDot
   rw [← expect_const_mul, ← expect_const_mul]
@@ -225,11 +220,11 @@ theorem codeSq_mul_le {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {a : �
 
 /-- **The vertex of the rounding codes at `α` is at least as good as `α`**: if `E[k_α²] > 0`
 then `β = L·E[X k_α]/E[k_α²]` is positive and `MSE(β) ≤ MSE(α)`. -/
-theorem mse_codeVertex_le {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {a : α} (ha : 0 < a)
+theorem mse_codeVertex_le {l : List (K × K)} (hw : ∀ p ∈ l, 0 ≤ p.2) {a : K} (ha : 0 < a)
     {B : Nat} (hB : 2 ≤ B) (hK : 0 < codeSq l (code a B)) :
     0 < codeVertex l B (code a B) ∧ mse l (codeVertex l B (code a B)) B ≤ mse l a B := by
   have hs := step_pos ha hB
-  have hL := levels_cast_pos (α := α) hB
+  have hL := levels_cast_pos (K := K) hB
   have hM := codeSq_mul_le hw ha hB (l := l)
   have hsK := Lean.Grind.OrderedRing.mul_pos hs hK
   have hMpos : 0 < codeDot l (code a B) := by grind
@@ -244,9 +239,9 @@ theorem mse_codeVertex_le {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {a
   rw [mse_eq_gridErr_code l a B]
   grind
 
-omit [IntFloor α] [DecidableLE α] in
+omit [IntFloor K] in
 /-- `E[k²] = 0` forces `E[Xk] = 0` (the frozen-code error is never negative). -/
-theorem codeDot_eq_zero_of_codeSq {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) (k : α → Int)
+theorem codeDot_eq_zero_of_codeSq {l : List (K × K)} (hw : ∀ p ∈ l, 0 ≤ p.2) (k : K → Int)
     (hK : codeSq l k = 0) : codeDot l k = 0 := by
   by_cases h : codeDot l k = 0
   · exact h
@@ -261,8 +256,8 @@ theorem codeDot_eq_zero_of_codeSq {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤
 
 /-- The degenerate case: if every code at `α` vanishes on the law (`E[k_α²] = 0`), every `β > 0`
 is at least as good as `α` (both sides are compared with `E[X²]`). -/
-theorem mse_le_of_codeSq_eq_zero {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {a : α}
-    (_ha : 0 < a) {B : Nat} (hB : 2 ≤ B) (hK : codeSq l (code a B) = 0) {b : α} (hb : 0 < b) :
+theorem mse_le_of_codeSq_eq_zero {l : List (K × K)} (hw : ∀ p ∈ l, 0 ≤ p.2) {a : K}
+    (_ha : 0 < a) {B : Nat} (hB : 2 ≤ B) (hK : codeSq l (code a B) = 0) {b : K} (hb : 0 < b) :
     mse l b B ≤ mse l a B := by
   have hM0 := codeDot_eq_zero_of_codeSq hw (code a B) hK
   have h1 := mse_le_gridErr hw hb hB (k := fun _ => 0) (fun _ =>
@@ -271,7 +266,7 @@ theorem mse_le_of_codeSq_eq_zero {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ 
     unfold gridErr
     congr 1
     funext x
-    show (x - step b B * ((0 : Int) : α)) ^ 2 = x ^ 2
+    show (x - step b B * ((0 : Int) : K)) ^ 2 = x ^ 2
     rw [Lean.Grind.Ring.intCast_zero]
     grind
   rw [mse_eq_gridErr_code l a B, gridErr_eq, hK, hM0]
@@ -289,15 +284,15 @@ theorem mem_codeRange {L : Nat} {j : Int} (h₁ : -(L : Int) ≤ j) (h₂ : j �
     omega⟩
 
 /-- The pairs `(E[Xk], E[k²])` of every code vector `k ∈ [-L, L]^n` on the atoms (a finite list). -/
-noncomputable def codeSums (L : Nat) : List (α × α) → List (α × α)
+noncomputable def codeSums (L : Nat) : List (K × K) → List (K × K)
   | [] => [(0, 0)]
   | p :: t => (codeSums L t).flatMap (fun d => (codeRange L).map (fun j =>
-      (p.2 * (p.1 * ((j : Int) : α)) + d.1, p.2 * ((j : Int) : α) ^ 2 + d.2)))
+      (p.2 * (p.1 * ((j : Int) : K)) + d.1, p.2 * ((j : Int) : K) ^ 2 + d.2)))
 
-omit [IntFloor α] [LE α] [LT α] [DecidableLE α] [Std.IsLinearOrder α] [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] in
+omit [IntFloor K] in
 /-- Every code assignment with codes in `[-L, L]` appears in `codeSums`. -/
-theorem mem_codeSums (L : Nat) (k : α → Int) (hk : ∀ x, -(L : Int) ≤ k x ∧ k x ≤ (L : Int))
-    (l : List (α × α)) : (codeDot l k, codeSq l k) ∈ codeSums L l := by
+theorem mem_codeSums (L : Nat) (k : K → Int) (hk : ∀ x, -(L : Int) ≤ k x ∧ k x ≤ (L : Int))
+    (l : List (K × K)) : (codeDot l k, codeSq l k) ∈ codeSums L l := by
   induction l with
   | nil =>
     exact List.mem_singleton_self _
@@ -311,13 +306,13 @@ theorem mem_codeSums (L : Nat) (k : α → Int) (hk : ∀ x, -(L : Int) ≤ k x 
 /-- **The candidate thresholds** at `B` bits: `1`, and the vertex `L·E[Xk]/E[k²]` of every code
 vector `k ∈ [-L, L]^n` on the atoms (entries with `E[k²] = 0` or `E[Xk] ≤ 0` are not positive and
 never chosen). -/
-noncomputable def trueCandidates (l : List (α × α)) (B : Nat) : List α :=
-  1 :: (codeSums (levels B) l).map (fun d => ((levels B : Nat) : α) * (d.1 / d.2))
+noncomputable def trueCandidates (l : List (K × K)) (B : Nat) : List K :=
+  1 :: (codeSums (levels B) l).map (fun d => ((levels B : Nat) : K) * (d.1 / d.2))
 
 /-- **Every threshold is beaten by a candidate**: for `α > 0` some positive `β` in the finite list
 `trueCandidates l B` has `MSE(β) ≤ MSE(α)`. -/
-theorem mse_le_candidate {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {B : Nat} (hB : 2 ≤ B)
-    {a : α} (ha : 0 < a) : ∃ b ∈ trueCandidates l B, 0 < b ∧ mse l b B ≤ mse l a B := by
+theorem mse_le_candidate {l : List (K × K)} (hw : ∀ p ∈ l, 0 ≤ p.2) {B : Nat} (hB : 2 ≤ B)
+    {a : K} (ha : 0 < a) : ∃ b ∈ trueCandidates l B, 0 < b ∧ mse l b B ≤ mse l a B := by
   have hK0 : 0 ≤ codeSq l (code a B) :=
     expect_nonneg hw (fun _ => Lean.Grind.OrderedRing.sq_nonneg)
   by_cases hK : 0 < codeSq l (code a B)
@@ -325,13 +320,13 @@ theorem mse_le_candidate {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {B 
     refine ⟨codeVertex l B (code a B), ?_, hb, hle⟩
     exact List.mem_cons_of_mem _ (List.mem_map.mpr ⟨(codeDot l (code a B), codeSq l (code a B)),
       mem_codeSums (levels B) (code a B) (fun x => code_mem ha hB x) l, rfl⟩)
-  · have h01 := Lean.Grind.OrderedRing.zero_lt_one (R := α)
+  · have h01 := Lean.Grind.OrderedRing.zero_lt_one (R := K)
     refine ⟨1, List.mem_cons_self .., h01, ?_⟩
     exact mse_le_of_codeSq_eq_zero hw ha hB (by grind) h01
 
-omit [IntFloor α] in
+omit [IntFloor K] in
 /-- A least value of `f` among the list entries with a property. -/
-theorem exists_min_of_list (f : α → α) (P : α → Prop) (vs : List α) (h : ∃ v ∈ vs, P v) :
+theorem exists_min_of_list (f : K → K) (P : K → Prop) (vs : List K) (h : ∃ v ∈ vs, P v) :
     ∃ v ∈ vs, P v ∧ ∀ w ∈ vs, P w → f v ≤ f w := by
   induction vs with
   | nil =>
@@ -362,12 +357,12 @@ theorem exists_min_of_list (f : α → α) (P : α → Prop) (vs : List α) (h :
 
 /-- **Existence of the optimal clip for the true MSE**: for every finite law and `B ≥ 2` a global
 minimizer over `α > 0` exists, and one lies in the finite list `trueCandidates l B`. -/
-theorem mse_exists_minimizer {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {B : Nat}
+theorem mse_exists_minimizer {l : List (K × K)} (hw : ∀ p ∈ l, 0 ≤ p.2) {B : Nat}
     (hB : 2 ≤ B) :
     ∃ a ∈ trueCandidates l B, 0 < a ∧ ∀ b, 0 < b → mse l a B ≤ mse l b B := by
   obtain ⟨v, hv, hPv, hmin⟩ := exists_min_of_list (fun b => mse l b B) (fun b => 0 < b)
     (trueCandidates l B)
-    ⟨1, List.mem_cons_self .., Lean.Grind.OrderedRing.zero_lt_one (R := α)⟩
+    ⟨1, List.mem_cons_self .., Lean.Grind.OrderedRing.zero_lt_one (R := K)⟩
   refine ⟨v, hv, hPv, fun b hb => ?_⟩
   obtain ⟨c, hc, hcpos, hcle⟩ := mse_le_candidate hw hB hb
   have h := hmin c hc hcpos
@@ -385,27 +380,27 @@ theorem levels_le_levels_succ (B : Nat) : levels B ≤ levels (B + 1) := by
     rw [e1, e2, Nat.pow_succ]
     omega
 
-omit [DecidableLE α] [IntFloor α] in
+omit [IntFloor K] in
 /-- `α' = α·L_{B+1}/L_B` gives the `(B+1)`-bit grid the step of the `B`-bit grid. -/
-theorem step_bit_up (a : α) {B : Nat} (hB : 2 ≤ B) :
-    step (a * ((levels (B + 1) : Nat) : α) / ((levels B : Nat) : α)) (B + 1) = step a B := by
-  have h1 := levels_cast_pos (α := α) hB
-  have h2 := levels_cast_pos (α := α) (B := B + 1) (by omega)
+theorem step_bit_up (a : K) {B : Nat} (hB : 2 ≤ B) :
+    step (a * ((levels (B + 1) : Nat) : K) / ((levels B : Nat) : K)) (B + 1) = step a B := by
+  have h1 := levels_cast_pos (K := K) hB
+  have h2 := levels_cast_pos (K := K) (B := B + 1) (by omega)
   unfold step
   grind
 
-omit [DecidableLE α] [IntFloor α] in
+omit [IntFloor K] in
 /-- `α' = α·L_{B+1}/L_B` is positive. -/
-theorem bit_up_pos {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) :
-    0 < a * ((levels (B + 1) : Nat) : α) / ((levels B : Nat) : α) := by
-  have h1 := levels_cast_pos (α := α) hB
-  have h2 := levels_cast_pos (α := α) (B := B + 1) (by omega)
+theorem bit_up_pos {a : K} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) :
+    0 < a * ((levels (B + 1) : Nat) : K) / ((levels B : Nat) : K) := by
+  have h1 := levels_cast_pos (K := K) hB
+  have h2 := levels_cast_pos (K := K) (B := B + 1) (by omega)
   exact div_pos_of_pos (Lean.Grind.OrderedRing.mul_pos ha h2) h1
 
 /-- **Pointwise, one more bit never hurts** at `α' = α·L_{B+1}/L_B`:
 `(x - Q_{α',B+1} x)² ≤ (x - Q_{α,B} x)²`. -/
-theorem sq_sub_quantize_bit_up {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) (x : α) :
-    (x - quantize (a * ((levels (B + 1) : Nat) : α) / ((levels B : Nat) : α)) (B + 1) x) ^ 2
+theorem sq_sub_quantize_bit_up {a : K} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) (x : K) :
+    (x - quantize (a * ((levels (B + 1) : Nat) : K) / ((levels B : Nat) : K)) (B + 1) x) ^ 2
       ≤ (x - quantize a B x) ^ 2 := by
   obtain ⟨h₁, h₂⟩ := code_mem ha hB x
   have hle := levels_le_levels_succ B
@@ -415,62 +410,59 @@ theorem sq_sub_quantize_bit_up {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) (x
   exact h
 
 /-- `MSE_{B+1}(α·L_{B+1}/L_B) ≤ MSE_B(α)`. -/
-theorem mse_bit_up {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {a : α} (ha : 0 < a) {B : Nat}
+theorem mse_bit_up {l : List (K × K)} (hw : ∀ p ∈ l, 0 ≤ p.2) {a : K} (ha : 0 < a) {B : Nat}
     (hB : 2 ≤ B) :
-    mse l (a * ((levels (B + 1) : Nat) : α) / ((levels B : Nat) : α)) (B + 1) ≤ mse l a B :=
+    mse l (a * ((levels (B + 1) : Nat) : K) / ((levels B : Nat) : K)) (B + 1) ≤ mse l a B :=
   expect_mono hw (fun x => sq_sub_quantize_bit_up ha hB x)
 
 /-- For every `α > 0` some `α' > 0` has `MSE_{B+1}(α') ≤ MSE_B(α)`. -/
-theorem mse_exists_bit_up {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {a : α} (ha : 0 < a)
+theorem mse_exists_bit_up {l : List (K × K)} (hw : ∀ p ∈ l, 0 ≤ p.2) {a : K} (ha : 0 < a)
     {B : Nat} (hB : 2 ≤ B) : ∃ a', 0 < a' ∧ mse l a' (B + 1) ≤ mse l a B :=
   ⟨_, bit_up_pos ha hB, mse_bit_up hw ha hB⟩
 
 /-- **The optimal MSE does not increase with the bit-width**: for optima `α` at `B` bits and
 `α'` at `B + 1` bits, `MSE_{B+1}(α') ≤ MSE_B(α)`. -/
-theorem optimal_mse_antitone_bits {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {B : Nat}
-    (hB : 2 ≤ B) {a a' : α} (ha : 0 < a)
+theorem optimal_mse_antitone_bits {l : List (K × K)} (hw : ∀ p ∈ l, 0 ≤ p.2) {B : Nat}
+    (hB : 2 ≤ B) {a a' : K} (ha : 0 < a)
     (ha' : ∀ b, 0 < b → mse l a' (B + 1) ≤ mse l b (B + 1)) :
     mse l a' (B + 1) ≤ mse l a B := by
   have h1 := ha' _ (bit_up_pos ha hB)
   have h2 := mse_bit_up hw ha hB (l := l)
   grind
 
-omit [DecidableLE α] [IntFloor α] [LE α] [LT α] [Std.IsLinearOrder α] [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] in
+omit [IntFloor K] in
 /-- `step α B = α / n` when `levels B = n`. -/
-theorem step_of_levels_eq (a : α) {B n : Nat} (h : levels B = n) :
-    step a B = a / ((n : Nat) : α) := by
+theorem step_of_levels_eq (a : K) {B n : Nat} (h : levels B = n) :
+    step a B = a / ((n : Nat) : K) := by
   unfold step; rw [h]
 
-omit [LE α] [LT α] [DecidableLE α] [Std.IsLinearOrder α] [Std.LawfulOrderLT α]
-  [Lean.Grind.OrderedRing α] [IntFloor α] in
+omit [IntFloor K] in
 /-- `((3 : Nat) : α) = 3`. -/
-theorem natCast_three : ((3 : Nat) : α) = 3 := by
+theorem natCast_three : ((3 : Nat) : K) = 3 := by
   grind
 
-omit [LE α] [LT α] [DecidableLE α] [Std.IsLinearOrder α] [Std.LawfulOrderLT α]
-  [Lean.Grind.OrderedRing α] [IntFloor α] in
+omit [IntFloor K] in
 /-- `((7 : Nat) : α) = 7`. -/
-theorem natCast_seven : ((7 : Nat) : α) = 7 := by
+theorem natCast_seven : ((7 : Nat) : K) = 7 := by
   grind
 
-omit [LE α] [LT α] [DecidableLE α] [Std.IsLinearOrder α] [Std.LawfulOrderLT α]
-  [Lean.Grind.OrderedRing α] [IntFloor α] in
+omit [IntFloor K] in
 /-- `((2 : Int) : α) = 2`. -/
-theorem intCast_two : ((2 : Int) : α) = 2 := by
+theorem intCast_two : ((2 : Int) : K) = 2 := by
   grind
 
 /-- **At a fixed `α` one more bit can hurt**: a point mass at `1/3` with `α = 1` has MSE `0` at
 `B = 3` (step `1/3`) and `(1/3 - 2/7)² = 1/441` at `B = 4` (step `1/7`). -/
 theorem mse_fixed_alpha_bits_up :
-    mse [((1 / 3 : α), (1 : α))] 1 3 = 0 ∧ mse [((1 / 3 : α), (1 : α))] 1 4 = 1 / 441 := by
-  have h01 := Lean.Grind.OrderedRing.zero_lt_one (R := α)
-  have s3 : step (1 : α) 3 = 1 / 3 := by
-    rw [step_of_levels_eq (1 : α) (show levels 3 = 3 by decide), natCast_three]
-  have s4 : step (1 : α) 4 = 1 / 7 := by
-    rw [step_of_levels_eq (1 : α) (show levels 4 = 7 by decide), natCast_seven]
-  have hcl : clip (1 : α) (1 / 3) = 1 / 3 := clip_of_in_range (by grind) (by grind)
-  have r3 : roundS ((1 / 3 : α) / (1 / 3)) = 1 := roundS_eq_one (by grind) (by grind)
-  have r4 : roundS ((1 / 3 : α) / (1 / 7)) = 2 := roundS_eq (by rw [intCast_two]; grind)
+    mse [((1 / 3 : K), (1 : K))] 1 3 = 0 ∧ mse [((1 / 3 : K), (1 : K))] 1 4 = 1 / 441 := by
+  have h01 := Lean.Grind.OrderedRing.zero_lt_one (R := K)
+  have s3 : step (1 : K) 3 = 1 / 3 := by
+    rw [step_of_levels_eq (1 : K) (show levels 3 = 3 by decide), natCast_three]
+  have s4 : step (1 : K) 4 = 1 / 7 := by
+    rw [step_of_levels_eq (1 : K) (show levels 4 = 7 by decide), natCast_seven]
+  have hcl : clip (1 : K) (1 / 3) = 1 / 3 := clip_of_in_range (by grind) (by grind)
+  have r3 : roundS ((1 / 3 : K) / (1 / 3)) = 1 := roundS_eq_one (by grind) (by grind)
+  have r4 : roundS ((1 / 3 : K) / (1 / 7)) = 2 := roundS_eq (by rw [intCast_two]; grind)
     (by rw [intCast_two]; grind)
   constructor
   · simp only [mse, expect]

@@ -33,19 +33,18 @@ namespace LaAciq
 
 section Open
 
-variable {α : Type} [Lean.Grind.Field α] [LE α] [LT α] [DecidableLE α]
-  [Std.IsLinearOrder α] [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] [IntFloor α]
+variable {K : Type} [OrderedField K] [IntFloor K]
 
 /-- `α*` minimizes the true MSE of `l` at `B ≥ 2` bits over `α > 0` (one exists for every finite
 law: `mse_exists_minimizer`). Seed 000: «\alpha^* = \arg\min_{\alpha > 0}». -/
-def IsOptimalAlpha (l : List (α × α)) (B : Nat) (a : α) : Prop :=
-  2 ≤ B ∧ 0 < a ∧ ∀ b : α, 0 < b → mse l a B ≤ mse l b B
+def IsOptimalAlpha (l : List (K × K)) (B : Nat) (a : K) : Prop :=
+  2 ≤ B ∧ 0 < a ∧ ∀ b : K, 0 < b → mse l a B ≤ mse l b B
 
 /-- Seed 002's disparity bound, normalized by the variance: for laws `lᵢ` with their optimal
 clips `aᵢ`, `(max - min) MSE/σ² ≤ C² · Var[κ]` (squared form of `C·√Var`). Open: the report
 measures the ratio on synthetic laws. Seed 002: «Disparity ≤ C · Var_λ[κ_eff(λ)]^{1/2}». -/
-def DisparityBoundNormalized (B : Nat) (C : α) : Prop :=
-  ∀ (l₁ l₂ : List (α × α)) (a₁ a₂ : α), IsDist l₁ → IsDist l₂ →
+def DisparityBoundNormalized (B : Nat) (C : K) : Prop :=
+  ∀ (l₁ l₂ : List (K × K)) (a₁ a₂ : K), IsDist l₁ → IsDist l₂ →
     IsOptimalAlpha l₁ B a₁ → IsOptimalAlpha l₂ B a₂ → 0 < variance l₁ → 0 < variance l₂ →
     (mse l₁ a₁ B / variance l₁ - mse l₂ a₂ B / variance l₂) ^ 2
       ≤ C ^ 2 * ((kurtosis l₁ - kurtosis l₂) ^ 2 / 4)
@@ -54,15 +53,15 @@ def DisparityBoundNormalized (B : Nat) (C : α) : Prop :=
 at each law's own optimum. Refuted at `B = 2` for every `C` (`claim_disparity_bound_optimal_false`:
 a law and its scaled copy, equal kurtosis, optimal MSEs in ratio 4).
 Seed 004: «max_λ MSE(λ) - min_λ MSE(λ) ≤ C · √Var_λ[κ_eff(λ)] · 2^{-B}». -/
-def DisparityBoundSeed004 (B : Nat) (C : α) : Prop :=
-  ∀ (l₁ l₂ : List (α × α)) (a₁ a₂ : α), IsDist l₁ → IsDist l₂ →
+def DisparityBoundSeed004 (B : Nat) (C : K) : Prop :=
+  ∀ (l₁ l₂ : List (K × K)) (a₁ a₂ : K), IsDist l₁ → IsDist l₂ →
     IsOptimalAlpha l₁ B a₁ → IsOptimalAlpha l₂ B a₂ →
     (mse l₁ a₁ B - mse l₂ a₂ B) ^ 2 * 4 ^ B ≤ C ^ 2 * ((kurtosis l₁ - kurtosis l₂) ^ 2 / 4)
 
 /-- Seed 001's suboptimality law: using the global clip costs `∝ (κ_eff - κ_global)²`.
 Seed 001: «MSE_actual(λ) - MSE_optimal(λ) ∝ (κ_eff(λ) - κ_global)²». -/
-def SuboptimalityQuadratic (B : Nat) (C : α) : Prop :=
-  ∀ (l lg : List (α × α)) (a ag : α), IsDist l → IsDist lg →
+def SuboptimalityQuadratic (B : Nat) (C : K) : Prop :=
+  ∀ (l lg : List (K × K)) (a ag : K), IsDist l → IsDist lg →
     IsOptimalAlpha l B a → IsOptimalAlpha lg B ag →
     mse l ag B - mse l a B ≤ C * (kurtosis l - kurtosis lg) ^ 2
 
@@ -71,9 +70,9 @@ weakest set form: some optimum of the lower-kurtosis law is at most some optimum
 (refuted at `B = 2`: `claim_optimal_alpha_monotone_false`).
 Seed 004: «Monotonicity: ∂α*/∂κ > 0». -/
 def OptimalAlphaMonotoneInKurtosis (B : Nat) : Prop :=
-  ∀ (l₁ l₂ : List (α × α)), IsDist l₁ → IsDist l₂ →
+  ∀ (l₁ l₂ : List (K × K)), IsDist l₁ → IsDist l₂ →
     variance l₁ = variance l₂ → kurtosis l₁ < kurtosis l₂ →
-    ∃ a₁ a₂ : α, IsOptimalAlpha l₁ B a₁ ∧ IsOptimalAlpha l₂ B a₂ ∧ a₁ ≤ a₂
+    ∃ a₁ a₂ : K, IsOptimalAlpha l₁ B a₁ ∧ IsOptimalAlpha l₂ B a₂ ∧ a₁ ≤ a₂
 
 end Open
 

@@ -31,22 +31,20 @@ namespace LaAciq
 
 section Convexity
 
-variable {α : Type} [Lean.Grind.Field α] [LE α] [LT α] [DecidableLE α]
-  [Std.IsLinearOrder α] [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α]
+variable {K : Type} [OrderedField K]
 
 /-- Convexity on a set, Mathlib's `ConvexOn` shape. -/
-def ConvexOn (s : α → Prop) (f : α → α) : Prop :=
-  ∀ x y, s x → s y → ∀ a b : α, 0 ≤ a → 0 ≤ b → a + b = 1 →
+def ConvexOn (s : K → Prop) (f : K → K) : Prop :=
+  ∀ x y, s x → s y → ∀ a b : K, 0 ≤ a → 0 ≤ b → a + b = 1 →
     f (a * x + b * y) ≤ a * f x + b * f y
 
 /-- Strict convexity on a set, Mathlib's `StrictConvexOn` shape. -/
-def StrictConvexOn (s : α → Prop) (f : α → α) : Prop :=
-  ∀ x y, s x → s y → x ≠ y → ∀ a b : α, 0 < a → 0 < b → a + b = 1 →
+def StrictConvexOn (s : K → Prop) (f : K → K) : Prop :=
+  ∀ x y, s x → s y → x ≠ y → ∀ a b : K, 0 < a → 0 < b → a + b = 1 →
     f (a * x + b * y) < a * f x + b * f y
 
-omit [DecidableLE α] in
 /-- Jensen for the square: `(a u + b v)² ≤ a u² + b v²` when `a + b = 1`, `a, b ≥ 0`. -/
-theorem sq_convex_comb_le {a b : α} (ha : 0 ≤ a) (hb : 0 ≤ b) (hab : a + b = 1) (u v : α) :
+theorem sq_convex_comb_le {a b : K} (ha : 0 ≤ a) (hb : 0 ≤ b) (hab : a + b = 1) (u v : K) :
     (a * u + b * v) ^ 2 ≤ a * u ^ 2 + b * v ^ 2 := by
   have h := Lean.Grind.OrderedRing.mul_nonneg (Lean.Grind.OrderedRing.mul_nonneg ha hb)
     (Lean.Grind.OrderedRing.sq_nonneg (a := u - v))
@@ -55,20 +53,18 @@ theorem sq_convex_comb_le {a b : α} (ha : 0 ≤ a) (hb : 0 ≤ b) (hab : a + b 
     subst hb'; grind
   grind
 
-omit [DecidableLE α] in
 /-- Squares are monotone on `[0, ∞)`. -/
-theorem sq_le_sq_of_nonneg_of_le {u v : α} (hu : 0 ≤ u) (h : u ≤ v) : u ^ 2 ≤ v ^ 2 := by
+theorem sq_le_sq_of_nonneg_of_le {u v : K} (hu : 0 ≤ u) (h : u ≤ v) : u ^ 2 ≤ v ^ 2 := by
   have m₁ := Lean.Grind.OrderedRing.mul_le_mul_of_nonneg_left h hu
-  have m₂ := Lean.Grind.OrderedRing.mul_le_mul_of_nonneg_right h (by grind : (0 : α) ≤ v)
+  have m₂ := Lean.Grind.OrderedRing.mul_le_mul_of_nonneg_right h (by grind : (0 : K) ≤ v)
   grind
 
-omit [LT α] [Std.IsLinearOrder α] [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] in
 /-- `z₊ ≤ s` when `z ≤ s` and `0 ≤ s`. -/
-theorem posPart_le_of_le_of_nonneg {z s : α} (h₁ : z ≤ s) (h₂ : 0 ≤ s) : maxS z 0 ≤ s := by
+theorem posPart_le_of_le_of_nonneg {z s : K} (h₁ : z ≤ s) (h₂ : 0 ≤ s) : maxS z 0 ≤ s := by
   unfold maxS; split <;> grind
 
 /-- `α ↦ ((t - α)₊)²` is convex. Seed 004: «E_clip is convex (second derivative ≥ 0)». -/
-theorem convexOn_sq_posPart (t : α) :
+theorem convexOn_sq_posPart (t : K) :
     ConvexOn (fun _ => True) (fun a => maxS (t - a) 0 ^ 2) := by
   intro x y _ _ a b ha hb hab
   have hu : 0 ≤ maxS (t - x) 0 := by unfold maxS; split <;> grind
@@ -90,7 +86,7 @@ theorem convexOn_sq_posPart (t : α) :
   grind
 
 /-- `α ↦ ((t - α)₊)²` is antitone. -/
-theorem sq_posPart_antitone (t : α) {x y : α} (h : x ≤ y) :
+theorem sq_posPart_antitone (t : K) {x y : K} (h : x ≤ y) :
     maxS (t - y) 0 ^ 2 ≤ maxS (t - x) 0 ^ 2 := by
   have h0 : 0 ≤ maxS (t - y) 0 := by unfold maxS; split <;> grind
   have h1 : maxS (t - y) 0 ≤ maxS (t - x) 0 := by unfold maxS; repeat' split
@@ -98,7 +94,7 @@ theorem sq_posPart_antitone (t : α) {x y : α} (h : x ≤ y) :
   exact sq_le_sq_of_nonneg_of_le h0 h1
 
 /-- The clipping error is convex in `α`. Seed 004: «E_clip is convex (second derivative ≥ 0)». -/
-theorem convexOn_clipError {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) :
+theorem convexOn_clipError {l : List (K × K)} (hw : ∀ p ∈ l, 0 ≤ p.2) :
     ConvexOn (fun _ => True) (fun a => clipError l a) := by
   intro x y _ _ a b ha hb hab
   unfold clipError
@@ -107,21 +103,19 @@ theorem convexOn_clipError {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) :
     convexOn_sq_posPart (absS z) x y trivial trivial a b ha hb hab)
 
 /-- The clipping error is antitone in `α`. Seed 004: «`clippingError_antitone` | ∂E_c/∂α < 0». -/
-theorem clipError_antitone {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {x y : α} (h : x ≤ y) :
+theorem clipError_antitone {l : List (K × K)} (hw : ∀ p ∈ l, 0 ≤ p.2) {x y : K} (h : x ≤ y) :
     clipError l y ≤ clipError l x :=
   expect_mono hw (fun z => sq_posPart_antitone (absS z) h)
 
-omit [DecidableLE α] in
 /-- `c·α²` is convex for `c ≥ 0`. Seed 004: «E_quant is convex (quadratic in α via Δ)». -/
-theorem convexOn_const_mul_sq {c : α} (hc : 0 ≤ c) :
+theorem convexOn_const_mul_sq {c : K} (hc : 0 ≤ c) :
     ConvexOn (fun _ => True) (fun a => c * a ^ 2) := by
   intro x y _ _ a b ha hb hab
   have := Lean.Grind.OrderedRing.mul_le_mul_of_nonneg_left (sq_convex_comb_le ha hb hab x y) hc
   grind
 
-omit [DecidableLE α] in
 /-- `c·α²` is strictly convex for `c > 0`. -/
-theorem strictConvexOn_const_mul_sq {c : α} (hc : 0 < c) :
+theorem strictConvexOn_const_mul_sq {c : K} (hc : 0 < c) :
     StrictConvexOn (fun _ => True) (fun a => c * a ^ 2) := by
   intro x y _ _ hxy a b ha hb hab
   have hsq := Lean.Grind.OrderedRing.sq_pos (a := x - y) (by grind)
@@ -133,18 +127,17 @@ theorem strictConvexOn_const_mul_sq {c : α} (hc : 0 < c) :
     subst hb'; grind
   grind
 
-omit [DecidableLE α] in
 /-- `c·α²` is monotone on `[0, ∞)` for `c ≥ 0`. -/
-theorem const_mul_sq_mono {c : α} (hc : 0 ≤ c) {x y : α} (hx : 0 ≤ x) (h : x ≤ y) :
+theorem const_mul_sq_mono {c : K} (hc : 0 ≤ c) {x y : K} (hx : 0 ≤ x) (h : x ≤ y) :
     c * x ^ 2 ≤ c * y ^ 2 :=
   Lean.Grind.OrderedRing.mul_le_mul_of_nonneg_left (sq_le_sq_of_nonneg_of_le hx h) hc
 
-variable [IntFloor α]
+variable [IntFloor K]
 
-omit [IntFloor α] in
+omit [IntFloor K] in
 /-- The Banner-type model MSE `clipError + c·α²` is convex (so on `[0, ∞)` in particular).
 Seed 004: «Sum of convex is convex». -/
-theorem convexOn_modelMSE {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {c : α} (hc : 0 ≤ c) :
+theorem convexOn_modelMSE {l : List (K × K)} (hw : ∀ p ∈ l, 0 ≤ p.2) {c : K} (hc : 0 ≤ c) :
     ConvexOn (fun _ => True) (fun a => modelMSE l c a) := by
   intro x y hx hy a b ha hb hab
   have h₁ := convexOn_clipError hw x y hx hy a b ha hb hab
@@ -152,9 +145,9 @@ theorem convexOn_modelMSE {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {c
   unfold modelMSE
   grind
 
-omit [IntFloor α] in
+omit [IntFloor K] in
 /-- With `c > 0` the model MSE is strictly convex. Seed 004: «Convexity: MSE is convex ⇒ unique α*». -/
-theorem strictConvexOn_modelMSE {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {c : α} (hc : 0 < c) :
+theorem strictConvexOn_modelMSE {l : List (K × K)} (hw : ∀ p ∈ l, 0 ≤ p.2) {c : K} (hc : 0 < c) :
     StrictConvexOn (fun _ => True) (fun a => modelMSE l c a) := by
   intro x y hx hy hxy a b ha hb hab
   have h₁ := convexOn_clipError hw x y hx hy a b (Std.le_of_lt ha) (Std.le_of_lt hb) hab
@@ -162,11 +155,11 @@ theorem strictConvexOn_modelMSE {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p
   unfold modelMSE
   grind
 
-omit [IntFloor α] in
+omit [IntFloor K] in
 /-- At most one minimizer of the model MSE when `c > 0`.
 Seed 004: «Convexity: MSE is convex ⇒ unique α*». -/
-theorem modelMSE_minimizer_unique {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {c : α}
-    (hc : 0 < c) {x y : α} (hx : ∀ z, modelMSE l c x ≤ modelMSE l c z)
+theorem modelMSE_minimizer_unique {l : List (K × K)} (hw : ∀ p ∈ l, 0 ≤ p.2) {c : K}
+    (hc : 0 < c) {x y : K} (hx : ∀ z, modelMSE l c x ≤ modelMSE l c z)
     (hy : ∀ z, modelMSE l c y ≤ modelMSE l c z) : x = y := by
   by_cases hxy : x = y
   · exact hxy
@@ -176,25 +169,25 @@ theorem modelMSE_minimizer_unique {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤
     have := hy (1 / 2 * x + 1 / 2 * y)
     grind
 
-omit [IntFloor α] in
+omit [IntFloor K] in
 /-- `P(|X| ≤ α)` is monotone in `α`. -/
-theorem probInside_mono {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {x y : α} (h : x ≤ y) :
+theorem probInside_mono {l : List (K × K)} (hw : ∀ p ∈ l, 0 ≤ p.2) {x y : K} (h : x ≤ y) :
     probInside l x ≤ probInside l y := by
   unfold probInside
   apply expect_mono hw
   intro z
-  have := Lean.Grind.OrderedRing.zero_le_one (R := α)
+  have := Lean.Grind.OrderedRing.zero_le_one (R := K)
   try dsimp only
   repeat' split
   all_goals grind
 
-omit [IntFloor α] in
+omit [IntFloor K] in
 /-- Seed 004's noise term `α² · P(|X| ≤ α)` is monotone on `[0, ∞)`.
 Seed 004: «`quantizationNoise_monotone` | ∂E_q/∂α > 0». -/
-theorem sq_mul_probInside_mono {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {x y : α}
+theorem sq_mul_probInside_mono {l : List (K × K)} (hw : ∀ p ∈ l, 0 ≤ p.2) {x y : K}
     (hx : 0 ≤ x) (h : x ≤ y) : x ^ 2 * probInside l x ≤ y ^ 2 * probInside l y := by
   have hp0 : 0 ≤ probInside l x := expect_nonneg hw (fun z => by
-    have := Lean.Grind.OrderedRing.zero_le_one (R := α)
+    have := Lean.Grind.OrderedRing.zero_le_one (R := K)
     split <;> grind)
   have hp := probInside_mono hw h
   have hsq := sq_le_sq_of_nonneg_of_le hx h

@@ -38,55 +38,54 @@ namespace LaAciq
 
 section Distribution
 
-variable {α : Type} [Lean.Grind.Field α] [LE α] [LT α]
-  [Std.IsLinearOrder α] [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α]
+variable {K : Type} [OrderedField K]
 
 /-- The expectation `Σ wᵢ f(xᵢ)` of `f` under the atoms `(xᵢ, wᵢ)`.
 Seed 000: «\mathbb{E}_{X \sim P}[(X - Q_\alpha(X))^2]». -/
-def expect (l : List (α × α)) (f : α → α) : α :=
+def expect (l : List (K × K)) (f : K → K) : K :=
   match l with
   | [] => 0
   | p :: t => p.2 * f p.1 + expect t f
 
 /-- Total weight `Σ wᵢ`. -/
-def weight (l : List (α × α)) : α := expect l (fun _ => 1)
+def weight (l : List (K × K)) : K := expect l (fun _ => 1)
 
 /-- A finite law: non-negative weights summing to 1. -/
-def IsDist (l : List (α × α)) : Prop := (∀ p ∈ l, 0 ≤ p.2) ∧ weight l = 1
+def IsDist (l : List (K × K)) : Prop := (∀ p ∈ l, 0 ≤ p.2) ∧ weight l = 1
 
 /-- The probability of an event given by a Boolean test. -/
-def prob (l : List (α × α)) (e : α → Bool) : α := expect l (fun x => if e x then 1 else 0)
+def prob (l : List (K × K)) (e : K → Bool) : K := expect l (fun x => if e x then 1 else 0)
 
 /-- The mean `E X`. Seed 001: «κ_l = E[(W_l - μ_l)⁴] / σ_l⁴ - 3». -/
-def mean (l : List (α × α)) : α := expect l (fun x => x)
+def mean (l : List (K × K)) : K := expect l (fun x => x)
 
 /-- The `k`-th central moment `E[(X - μ)^k]`. Seed 001: «κ_l = E[(W_l - μ_l)⁴] / σ_l⁴ - 3». -/
-def cmoment (l : List (α × α)) (k : Nat) : α := expect l (fun x => (x - mean l) ^ k)
+def cmoment (l : List (K × K)) (k : Nat) : K := expect l (fun x => (x - mean l) ^ k)
 
 /-- The variance. Seed 001: «κ_l = E[(W_l - μ_l)⁴] / σ_l⁴ - 3». -/
-def variance (l : List (α × α)) : α := cmoment l 2
+def variance (l : List (K × K)) : K := cmoment l 2
 
 /-- The mixture `w · P₁ + (1 - w) · P₂` (weights rescaled, atoms concatenated).
 Seed 000: «This is a mixture distribution weighted by activation patterns.» -/
-noncomputable def mix (w : α) (l₁ l₂ : List (α × α)) : List (α × α) :=
+noncomputable def mix (w : K) (l₁ l₂ : List (K × K)) : List (K × K) :=
   l₁.map (fun p => (p.1, w * p.2)) ++ l₂.map (fun p => (p.1, (1 - w) * p.2))
 
 /-- Linearity: `E[f + g] = E f + E g`. -/
-theorem expect_add (l : List (α × α)) (f g : α → α) :
+theorem expect_add (l : List (K × K)) (f g : K → K) :
     expect l (fun x => f x + g x) = expect l f + expect l g := by
   induction l with
   | nil => simp only [expect]; grind
   | cons p t ih => simp only [expect]; grind
 
 /-- Homogeneity: `E[c · f] = c · E f`. -/
-theorem expect_const_mul (l : List (α × α)) (c : α) (f : α → α) :
+theorem expect_const_mul (l : List (K × K)) (c : K) (f : K → K) :
     expect l (fun x => c * f x) = c * expect l f := by
   induction l with
   | nil => simp only [expect]; grind
   | cons p t ih => simp only [expect]; grind
 
 /-- Constants: `E[c] = c · Σ w`. -/
-theorem expect_const_eq_mul_weight (l : List (α × α)) (c : α) :
+theorem expect_const_eq_mul_weight (l : List (K × K)) (c : K) :
     expect l (fun _ => c) = c * weight l := by
   unfold weight
   induction l with
@@ -94,11 +93,11 @@ theorem expect_const_eq_mul_weight (l : List (α × α)) (c : α) :
   | cons p t ih => simp only [expect]; grind
 
 /-- Constants under a law: `E[c] = c`. -/
-theorem expect_const {l : List (α × α)} (hl : IsDist l) (c : α) : expect l (fun _ => c) = c := by
+theorem expect_const {l : List (K × K)} (hl : IsDist l) (c : K) : expect l (fun _ => c) = c := by
   rw [expect_const_eq_mul_weight, hl.2]; grind
 
 /-- Positivity. -/
-theorem expect_nonneg {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {f : α → α}
+theorem expect_nonneg {l : List (K × K)} (hw : ∀ p ∈ l, 0 ≤ p.2) {f : K → K}
     (hf : ∀ x, 0 ≤ f x) : 0 ≤ expect l f := by
   induction l with
   | nil => simp only [expect]; grind
@@ -109,7 +108,7 @@ theorem expect_nonneg {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {f : �
     grind
 
 /-- Monotonicity. -/
-theorem expect_mono {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {f g : α → α}
+theorem expect_mono {l : List (K × K)} (hw : ∀ p ∈ l, 0 ≤ p.2) {f g : K → K}
     (h : ∀ x, f x ≤ g x) : expect l f ≤ expect l g := by
   have e := expect_add l f (fun x => g x - f x)
   have e' : expect l (fun x => f x + (g x - f x)) = expect l g := by
@@ -118,38 +117,38 @@ theorem expect_mono {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {f g : �
   grind
 
 /-- Probabilities are non-negative. -/
-theorem prob_nonneg {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) (e : α → Bool) :
+theorem prob_nonneg {l : List (K × K)} (hw : ∀ p ∈ l, 0 ≤ p.2) (e : K → Bool) :
     0 ≤ prob l e :=
   expect_nonneg hw (fun x => by
-    have := Lean.Grind.OrderedRing.zero_le_one (R := α)
+    have := Lean.Grind.OrderedRing.zero_le_one (R := K)
     split <;> grind)
 
 /-- Probabilities are at most one. -/
-theorem prob_le_one {l : List (α × α)} (hl : IsDist l) (e : α → Bool) : prob l e ≤ 1 := by
+theorem prob_le_one {l : List (K × K)} (hl : IsDist l) (e : K → Bool) : prob l e ≤ 1 := by
   have h := expect_mono hl.1 (f := fun x => if e x then 1 else 0) (g := fun _ => 1)
     (fun x => by
-      have := Lean.Grind.OrderedRing.zero_le_one (R := α)
+      have := Lean.Grind.OrderedRing.zero_le_one (R := K)
       try dsimp only
       split <;> grind)
   rw [expect_const hl] at h
   exact h
 
 /-- Scaling the support: `E f(c·X)` is the expectation of `f ∘ (c ·)`. -/
-theorem expect_scale (l : List (α × α)) (c : α) (f : α → α) :
+theorem expect_scale (l : List (K × K)) (c : K) (f : K → K) :
     expect (l.map (fun p => (c * p.1, p.2))) f = expect l (fun x => f (c * x)) := by
   induction l with
   | nil => simp only [List.map, expect]
   | cons p t ih => simp only [List.map, expect]; grind
 
 /-- Concatenating atom lists adds expectations. -/
-theorem expect_append (l₁ l₂ : List (α × α)) (f : α → α) :
+theorem expect_append (l₁ l₂ : List (K × K)) (f : K → K) :
     expect (l₁ ++ l₂) f = expect l₁ f + expect l₂ f := by
   induction l₁ with
   | nil => simp only [List.nil_append, expect]; grind
   | cons p t ih => simp only [List.cons_append, expect]; grind
 
 /-- Rescaling the weights rescales the expectation. -/
-theorem expect_map_weight (l : List (α × α)) (c : α) (f : α → α) :
+theorem expect_map_weight (l : List (K × K)) (c : K) (f : K → K) :
     expect (l.map (fun p => (p.1, c * p.2))) f = c * expect l f := by
   induction l with
   | nil => simp only [List.map, expect]; grind
@@ -157,14 +156,14 @@ theorem expect_map_weight (l : List (α × α)) (c : α) (f : α → α) :
 
 /-- The expectation of a mixture is the weighted sum of the expectations.
 Seed 000: «P_\lambda(x) = \sum_l \bar{a}_l(\lambda) \cdot P_l(x)». -/
-theorem expect_mix (w : α) (l₁ l₂ : List (α × α)) (f : α → α) :
+theorem expect_mix (w : K) (l₁ l₂ : List (K × K)) (f : K → K) :
     expect (mix w l₁ l₂) f = w * expect l₁ f + (1 - w) * expect l₂ f := by
   unfold mix
   rw [expect_append, expect_map_weight, expect_map_weight]
 
 /-- A mixture of laws with a weight in `[0, 1]` is a law.
 Seed 000: «This is a mixture distribution weighted by activation patterns.» -/
-theorem isDist_mix {w : α} (hw₀ : 0 ≤ w) (hw₁ : w ≤ 1) {l₁ l₂ : List (α × α)}
+theorem isDist_mix {w : K} (hw₀ : 0 ≤ w) (hw₁ : w ≤ 1) {l₁ l₂ : List (K × K)}
     (h₁ : IsDist l₁) (h₂ : IsDist l₂) : IsDist (mix w l₁ l₂) := by
   refine ⟨?_, ?_⟩
   · intro p hp
@@ -182,12 +181,12 @@ theorem isDist_mix {w : α} (hw₀ : 0 ≤ w) (hw₁ : w ≤ 1) {l₁ l₂ : Lis
     grind
 
 /-- The mean of a mixture. Seed 004: «σ_eff² = mixture variance = Σwᵢσᵢ² + Σwᵢδᵢ²». -/
-theorem mean_mix (w : α) (l₁ l₂ : List (α × α)) :
+theorem mean_mix (w : K) (l₁ l₂ : List (K × K)) :
     mean (mix w l₁ l₂) = w * mean l₁ + (1 - w) * mean l₂ :=
   expect_mix w l₁ l₂ _
 
 /-- `Var X = E[X²] - (E X)²`. -/
-theorem variance_eq {l : List (α × α)} (hl : IsDist l) :
+theorem variance_eq {l : List (K × K)} (hl : IsDist l) :
     variance l = expect l (fun x => x ^ 2) - mean l ^ 2 := by
   unfold variance cmoment
   have e : (fun x => (x - mean l) ^ 2) =
@@ -199,7 +198,7 @@ theorem variance_eq {l : List (α × α)} (hl : IsDist l) :
 
 /-- Excess kurtosis is at least `-2`: `(E[(X-μ)²])² ≤ E[(X-μ)⁴]`.
 Seed 000: «κ | Excess kurtosis | ℝ (≥ -2)». -/
-theorem sq_variance_le_fourth {l : List (α × α)} (hl : IsDist l) :
+theorem sq_variance_le_fourth {l : List (K × K)} (hl : IsDist l) :
     cmoment l 2 ^ 2 ≤ cmoment l 4 := by
   have hnn := expect_nonneg hl.1 (f := fun x => ((x - mean l) ^ 2 - cmoment l 2) ^ 2)
     (fun _ => Lean.Grind.OrderedRing.sq_nonneg)
@@ -210,6 +209,15 @@ theorem sq_variance_le_fourth {l : List (α × α)} (hl : IsDist l) :
   rw [e, expect_add, expect_add, expect_const_mul, expect_const hl] at hnn
   unfold cmoment at *
   grind
+
+/-- Expectations agree when the integrands agree on the support. -/
+theorem expect_congr {l : List (K × K)} {f g : K → K} (h : ∀ p ∈ l, f p.1 = g p.1) :
+    expect l f = expect l g := by
+  induction l with
+  | nil => rfl
+  | cons p t ih =>
+    simp only [expect]
+    rw [h p (List.mem_cons_self ..), ih (fun q hq => h q (List.mem_cons_of_mem _ hq))]
 
 end Distribution
 

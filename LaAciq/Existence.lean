@@ -43,40 +43,38 @@ namespace LaAciq
 
 section Existence
 
-variable {α : Type} [Lean.Grind.Field α] [LE α] [LT α] [DecidableLE α]
-  [Std.IsLinearOrder α] [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α]
+variable {K : Type} [OrderedField K]
 
 /-- `E[(|X| - α)₊]`, the clipped mass beyond `α`. -/
-noncomputable def posPartMean (l : List (α × α)) (a : α) : α :=
+noncomputable def posPartMean (l : List (K × K)) (a : K) : K :=
   expect l (fun x => maxS (absS x - a) 0)
 
 /-- `P(|X| > t)`. -/
-noncomputable def tailMass (l : List (α × α)) (t : α) : α :=
+noncomputable def tailMass (l : List (K × K)) (t : K) : K :=
   expect l (fun x => if absS x ≤ t then 0 else 1)
 
 /-- `E[|X|; |X| > t]`. -/
-noncomputable def tailSum (l : List (α × α)) (t : α) : α :=
+noncomputable def tailSum (l : List (K × K)) (t : K) : K :=
   expect l (fun x => if absS x ≤ t then 0 else absS x)
 
 /-- The root of the first-order function on the gap above `t`:
 `E[|X|; |X| > t] / (c + P(|X| > t))` (OCTAV's update solved on that gap). -/
-noncomputable def modelCandidate (l : List (α × α)) (c t : α) : α :=
+noncomputable def modelCandidate (l : List (K × K)) (c t : K) : K :=
   tailSum l t / (c + tailMass l t)
 
 /-- `|x| ≥ 0`. -/
-theorem absS_nonneg (x : α) : 0 ≤ absS x := by
+theorem absS_nonneg (x : K) : 0 ≤ absS x := by
   unfold absS maxS; split <;> grind
 
 /-- `|x| > 0` off `0`. -/
-theorem absS_pos {x : α} (h : x ≠ 0) : 0 < absS x := by
+theorem absS_pos {x : K} (h : x ≠ 0) : 0 < absS x := by
   by_cases hx : 0 < x
   · unfold absS maxS; split <;> grind
   · have hx' : x < 0 := by grind
     unfold absS maxS; split <;> grind
 
-omit [DecidableLE α] in
 /-- A quotient of positives is positive. -/
-theorem div_pos_of_pos {m k : α} (hm : 0 < m) (hk : 0 < k) : 0 < m / k := by
+theorem div_pos_of_pos {m k : K} (hm : 0 < m) (hk : 0 < k) : 0 < m / k := by
   have e : m / k * k = m := by grind
   by_cases h : 0 < m / k
   · exact h
@@ -85,20 +83,20 @@ theorem div_pos_of_pos {m k : α} (hm : 0 < m) (hk : 0 < k) : 0 < m / k := by
     grind
 
 /-- `P(|X| > t) ≥ 0`. -/
-theorem tailMass_nonneg {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) (t : α) :
+theorem tailMass_nonneg {l : List (K × K)} (hw : ∀ p ∈ l, 0 ≤ p.2) (t : K) :
     0 ≤ tailMass l t :=
   expect_nonneg hw (fun x => by
-    have := Lean.Grind.OrderedRing.zero_le_one (R := α)
+    have := Lean.Grind.OrderedRing.zero_le_one (R := K)
     split <;> grind)
 
 /-- Pointwise: `(u - s)₊ ≥ (u - s)·𝟙(u > t)` for every `s` and `t`. -/
-theorem posPart_ge_tail (u s t : α) :
+theorem posPart_ge_tail (u s t : K) :
     (if u ≤ t then 0 else u) + (-s) * (if u ≤ t then 0 else 1) ≤ maxS (u - s) 0 := by
   unfold maxS; repeat' split
   all_goals grind
 
 /-- `E[(|X| - s)₊] ≥ E[|X|; |X| > t] - s·P(|X| > t)` for every `s`, `t`. -/
-theorem tail_le_posPartMean {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) (s t : α) :
+theorem tail_le_posPartMean {l : List (K × K)} (hw : ∀ p ∈ l, 0 ≤ p.2) (s t : K) :
     tailSum l t - s * tailMass l t ≤ posPartMean l s := by
   have h := expect_mono hw (f := fun x => (if absS x ≤ t then 0 else absS x)
       + (-s) * (if absS x ≤ t then 0 else 1)) (g := fun x => maxS (absS x - s) 0)
@@ -109,7 +107,7 @@ theorem tail_le_posPartMean {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) 
 
 /-- Equality when every atom lies on the same side of `t` as of `α`:
 `E[(|X| - α)₊] = E[|X|; |X| > t] - α·P(|X| > t)`. -/
-theorem posPartMean_eq_tail {l : List (α × α)} {a t : α}
+theorem posPartMean_eq_tail {l : List (K × K)} {a t : K}
     (h : ∀ p ∈ l, (absS p.1 ≤ t → absS p.1 ≤ a) ∧ (¬ absS p.1 ≤ t → a ≤ absS p.1)) :
     posPartMean l a = tailSum l t - a * tailMass l t := by
   have e := expect_congr (l := l) (f := fun x => maxS (absS x - a) 0)
@@ -125,7 +123,7 @@ theorem posPartMean_eq_tail {l : List (α × α)} {a t : α}
 
 /-- A candidate whose gap contains it is a fixed point: `c·α = E[(|X| - α)₊]` at
 `α = E[|X|; |X| > t] / (c + P(|X| > t))` when no atom separates `t` from `α`. -/
-theorem fixed_point_of_candidate {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {c t : α}
+theorem fixed_point_of_candidate {l : List (K × K)} (hw : ∀ p ∈ l, 0 ≤ p.2) {c t : K}
     (hc : 0 < c)
     (h : ∀ p ∈ l, (absS p.1 ≤ t → absS p.1 ≤ modelCandidate l c t) ∧
       (¬ absS p.1 ≤ t → modelCandidate l c t ≤ absS p.1)) :
@@ -138,7 +136,7 @@ theorem fixed_point_of_candidate {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ 
   grind
 
 /-- A largest element with a property among `t₀` and a list. -/
-theorem exists_max_of_pred (P : α → Prop) (t₀ : α) (h₀ : P t₀) (vs : List α) :
+theorem exists_max_of_pred (P : K → Prop) (t₀ : K) (h₀ : P t₀) (vs : List K) :
     ∃ t, (t = t₀ ∨ t ∈ vs) ∧ P t ∧ ∀ v ∈ vs, P v → v ≤ t := by
   induction vs with
   | nil => exact ⟨t₀, Or.inl rfl, h₀, fun v hv => by simp at hv⟩
@@ -159,7 +157,7 @@ theorem exists_max_of_pred (P : α → Prop) (t₀ : α) (h₀ : P t₀) (vs : L
         · exact hmax w hw' hPw
 
 /-- `E[|X|; |X| > 0] = E|X|`. -/
-theorem tailSum_zero (l : List (α × α)) : tailSum l 0 = expect l (fun x => absS x) := by
+theorem tailSum_zero (l : List (K × K)) : tailSum l 0 = expect l (fun x => absS x) := by
   unfold tailSum
   exact expect_congr (fun p _ => by
     have := absS_nonneg p.1
@@ -169,7 +167,7 @@ theorem tailSum_zero (l : List (α × α)) : tailSum l 0 = expect l (fun x => ab
 /-- **Existence of the fixed point**: for `c > 0` and `E|X| > 0` some candidate
 `α = E[|X|; |X| > t] / (c + P(|X| > t))`, `t ∈ {0} ∪ {|xᵢ|}`, is positive and satisfies
 `c·α = E[(|X| - α)₊]`. -/
-theorem modelMSE_fixed_point_exists {l : List (α × α)} (hl : IsDist l) {c : α} (hc : 0 < c)
+theorem modelMSE_fixed_point_exists {l : List (K × K)} (hl : IsDist l) {c : K} (hc : 0 < c)
     (hX : 0 < expect l (fun x => absS x)) :
     ∃ t a, (t = 0 ∨ ∃ p ∈ l, t = absS p.1) ∧ a = modelCandidate l c t ∧ 0 < a ∧
       c * a = posPartMean l a := by
@@ -233,7 +231,7 @@ theorem modelMSE_fixed_point_exists {l : List (α × α)} (hl : IsDist l) {c : �
   exact ⟨t, modelCandidate l c t, ht', rfl, hpos, hfix⟩
 
 /-- Pointwise convexity bound: `((u - β)₊)² ≥ ((u - α)₊)² - 2(β - α)(u - α)₊`. -/
-theorem sq_posPart_ge (u a b : α) :
+theorem sq_posPart_ge (u a b : K) :
     maxS (u - a) 0 ^ 2 + (-2 * (b - a)) * maxS (u - a) 0 ≤ maxS (u - b) 0 ^ 2 := by
   have hq := Lean.Grind.OrderedRing.sq_nonneg (a := maxS (u - b) 0)
   by_cases hp : u - a ≤ 0
@@ -243,14 +241,14 @@ theorem sq_posPart_ge (u a b : α) :
     by_cases hq' : u - b ≤ 0
     · have hz : maxS (u - b) 0 = 0 := by unfold maxS; split <;> grind
       have m := Lean.Grind.OrderedRing.mul_le_mul_of_nonneg_left
-        (show u - a - 2 * (b - a) ≤ 0 by grind) (show (0 : α) ≤ u - a by grind)
+        (show u - a - 2 * (b - a) ≤ 0 by grind) (show (0 : K) ≤ u - a by grind)
       rw [hm, hz]; grind
     · have hz : maxS (u - b) 0 = u - b := by unfold maxS; split <;> grind
       have := Lean.Grind.OrderedRing.sq_nonneg (a := b - a)
       rw [hm, hz]; grind
 
 /-- The model MSE above its tangent: `f(β) ≥ f(α) + 2(β - α)(c·α - E[(|X| - α)₊]) + c(β - α)²`. -/
-theorem modelMSE_growth {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) (c a b : α) :
+theorem modelMSE_growth {l : List (K × K)} (hw : ∀ p ∈ l, 0 ≤ p.2) (c a b : K) :
     modelMSE l c a + 2 * (b - a) * (c * a - posPartMean l a) + c * (b - a) ^ 2
       ≤ modelMSE l c b := by
   have h := expect_mono hw
@@ -262,8 +260,8 @@ theorem modelMSE_growth {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) (c a
 
 /-- **The fixed point is a global minimizer**, with quadratic growth:
 `c·α = E[(|X| - α)₊] → f(α) + c(β - α)² ≤ f(β)` for every `β`. -/
-theorem modelMSE_le_of_fixed_point {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {c a : α}
-    (ha : c * a = posPartMean l a) (b : α) :
+theorem modelMSE_le_of_fixed_point {l : List (K × K)} (hw : ∀ p ∈ l, 0 ≤ p.2) {c a : K}
+    (ha : c * a = posPartMean l a) (b : K) :
     modelMSE l c a + c * (b - a) ^ 2 ≤ modelMSE l c b := by
   have h := modelMSE_growth hw c a b
   have hz : c * a - posPartMean l a = 0 := by grind
@@ -271,8 +269,8 @@ theorem modelMSE_le_of_fixed_point {l : List (α × α)} (hw : ∀ p ∈ l, 0 �
   grind
 
 /-- Anything at most as good as a fixed point is that fixed point (`c > 0`). -/
-theorem eq_of_modelMSE_le_fixed_point {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) {c a : α}
-    (hc : 0 < c) (ha : c * a = posPartMean l a) {b : α} (hb : modelMSE l c b ≤ modelMSE l c a) :
+theorem eq_of_modelMSE_le_fixed_point {l : List (K × K)} (hw : ∀ p ∈ l, 0 ≤ p.2) {c a : K}
+    (hc : 0 < c) (ha : c * a = posPartMean l a) {b : K} (hb : modelMSE l c b ≤ modelMSE l c a) :
     b = a := by
   have h := modelMSE_le_of_fixed_point hw ha b
   by_cases hba : b = a
@@ -282,7 +280,7 @@ theorem eq_of_modelMSE_le_fixed_point {l : List (α × α)} (hw : ∀ p ∈ l, 0
     grind
 
 /-- **Existence**: for `c > 0` and `E|X| > 0` the model MSE has a positive global minimizer. -/
-theorem modelMSE_exists_minimizer {l : List (α × α)} (hl : IsDist l) {c : α} (hc : 0 < c)
+theorem modelMSE_exists_minimizer {l : List (K × K)} (hl : IsDist l) {c : K} (hc : 0 < c)
     (hX : 0 < expect l (fun x => absS x)) :
     ∃ a, 0 < a ∧ c * a = posPartMean l a ∧ ∀ b, modelMSE l c a ≤ modelMSE l c b := by
   obtain ⟨_, a, _, _, ha, hfix⟩ := modelMSE_fixed_point_exists hl hc hX
@@ -294,8 +292,8 @@ theorem modelMSE_exists_minimizer {l : List (α × α)} (hl : IsDist l) {c : α}
 
 /-- **Characterization over `α > 0`**: a positive `α` minimizes the model MSE over `α > 0` iff
 `c·α = E[(|X| - α)₊]`. -/
-theorem modelMSE_isMinOn_pos_iff {l : List (α × α)} (hl : IsDist l) {c : α} (hc : 0 < c)
-    (hX : 0 < expect l (fun x => absS x)) {a : α} (_ha : 0 < a) :
+theorem modelMSE_isMinOn_pos_iff {l : List (K × K)} (hl : IsDist l) {c : K} (hc : 0 < c)
+    (hX : 0 < expect l (fun x => absS x)) {a : K} (_ha : 0 < a) :
     (∀ b, 0 < b → modelMSE l c a ≤ modelMSE l c b) ↔ c * a = posPartMean l a := by
   constructor
   · intro hmin
@@ -309,16 +307,15 @@ theorem modelMSE_isMinOn_pos_iff {l : List (α × α)} (hl : IsDist l) {c : α} 
     grind
 
 /-- **Uniqueness over `α > 0`**: two minimizers over `α > 0` coincide. -/
-theorem modelMSE_minimizer_pos_unique {l : List (α × α)} (hl : IsDist l) {c : α} (hc : 0 < c)
-    (hX : 0 < expect l (fun x => absS x)) {a b : α} (ha : 0 < a) (_hb : 0 < b)
+theorem modelMSE_minimizer_pos_unique {l : List (K × K)} (hl : IsDist l) {c : K} (hc : 0 < c)
+    (hX : 0 < expect l (fun x => absS x)) {a b : K} (ha : 0 < a) (_hb : 0 < b)
     (hma : ∀ z, 0 < z → modelMSE l c a ≤ modelMSE l c z)
     (hmb : ∀ z, 0 < z → modelMSE l c b ≤ modelMSE l c z) : a = b := by
   have fa := (modelMSE_isMinOn_pos_iff hl hc hX ha).mp hma
   exact (eq_of_modelMSE_le_fixed_point hl.1 hc fa (hmb a ha)).symm
 
-omit [DecidableLE α] in
 /-- A sum vanishes when each atom has weight `0` or integrand `0`. -/
-theorem expect_eq_zero_of {l : List (α × α)} {f : α → α} (h : ∀ p ∈ l, p.2 = 0 ∨ f p.1 = 0) :
+theorem expect_eq_zero_of {l : List (K × K)} {f : K → K} (h : ∀ p ∈ l, p.2 = 0 ∨ f p.1 = 0) :
     expect l f = 0 := by
   induction l with
   | nil => rfl
@@ -331,11 +328,11 @@ theorem expect_eq_zero_of {l : List (α × α)} {f : α → α} (h : ∀ p ∈ l
 
 /-- **No minimizer for `X ≡ 0`**: the model is `c·α²` on `α > 0`, whose infimum `0` is not
 attained there. -/
-theorem modelMSE_no_minimizer_of_zero {l : List (α × α)} {c : α} (hc : 0 < c)
+theorem modelMSE_no_minimizer_of_zero {l : List (K × K)} {c : K} (hc : 0 < c)
     (h0 : ∀ p ∈ l, p.1 = 0 ∨ p.2 = 0) :
     ¬ ∃ a, 0 < a ∧ ∀ b, 0 < b → modelMSE l c a ≤ modelMSE l c b := by
   intro ⟨a, ha, hmin⟩
-  have hz : ∀ b : α, 0 < b → clipError l b = 0 := by
+  have hz : ∀ b : K, 0 < b → clipError l b = 0 := by
     intro b hb
     unfold clipError
     apply expect_eq_zero_of
@@ -354,7 +351,7 @@ theorem modelMSE_no_minimizer_of_zero {l : List (α × α)} {c : α} (hc : 0 < c
   grind
 
 /-- Mass off `0` makes `E|X|` positive. -/
-theorem expect_abs_pos_of_atom {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2)
+theorem expect_abs_pos_of_atom {l : List (K × K)} (hw : ∀ p ∈ l, 0 ≤ p.2)
     (h : ∃ p ∈ l, p.1 ≠ 0 ∧ 0 < p.2) : 0 < expect l (fun x => absS x) := by
   induction l with
   | nil =>
@@ -376,7 +373,7 @@ theorem expect_abs_pos_of_atom {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.
 
 /-- **Existence iff mass off `0`**: the model MSE (`c > 0`) has a minimizer over `α > 0` iff
 `P(X ≠ 0) > 0`, i.e. some atom `x ≠ 0` has positive weight. -/
-theorem modelMSE_exists_minimizer_iff {l : List (α × α)} (hl : IsDist l) {c : α} (hc : 0 < c) :
+theorem modelMSE_exists_minimizer_iff {l : List (K × K)} (hl : IsDist l) {c : K} (hc : 0 < c) :
     (∃ a, 0 < a ∧ ∀ b, 0 < b → modelMSE l c a ≤ modelMSE l c b) ↔
       ∃ p ∈ l, p.1 ≠ 0 ∧ 0 < p.2 := by
   constructor

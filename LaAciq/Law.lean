@@ -72,8 +72,7 @@ The moment predicates follow from `MeasureTheory.MemLp id 4 μ` (resp. `2`) by
 `MeasureTheory.MemLp.integrable_norm_pow` and `Real.norm_eq_abs`. Mathlib's `ℝ` must also carry
 the core classes of the scalar setting (`Lean.Grind.Field`, `Lean.Grind.OrderedRing`, …). The
 names above were looked up in Mathlib's source; the instance itself has not been compiled. -/
-structure Law (K : Type) [Lean.Grind.Field K] [LE K] [LT K] [DecidableLE K]
-    [Std.IsLinearOrder K] [Std.LawfulOrderLT K] [Lean.Grind.OrderedRing K] where
+structure Law (K : Type) [OrderedField K] where
   /-- The integrable functions (Mathlib: `MeasureTheory.Integrable f μ`). -/
   Integrable : (K → K) → Prop
   /-- The measurable functions (Mathlib: `Measurable f`). -/
@@ -117,8 +116,7 @@ structure Law (K : Type) [Lean.Grind.Field K] [LE K] [LT K] [DecidableLE K]
 
 namespace Law
 
-variable {K : Type} [Lean.Grind.Field K] [LE K] [LT K] [DecidableLE K]
-  [Std.IsLinearOrder K] [Std.LawfulOrderLT K] [Lean.Grind.OrderedRing K]
+variable {K : Type} [OrderedField K]
 
 section Basic
 
@@ -251,7 +249,6 @@ theorem absS_le_sq_add_one (x : K) : absS x ≤ x ^ 2 + 1 := by
   unfold absS maxS
   split <;> grind
 
-omit [DecidableLE K] in
 /-- `x² ≤ x⁴ + 1`. -/
 theorem sq_le_pow_four_add_one (x : K) : x ^ 2 ≤ x ^ 4 + 1 := by
   have h := Lean.Grind.OrderedRing.sq_nonneg (a := x ^ 2 - 1 / 2)

@@ -56,8 +56,7 @@ namespace LaAciq
 
 namespace Law
 
-variable {K : Type} [Lean.Grind.Field K] [LE K] [LT K] [DecidableLE K]
-  [Std.IsLinearOrder K] [Std.LawfulOrderLT K] [Lean.Grind.OrderedRing K]
+variable {K : Type} [OrderedField K]
 
 section Definitions
 
@@ -102,7 +101,6 @@ end Definitions
 
 section Bounds
 
-omit [LT K] [Std.IsLinearOrder K] [Std.LawfulOrderLT K] [Lean.Grind.OrderedRing K] in
 /-- `|x|² = x²`. -/
 theorem absS_sq (x : K) : absS x ^ 2 = x ^ 2 := by
   unfold absS maxS
@@ -901,8 +899,7 @@ end Law
 
 section FiniteCorollaries
 
-variable {K : Type} [Lean.Grind.Field K] [LE K] [LT K] [DecidableLE K]
-  [Std.IsLinearOrder K] [Std.LawfulOrderLT K] [Lean.Grind.OrderedRing K]
+variable {K : Type} [OrderedField K]
 
 /-- The decomposition for an atom list, read off the theorem for every law through
 `Law.ofFinite`. -/

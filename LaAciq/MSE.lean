@@ -36,65 +36,53 @@ namespace LaAciq
 
 section MSE
 
-variable {α : Type} [Lean.Grind.Field α] [LE α] [LT α] [DecidableLE α]
-  [Std.IsLinearOrder α] [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] [IntFloor α]
+variable {K : Type} [OrderedField K] [IntFloor K]
 
 /-- The true quantization MSE `E[(X - Q_α(X))²]`.
 Seed 000: «\mathbb{E}_{X \sim P}[(X - Q_\alpha(X))^2]». -/
-noncomputable def mse (l : List (α × α)) (a : α) (B : Nat) : α :=
+noncomputable def mse (l : List (K × K)) (a : K) (B : Nat) : K :=
   expect l (fun x => (x - quantize a B x) ^ 2)
 
-omit [IntFloor α] in
+omit [IntFloor K] in
 /-- The clipping error `E[((|X| - α)₊)²]`.
 Seed 001: «E_clip(α) = E[(|X| - α)² · 𝟙_{|X|>α}]». -/
-noncomputable def clipError (l : List (α × α)) (a : α) : α :=
+noncomputable def clipError (l : List (K × K)) (a : K) : K :=
   expect l (fun x => maxS (absS x - a) 0 ^ 2)
 
 /-- The error of the points inside `[-α, α]`: `E[(X - Q X)²; |X| ≤ α]`.
 Seed 004: «Inside: only quantization error contributes». -/
-noncomputable def innerError (l : List (α × α)) (a : α) (B : Nat) : α :=
+noncomputable def innerError (l : List (K × K)) (a : K) (B : Nat) : K :=
   expect l (fun x => if absS x ≤ a then (x - quantize a B x) ^ 2 else 0)
 
-omit [IntFloor α] in
+omit [IntFloor K] in
 /-- `P(|X| ≤ α)`. Seed 004: «(μ {ω | |X ω| ≤ α}).toReal». -/
-noncomputable def probInside (l : List (α × α)) (a : α) : α :=
+noncomputable def probInside (l : List (K × K)) (a : K) : K :=
   expect l (fun x => if absS x ≤ a then 1 else 0)
 
-omit [IntFloor α] in
+omit [IntFloor K] in
 /-- Seed 004's model: clipping error plus `Δ²/12 · P(|X| ≤ α)` with `Δ` the quantizer's step.
 Seed 004: «quantizationNoise (α : ⁄) (B : BitWidth) : ⁄ :=». -/
-noncomputable def seed004MSE (l : List (α × α)) (a : α) (B : Nat) : α :=
+noncomputable def seed004MSE (l : List (K × K)) (a : K) (B : Nat) : K :=
   clipError l a + step a B ^ 2 / 12 * probInside l a
 
-omit [IntFloor α] in
+omit [IntFloor K] in
 /-- The Banner-type model: clipping error plus `c · α²` (uniform noise `Δ²/12` with `Δ`
 proportional to `α`; `c = 1/(3·4^B)` for Banner's `Δ = 2α/2^B`).
 Seed 002: «MSE(α) = E[(X - Q_α(X))²] = E_clip(α) + E_quant(α)». -/
-noncomputable def modelMSE (l : List (α × α)) (c a : α) : α := clipError l a + c * a ^ 2
+noncomputable def modelMSE (l : List (K × K)) (c a : K) : K := clipError l a + c * a ^ 2
 
-omit [LE α] [LT α] [DecidableLE α] [Std.IsLinearOrder α] [Std.LawfulOrderLT α]
-  [Lean.Grind.OrderedRing α] [IntFloor α] in
-/-- Expectations agree when the integrands agree on the support. -/
-theorem expect_congr {l : List (α × α)} {f g : α → α} (h : ∀ p ∈ l, f p.1 = g p.1) :
-    expect l f = expect l g := by
-  induction l with
-  | nil => rfl
-  | cons p t ih =>
-    simp only [expect]
-    rw [h p (List.mem_cons_self ..), ih (fun q hq => h q (List.mem_cons_of_mem _ hq))]
-
-omit [IntFloor α] in
+omit [IntFloor K] in
 /-- `|e| ≤ h → e² ≤ h²`. -/
-theorem sq_le_sq_of_abs_le {e h : α} (he : absS e ≤ h) : e ^ 2 ≤ h ^ 2 := by
+theorem sq_le_sq_of_abs_le {e h : K} (he : absS e ≤ h) : e ^ 2 ≤ h ^ 2 := by
   have h0 : 0 ≤ absS e := by unfold absS maxS; split <;> grind
   have hsq : e ^ 2 = absS e * absS e := by unfold absS maxS; split <;> grind
   have m₁ := Lean.Grind.OrderedRing.mul_le_mul_of_nonneg_left he h0
-  have m₂ := Lean.Grind.OrderedRing.mul_le_mul_of_nonneg_right he (by grind : (0 : α) ≤ h)
+  have m₂ := Lean.Grind.OrderedRing.mul_le_mul_of_nonneg_right he (by grind : (0 : K) ≤ h)
   grind
 
 /-- The pointwise identity: `(x - Q x)² = ((|x| - α)₊)² + 𝟙_{|x| ≤ α} (x - Q x)²`.
 Seed 004: «Split integral: inside vs outside [-α, α]». -/
-theorem sq_sub_quantize_eq {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) (x : α) :
+theorem sq_sub_quantize_eq {a : K} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) (x : K) :
     (x - quantize a B x) ^ 2 =
       maxS (absS x - a) 0 ^ 2 + (if absS x ≤ a then (x - quantize a B x) ^ 2 else 0) := by
   by_cases h₁ : a ≤ x
@@ -112,15 +100,15 @@ theorem sq_sub_quantize_eq {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) (x : �
 
 /-- **The MSE decomposition**, exactly: `mse = clipError + innerError`.
 Seed 004: «`mse_decomposition` | MSE = E_clip + E_quant». -/
-theorem mse_eq_clipError_add_innerError {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B)
-    (l : List (α × α)) : mse l a B = clipError l a + innerError l a B := by
+theorem mse_eq_clipError_add_innerError {a : K} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B)
+    (l : List (K × K)) : mse l a B = clipError l a + innerError l a B := by
   unfold mse clipError innerError
   rw [← expect_add]
   exact expect_congr (fun p _ => sq_sub_quantize_eq ha hB p.1)
 
 /-- The inner error is at most `step²/4 · P(|X| ≤ α)`.
 Seed 004: «Quantization error is uniformly distributed on [-Δ/2, Δ/2]». -/
-theorem innerError_le {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) {l : List (α × α)}
+theorem innerError_le {a : K} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) {l : List (K × K)}
     (hw : ∀ p ∈ l, 0 ≤ p.2) : innerError l a B ≤ step a B ^ 2 / 4 * probInside l a := by
   unfold innerError probInside
   rw [← expect_const_mul]
@@ -136,8 +124,8 @@ theorem innerError_le {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) {l : List (
     grind
 
 /-- Scaling: `mse(c·X, c·α) = c² · mse(X, α)` for `c > 0`. -/
-theorem mse_scale {a c : α} (ha : 0 < a) (hc : 0 < c) {B : Nat} (hB : 2 ≤ B)
-    (l : List (α × α)) :
+theorem mse_scale {a c : K} (ha : 0 < a) (hc : 0 < c) {B : Nat} (hB : 2 ≤ B)
+    (l : List (K × K)) :
     mse (l.map (fun p => (c * p.1, p.2))) (c * a) B = c ^ 2 * mse l a B := by
   unfold mse
   rw [expect_scale, ← expect_const_mul]
@@ -146,10 +134,10 @@ theorem mse_scale {a c : α} (ha : 0 < a) (hc : 0 < c) {B : Nat} (hB : 2 ≤ B)
   rw [quantize_homogeneous ha hc hB x]
   grind
 
-omit [IntFloor α] in
+omit [IntFloor K] in
 /-- No clipping error when the support lies in `[-α, α]`.
 Seed 004: «`clippingError_antitone` | ∂E_c/∂α < 0». -/
-theorem clipError_eq_zero_of_abs_le {a : α} {l : List (α × α)} (h : ∀ p ∈ l, absS p.1 ≤ a) :
+theorem clipError_eq_zero_of_abs_le {a : K} {l : List (K × K)} (h : ∀ p ∈ l, absS p.1 ≤ a) :
     clipError l a = 0 := by
   unfold clipError
   rw [expect_congr (g := fun _ => 0) (fun p hp => by
@@ -158,18 +146,18 @@ theorem clipError_eq_zero_of_abs_le {a : α} {l : List (α × α)} (h : ∀ p �
   grind
 
 /-- The MSE is non-negative. -/
-theorem mse_nonneg {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) (a : α) (B : Nat) :
+theorem mse_nonneg {l : List (K × K)} (hw : ∀ p ∈ l, 0 ≤ p.2) (a : K) (B : Nat) :
     0 ≤ mse l a B :=
   expect_nonneg hw (fun _ => Lean.Grind.OrderedRing.sq_nonneg)
 
-omit [IntFloor α] in
+omit [IntFloor K] in
 /-- The clipping error is non-negative. Seed 001: «E_clip(α) = E[(|X| - α)² · 𝟙_{|X|>α}]». -/
-theorem clipError_nonneg {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) (a : α) :
+theorem clipError_nonneg {l : List (K × K)} (hw : ∀ p ∈ l, 0 ≤ p.2) (a : K) :
     0 ≤ clipError l a :=
   expect_nonneg hw (fun _ => Lean.Grind.OrderedRing.sq_nonneg)
 
 /-- The inner error is non-negative. -/
-theorem innerError_nonneg {l : List (α × α)} (hw : ∀ p ∈ l, 0 ≤ p.2) (a : α) (B : Nat) :
+theorem innerError_nonneg {l : List (K × K)} (hw : ∀ p ∈ l, 0 ≤ p.2) (a : K) (B : Nat) :
     0 ≤ innerError l a B :=
   expect_nonneg hw (fun x => by
     have := Lean.Grind.OrderedRing.sq_nonneg (a := x - quantize a B x)

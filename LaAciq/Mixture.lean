@@ -38,21 +38,20 @@ namespace LaAciq
 
 section Mixture
 
-variable {α : Type} [Lean.Grind.Field α] [LE α] [LT α]
-  [Std.IsLinearOrder α] [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α]
+variable {K : Type} [OrderedField K]
 
 /-- Excess kurtosis `m4 / m2² - 3`. Seed 001: «κ_l = E[(W_l - μ_l)⁴] / σ_l⁴ - 3». -/
-noncomputable def kurtosis (l : List (α × α)) : α := cmoment l 4 / cmoment l 2 ^ 2 - 3
+noncomputable def kurtosis (l : List (K × K)) : K := cmoment l 4 / cmoment l 2 ^ 2 - 3
 
 /-- Seed 004's numerator `Σwᵢ(κᵢ+3)σᵢ⁴ + 6Σwᵢσᵢ²δᵢ² + Σwᵢδᵢ⁴` for two components, with
 `(κᵢ+3)σᵢ⁴` written as the fourth central moment `m4ᵢ` it stands for.
 Seed 004: «κ_eff = [Σwᵢ(κᵢ+3)σᵢ⁴ + 6Σwᵢσᵢ²δᵢ² + Σwᵢδᵢ⁴]/σ⁴-3». -/
-def seed004Numerator (w m4₁ m4₂ v₁ v₂ d₁ d₂ : α) : α :=
+def seed004Numerator (w m4₁ m4₂ v₁ v₂ d₁ d₂ : K) : K :=
   w * m4₁ + (1 - w) * m4₂ + 6 * (w * v₁ * d₁ ^ 2 + (1 - w) * v₂ * d₂ ^ 2)
     + (w * d₁ ^ 4 + (1 - w) * d₂ ^ 4)
 
 /-- The first central moment vanishes. -/
-theorem expect_sub_mean {l : List (α × α)} (hl : IsDist l) :
+theorem expect_sub_mean {l : List (K × K)} (hl : IsDist l) :
     expect l (fun x => x - mean l) = 0 := by
   have e : (fun x => x - mean l) = (fun x => x + -mean l) := by funext x; grind
   rw [e, expect_add, expect_const hl]
@@ -60,7 +59,7 @@ theorem expect_sub_mean {l : List (α × α)} (hl : IsDist l) :
   grind
 
 /-- Second moment about `c`: `E[(X - c)²] = m2 + (μ - c)²`. -/
-theorem expect_sq_shift {l : List (α × α)} (hl : IsDist l) (c : α) :
+theorem expect_sq_shift {l : List (K × K)} (hl : IsDist l) (c : K) :
     expect l (fun x => (x - c) ^ 2) = cmoment l 2 + (mean l - c) ^ 2 := by
   have e : (fun x => (x - c) ^ 2) = (fun x => (x - mean l) ^ 2
       + ((2 * (mean l - c)) * (x - mean l) + (mean l - c) ^ 2)) := by
@@ -70,7 +69,7 @@ theorem expect_sq_shift {l : List (α × α)} (hl : IsDist l) (c : α) :
   grind
 
 /-- Fourth moment about `c`: `E[(X - c)⁴] = m4 + 4 m3 d + 6 m2 d² + d⁴`, `d = μ - c`. -/
-theorem expect_pow_four_shift {l : List (α × α)} (hl : IsDist l) (c : α) :
+theorem expect_pow_four_shift {l : List (K × K)} (hl : IsDist l) (c : K) :
     expect l (fun x => (x - c) ^ 4) = cmoment l 4 + 4 * cmoment l 3 * (mean l - c)
       + 6 * cmoment l 2 * (mean l - c) ^ 2 + (mean l - c) ^ 4 := by
   have e : (fun x => (x - c) ^ 4) = (fun x => (x - mean l) ^ 4
@@ -85,7 +84,7 @@ theorem expect_pow_four_shift {l : List (α × α)} (hl : IsDist l) (c : α) :
 
 /-- **Law of total variance** for a mixture: `Var = Σ w (m2 + δ²)`.
 Seed 004: «σ_eff² = mixture variance = Σwᵢσᵢ² + Σwᵢδᵢ²». -/
-theorem variance_mix (w : α) {l₁ l₂ : List (α × α)} (h₁ : IsDist l₁) (h₂ : IsDist l₂) :
+theorem variance_mix (w : K) {l₁ l₂ : List (K × K)} (h₁ : IsDist l₁) (h₂ : IsDist l₂) :
     variance (mix w l₁ l₂) =
       w * (variance l₁ + (mean l₁ - mean (mix w l₁ l₂)) ^ 2)
         + (1 - w) * (variance l₂ + (mean l₂ - mean (mix w l₁ l₂)) ^ 2) := by
@@ -94,7 +93,7 @@ theorem variance_mix (w : α) {l₁ l₂ : List (α × α)} (h₁ : IsDist l₁)
   exact h
 
 /-- The fourth central moment of a mixture: `Σ w (m4 + 4·m3·δ + 6·m2·δ² + δ⁴)`. -/
-theorem cmoment_four_mix (w : α) {l₁ l₂ : List (α × α)} (h₁ : IsDist l₁) (h₂ : IsDist l₂) :
+theorem cmoment_four_mix (w : K) {l₁ l₂ : List (K × K)} (h₁ : IsDist l₁) (h₂ : IsDist l₂) :
     cmoment (mix w l₁ l₂) 4 =
       w * (cmoment l₁ 4 + 4 * cmoment l₁ 3 * (mean l₁ - mean (mix w l₁ l₂))
         + 6 * cmoment l₁ 2 * (mean l₁ - mean (mix w l₁ l₂)) ^ 2
@@ -108,7 +107,7 @@ theorem cmoment_four_mix (w : α) {l₁ l₂ : List (α × α)} (h₁ : IsDist l
 
 /-- **The defect of seed 004's formula**: the true fourth central moment of a mixture is seed
 004's numerator plus `4 Σ w m3 δ`. Seed 004: «6Σwᵢσᵢ²δᵢ²». -/
-theorem cmoment_four_mix_eq_seed004_add (w : α) {l₁ l₂ : List (α × α)} (h₁ : IsDist l₁)
+theorem cmoment_four_mix_eq_seed004_add (w : K) {l₁ l₂ : List (K × K)} (h₁ : IsDist l₁)
     (h₂ : IsDist l₂) :
     cmoment (mix w l₁ l₂) 4 =
       seed004Numerator w (cmoment l₁ 4) (cmoment l₂ 4) (variance l₁) (variance l₂)
@@ -121,7 +120,7 @@ theorem cmoment_four_mix_eq_seed004_add (w : α) {l₁ l₂ : List (α × α)} (
 
 /-- Seed 004's numerator is exact iff `Σ w m3 δ = 0`.
 Seed 004: «κ_eff = [Σwᵢ(κᵢ+3)σᵢ⁴ + 6Σwᵢσᵢ²δᵢ² + Σwᵢδᵢ⁴]/σ⁴-3». -/
-theorem cmoment_four_mix_eq_seed004_iff (w : α) {l₁ l₂ : List (α × α)} (h₁ : IsDist l₁)
+theorem cmoment_four_mix_eq_seed004_iff (w : K) {l₁ l₂ : List (K × K)} (h₁ : IsDist l₁)
     (h₂ : IsDist l₂) :
     cmoment (mix w l₁ l₂) 4 =
         seed004Numerator w (cmoment l₁ 4) (cmoment l₂ 4) (variance l₁) (variance l₂)
@@ -133,7 +132,7 @@ theorem cmoment_four_mix_eq_seed004_iff (w : α) {l₁ l₂ : List (α × α)} (
 
 /-- Equal means and equal variances make the mixture's excess kurtosis the linear average
 `w κ₁ + (1 - w) κ₂` of seeds 001/002. Seed 001: «κ_eff(λ) = Σ_l ā_l(λ) · κ_l». -/
-theorem kurtosis_mix_eq_linear (w : α) {l₁ l₂ : List (α × α)} (h₁ : IsDist l₁) (h₂ : IsDist l₂)
+theorem kurtosis_mix_eq_linear (w : K) {l₁ l₂ : List (K × K)} (h₁ : IsDist l₁) (h₂ : IsDist l₂)
     (hμ : mean l₁ = mean l₂) (hv : variance l₁ = variance l₂) (hpos : 0 < variance l₁) :
     kurtosis (mix w l₁ l₂) = w * kurtosis l₁ + (1 - w) * kurtosis l₂ := by
   have hm : mean (mix w l₁ l₂) = mean l₁ := by rw [mean_mix, hμ]; grind

@@ -22,7 +22,7 @@ there.
 
 * `sq_posPart_sub_le`: `((u - (α + t))₊)² ≤ ((u - α)₊ - t)²`.
 * `modelMSE_le_quadratic`: `f(α + t) ≤ f(α) - 2t·E[(|X| - α)₊] + t² + c((α + t)² - α²)`.
-* `eq_zero_of_forall_nonneg`: `(∀ t, 0 ≤ D·t + K·t²) → K > 0 → D = 0`.
+* `eq_zero_of_forall_nonneg`: `(∀ t, 0 ≤ D·t + Q·t²) → Q > 0 → D = 0`.
 * `modelMSE_minimizer_fixed_point`: `c · α = E[(|X| - α)₊]` at a global minimizer.
 * `modelMSE_minimizer_fixed_point'`: `α · (c + P(|X| > α)) = E[|X|; |X| > α]`.
 -/
@@ -33,11 +33,10 @@ namespace LaAciq
 
 section Optimality
 
-variable {α : Type} [Lean.Grind.Field α] [LE α] [LT α] [DecidableLE α]
-  [Std.IsLinearOrder α] [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α]
+variable {K : Type} [OrderedField K]
 
 /-- Pointwise bound behind the first-order condition: `((u - (α + t))₊)² ≤ ((u - α)₊ - t)²`. -/
-theorem sq_posPart_sub_le (u a t : α) :
+theorem sq_posPart_sub_le (u a t : K) :
     maxS (u - (a + t)) 0 ^ 2 ≤ (maxS (u - a) 0 - t) ^ 2 := by
   have h1 := Lean.Grind.OrderedRing.sq_nonneg (a := maxS (u - a) 0 - t)
   by_cases hp : u - a ≤ 0
@@ -55,16 +54,15 @@ theorem sq_posPart_sub_le (u a t : α) :
     · have hz : maxS (u - (a + t)) 0 = u - (a + t) := by unfold maxS; split <;> grind
       rw [hz, hm]; grind
 
-omit [DecidableLE α] in
-/-- A quadratic `D·t + K·t²` with `K > 0` that is never negative has `D = 0`. -/
-theorem eq_zero_of_forall_nonneg {D K : α} (hK : 0 < K) (h : ∀ t : α, 0 ≤ D * t + K * t ^ 2) :
+/-- A quadratic `D·t + Q·t²` with `Q > 0` that is never negative has `D = 0`. -/
+theorem eq_zero_of_forall_nonneg {D Q : K} (hQ : 0 < Q) (h : ∀ t : K, 0 ≤ D * t + Q * t ^ 2) :
     D = 0 := by
-  have h0 := h (-D / (2 * K))
-  have e : D * (-D / (2 * K)) + K * (-D / (2 * K)) ^ 2 = -(D ^ 2) / (4 * K) := by grind
+  have h0 := h (-D / (2 * Q))
+  have e : D * (-D / (2 * Q)) + Q * (-D / (2 * Q)) ^ 2 = -(D ^ 2) / (4 * Q) := by grind
   rw [e] at h0
   have m := Lean.Grind.OrderedRing.mul_le_mul_of_nonneg_left h0
-    (by grind : (0 : α) ≤ 4 * K)
-  have e₂ : 4 * K * (-(D ^ 2) / (4 * K)) = -(D ^ 2) := by grind
+    (by grind : (0 : K) ≤ 4 * Q)
+  have e₂ : 4 * Q * (-(D ^ 2) / (4 * Q)) = -(D ^ 2) := by grind
   rw [e₂] at m
   have hD : D ^ 2 ≤ 0 := by grind
   by_cases hd : D = 0
@@ -74,7 +72,7 @@ theorem eq_zero_of_forall_nonneg {D K : α} (hK : 0 < K) (h : ∀ t : α, 0 ≤ 
 
 /-- The model MSE lies below a quadratic in the shift `t`:
 `f(α + t) ≤ f(α) - 2t·E[(|X| - α)₊] + t² + c((α + t)² - α²)`. -/
-theorem modelMSE_le_quadratic {l : List (α × α)} (hl : IsDist l) (c a t : α) :
+theorem modelMSE_le_quadratic {l : List (K × K)} (hl : IsDist l) (c a t : K) :
     modelMSE l c (a + t) ≤ modelMSE l c a - 2 * t * expect l (fun x => maxS (absS x - a) 0)
       + t ^ 2 + c * ((a + t) ^ 2 - a ^ 2) := by
   unfold modelMSE clipError
@@ -87,11 +85,11 @@ theorem modelMSE_le_quadratic {l : List (α × α)} (hl : IsDist l) (c a t : α)
 /-- **First-order condition of the model MSE**: a global minimizer `α` of
 `E[((|X| - α)₊)²] + c·α²` (`c ≥ 0`) satisfies `c · α = E[(|X| - α)₊]`.
 Seed 004: «Taking derivative of MSE: dMSE/dα = dE_clip/dα + dE_quant/dα = 0». -/
-theorem modelMSE_minimizer_fixed_point {l : List (α × α)} (hl : IsDist l) {c : α} (hc : 0 ≤ c)
-    {a : α} (ha : ∀ z, modelMSE l c a ≤ modelMSE l c z) :
+theorem modelMSE_minimizer_fixed_point {l : List (K × K)} (hl : IsDist l) {c : K} (hc : 0 ≤ c)
+    {a : K} (ha : ∀ z, modelMSE l c a ≤ modelMSE l c z) :
     c * a = expect l (fun x => maxS (absS x - a) 0) := by
-  have hK : (0 : α) < 1 + c := by
-    have := Lean.Grind.OrderedRing.zero_lt_one (R := α); grind
+  have hK : (0 : K) < 1 + c := by
+    have := Lean.Grind.OrderedRing.zero_lt_one (R := K); grind
   have hD := eq_zero_of_forall_nonneg hK
     (D := 2 * (c * a - expect l (fun x => maxS (absS x - a) 0))) (fun t => by
       have h1 := modelMSE_le_quadratic hl c a t
@@ -101,8 +99,8 @@ theorem modelMSE_minimizer_fixed_point {l : List (α × α)} (hl : IsDist l) {c 
 
 /-- The fixed-point form `α · (c + P(|X| > α)) = E[|X|; |X| > α]` (OCTAV's iteration) at a
 global minimizer of the model MSE. -/
-theorem modelMSE_minimizer_fixed_point' {l : List (α × α)} (hl : IsDist l) {c : α}
-    (hc : 0 ≤ c) {a : α} (ha : ∀ z, modelMSE l c a ≤ modelMSE l c z) :
+theorem modelMSE_minimizer_fixed_point' {l : List (K × K)} (hl : IsDist l) {c : K}
+    (hc : 0 ≤ c) {a : K} (ha : ∀ z, modelMSE l c a ≤ modelMSE l c z) :
     a * (c + expect l (fun x => if absS x ≤ a then 0 else 1))
       = expect l (fun x => if absS x ≤ a then 0 else absS x) := by
   have h := modelMSE_minimizer_fixed_point hl hc ha

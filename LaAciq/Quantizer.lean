@@ -40,13 +40,13 @@ attribute [local instance] Lean.Grind.Semiring.natCast Lean.Grind.Ring.intCast
 
 /-- A floor on an ordered field: Mathlib's `FloorRing`, by its characterising inequalities
 `Int.floor_le : (⌊x⌋ : α) ≤ x` and `Int.lt_floor_add_one : x < ⌊x⌋ + 1`. -/
-class IntFloor (α : Type) [Lean.Grind.Field α] [LE α] [LT α] where
+class IntFloor (K : Type) [Lean.Grind.Field K] [LE K] [LT K] where
   /-- The floor, Mathlib's `Int.floor`. -/
-  floor : α → Int
+  floor : K → Int
   /-- Mathlib's `Int.floor_le`. -/
-  floor_le : ∀ x : α, ((floor x : Int) : α) ≤ x
+  floor_le : ∀ x : K, ((floor x : Int) : K) ≤ x
   /-- Mathlib's `Int.lt_floor_add_one`. -/
-  lt_floor_add_one : ∀ x : α, x < ((floor x : Int) : α) + 1
+  lt_floor_add_one : ∀ x : K, x < ((floor x : Int) : K) + 1
 
 instance : IntFloor Rat where
   floor := Rat.floor
@@ -58,77 +58,69 @@ instance : IntFloor Rat where
 
 section Rounding
 
-variable {α : Type} [Lean.Grind.Field α] [LE α] [LT α] [DecidableLE α]
-  [Std.IsLinearOrder α] [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] [IntFloor α]
+variable {K : Type} [OrderedField K] [IntFloor K]
 
 /-- Half-up rounding, Mathlib's `round` (`round_eq : round x = ⌊x + 1 / 2⌋`). -/
-def roundS (x : α) : Int := IntFloor.floor (x + 1 / 2)
+def roundS (x : K) : Int := IntFloor.floor (x + 1 / 2)
 
-omit [DecidableLE α] in
 /-- The floor is characterised by its inequalities (Mathlib's `Int.floor_eq_iff`). -/
-theorem floor_eq_of_le_of_lt {x : α} {n : Int} (h₁ : (n : α) ≤ x) (h₂ : x < (n : α) + 1) :
+theorem floor_eq_of_le_of_lt {x : K} {n : Int} (h₁ : (n : K) ≤ x) (h₂ : x < (n : K) + 1) :
     IntFloor.floor x = n := by
   have a := IntFloor.floor_le x
   have b := IntFloor.lt_floor_add_one x
-  have c := Lean.Grind.Ring.intCast_add (α := α) (IntFloor.floor x) 1
-  have d := Lean.Grind.Ring.intCast_add (α := α) n 1
-  have e := Lean.Grind.Ring.intCast_one (α := α)
+  have c := Lean.Grind.Ring.intCast_add (α := K) (IntFloor.floor x) 1
+  have d := Lean.Grind.Ring.intCast_add (α := K) n 1
+  have e := Lean.Grind.Ring.intCast_one (α := K)
   have f : IntFloor.floor x < n + 1 :=
-    Lean.Grind.OrderedRing.lt_of_intCast_lt_intCast (R := α) _ _ (by grind)
+    Lean.Grind.OrderedRing.lt_of_intCast_lt_intCast (R := K) _ _ (by grind)
   have g : n < IntFloor.floor x + 1 :=
-    Lean.Grind.OrderedRing.lt_of_intCast_lt_intCast (R := α) _ _ (by grind)
+    Lean.Grind.OrderedRing.lt_of_intCast_lt_intCast (R := K) _ _ (by grind)
   omega
 
-omit [DecidableLE α] in
 /-- Rounding an integer gives it back (Mathlib's `round_intCast`). -/
-theorem roundS_intCast (n : Int) : roundS (n : α) = n := by
+theorem roundS_intCast (n : Int) : roundS (n : K) = n := by
   unfold roundS
   apply floor_eq_of_le_of_lt <;> grind
 
-omit [DecidableLE α] in
 /-- The rounding error is at most `1/2` on either side (Mathlib's `abs_sub_round`). -/
-theorem roundS_sub_le (x : α) : ((roundS x : Int) : α) - x ≤ 1 / 2 ∧ x - (roundS x : α) < 1 / 2 := by
+theorem roundS_sub_le (x : K) : ((roundS x : Int) : K) - x ≤ 1 / 2 ∧ x - (roundS x : K) < 1 / 2 := by
   have a := IntFloor.floor_le (x + 1 / 2)
   have b := IntFloor.lt_floor_add_one (x + 1 / 2)
   unfold roundS
   constructor <;> grind
 
-omit [DecidableLE α] in
 /-- Rounding is monotone. Mathlib has no `round_mono`: there it is `round_eq` and
 `Int.floor_le_floor`. -/
-theorem roundS_mono {x y : α} (h : x ≤ y) : roundS x ≤ roundS y := by
+theorem roundS_mono {x y : K} (h : x ≤ y) : roundS x ≤ roundS y := by
   have a := IntFloor.floor_le (x + 1 / 2)
   have b := IntFloor.lt_floor_add_one (y + 1 / 2)
-  have c := Lean.Grind.Ring.intCast_add (α := α) (roundS y) 1
-  have e := Lean.Grind.Ring.intCast_one (α := α)
+  have c := Lean.Grind.Ring.intCast_add (α := K) (roundS y) 1
+  have e := Lean.Grind.Ring.intCast_one (α := K)
   have f : roundS x < roundS y + 1 :=
-    Lean.Grind.OrderedRing.lt_of_intCast_lt_intCast (R := α) _ _ (by unfold roundS at *; grind)
+    Lean.Grind.OrderedRing.lt_of_intCast_lt_intCast (R := K) _ _ (by unfold roundS at *; grind)
   omega
 
-omit [DecidableLE α] in
 /-- Rounding commutes with negation off half-integers. -/
-theorem roundS_neg {y : α} (hy : ∀ n : Int, y ≠ (n : α) + 1 / 2) : roundS (-y) = -roundS y := by
+theorem roundS_neg {y : K} (hy : ∀ n : Int, y ≠ (n : K) + 1 / 2) : roundS (-y) = -roundS y := by
   have a := IntFloor.floor_le (y + 1 / 2)
   have b := IntFloor.lt_floor_add_one (y + 1 / 2)
   have c := hy (roundS y - 1)
-  have d := Lean.Grind.Ring.intCast_sub (α := α) (roundS y) 1
-  have d' := Lean.Grind.Ring.intCast_neg (α := α) (roundS y)
-  have e := Lean.Grind.Ring.intCast_one (α := α)
-  have hne : ((roundS y : Int) : α) ≠ y + 1 / 2 := fun h => c (by unfold roundS at *; grind)
-  have hlt : ((roundS y : Int) : α) < y + 1 / 2 := by
+  have d := Lean.Grind.Ring.intCast_sub (α := K) (roundS y) 1
+  have d' := Lean.Grind.Ring.intCast_neg (α := K) (roundS y)
+  have e := Lean.Grind.Ring.intCast_one (α := K)
+  have hne : ((roundS y : Int) : K) ≠ y + 1 / 2 := fun h => c (by unfold roundS at *; grind)
+  have hlt : ((roundS y : Int) : K) < y + 1 / 2 := by
     exact Std.lt_of_le_of_ne (by unfold roundS at *; exact a) hne
   unfold roundS at *
   apply floor_eq_of_le_of_lt <;> grind
 
-omit [DecidableLE α] in
 /-- A rounded value bounded by an integer stays bounded by it. -/
-theorem roundS_le_of_le {x : α} {n : Int} (h : x ≤ (n : α)) : roundS x ≤ n := by
+theorem roundS_le_of_le {x : K} {n : Int} (h : x ≤ (n : K)) : roundS x ≤ n := by
   have := roundS_mono h
   rwa [roundS_intCast] at this
 
-omit [DecidableLE α] in
 /-- Lower bound version of `roundS_le_of_le`. -/
-theorem le_roundS_of_le {x : α} {n : Int} (h : (n : α) ≤ x) : n ≤ roundS x := by
+theorem le_roundS_of_le {x : K} {n : Int} (h : (n : K) ≤ x) : n ≤ roundS x := by
   have := roundS_mono h
   rwa [roundS_intCast] at this
 
@@ -156,97 +148,95 @@ theorem two_mul_levels_add_one {B : Nat} (hB : 1 ≤ B) : 2 * levels B + 1 = 2 ^
   have := Nat.two_pow_pos (B - 1)
   omega
 
-variable {α : Type} [Lean.Grind.Field α] [LE α] [LT α] [DecidableLE α]
-  [Std.IsLinearOrder α] [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] [IntFloor α]
+variable {K : Type} [OrderedField K] [IntFloor K]
 
 /-- The quantization step `α / (2^(B-1) - 1)`. (wrong:
 see `step_eq_two_mul_div` and the refutation module). -/
-def step (a : α) (B : Nat) : α := a / ((levels B : Nat) : α)
+def step (a : K) (B : Nat) : K := a / ((levels B : Nat) : K)
 
 /-- The quantizer `Q_α(x) = step · round(clip α x / step)`.
 Seed 000: «Q_\alpha(x) = \alpha \cdot \text{round}». -/
-noncomputable def quantize (a : α) (B : Nat) (x : α) : α :=
-  step a B * ((roundS (clip a x / step a B) : Int) : α)
+noncomputable def quantize (a : K) (B : Nat) (x : K) : K :=
+  step a B * ((roundS (clip a x / step a B) : Int) : K)
 
-omit [DecidableLE α] [IntFloor α] in
+omit [IntFloor K] in
 /-- The levels are positive in the field. -/
-theorem levels_cast_pos {B : Nat} (hB : 2 ≤ B) : (0 : α) < ((levels B : Nat) : α) := by
+theorem levels_cast_pos {B : Nat} (hB : 2 ≤ B) : (0 : K) < ((levels B : Nat) : K) := by
   have := one_le_levels hB
-  have h := Lean.Grind.OrderedRing.natCast_le_natCast_of_le (R := α) 1 (levels B) this
-  have h1 := Lean.Grind.Semiring.natCast_one (α := α)
-  have h2 := Lean.Grind.OrderedRing.zero_lt_one (R := α)
+  have h := Lean.Grind.OrderedRing.natCast_le_natCast_of_le (R := K) 1 (levels B) this
+  have h1 := Lean.Grind.Semiring.natCast_one (α := K)
+  have h2 := Lean.Grind.OrderedRing.zero_lt_one (R := K)
   grind
 
-omit [DecidableLE α] [IntFloor α] in
+omit [IntFloor K] in
 /-- The step is positive. -/
-theorem step_pos {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) : 0 < step a B := by
-  have hL := levels_cast_pos (α := α) hB
+theorem step_pos {a : K} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) : 0 < step a B := by
+  have hL := levels_cast_pos (K := K) hB
   unfold step
-  have h : a / ((levels B : Nat) : α) * ((levels B : Nat) : α) = a := by grind
-  by_cases hs : a / ((levels B : Nat) : α) ≤ 0
+  have h : a / ((levels B : Nat) : K) * ((levels B : Nat) : K) = a := by grind
+  by_cases hs : a / ((levels B : Nat) : K) ≤ 0
   · have := Lean.Grind.OrderedRing.mul_le_mul_of_nonneg_right hs (Std.le_of_lt hL)
     grind
   · grind
 
-omit [DecidableLE α] [IntFloor α] in
+omit [IntFloor K] in
 /-- `step · levels = α`. -/
-theorem step_mul_levels {a : α} {B : Nat} (hB : 2 ≤ B) : step a B * ((levels B : Nat) : α) = a := by
-  have := levels_cast_pos (α := α) hB
+theorem step_mul_levels {a : K} {B : Nat} (hB : 2 ≤ B) : step a B * ((levels B : Nat) : K) = a := by
+  have := levels_cast_pos (K := K) hB
   unfold step; grind
 
-omit [DecidableLE α] [IntFloor α] in
+omit [IntFloor K] in
 /-- The step equals `2α / (2^B - 2)`, not the seed's `2α / (2^B - 1)`.
 Seed 000: «Step size: Δ = 2α / (2^B - 1)». -/
-theorem step_eq_two_mul_div {a : α} {B : Nat} (hB : 2 ≤ B) :
-    step a B = 2 * a / (((2 ^ B - 2 : Nat)) : α) := by
+theorem step_eq_two_mul_div {a : K} {B : Nat} (hB : 2 ≤ B) :
+    step a B = 2 * a / (((2 ^ B - 2 : Nat)) : K) := by
   have h := two_mul_levels_add_one (B := B) (by omega)
   have h2 : 2 ^ B - 2 = 2 * levels B := by omega
-  have := levels_cast_pos (α := α) hB
-  have h3 := Lean.Grind.Semiring.natCast_mul (α := α) 2 (levels B)
+  have := levels_cast_pos (K := K) hB
+  have h3 := Lean.Grind.Semiring.natCast_mul (α := K) 2 (levels B)
   rw [h2, h3]
   unfold step
   grind
 
-omit [DecidableLE α] [IntFloor α] in
+omit [IntFloor K] in
 /-- Dividing an upper bound by a positive number. -/
-theorem div_le_of_le_mul_of_pos {c s L : α} (hs : 0 < s) (h : c ≤ s * L) : c / s ≤ L := by
+theorem div_le_of_le_mul_of_pos {c s L : K} (hs : 0 < s) (h : c ≤ s * L) : c / s ≤ L := by
   have e : s * (c / s) = c := by grind
   by_cases hc : c / s ≤ L
   · exact hc
   · have := Lean.Grind.OrderedRing.mul_lt_mul_of_pos_left (show L < c / s by grind) hs
     grind
 
-omit [DecidableLE α] [IntFloor α] in
+omit [IntFloor K] in
 /-- Dividing a lower bound by a positive number. -/
-theorem le_div_of_mul_le_of_pos {c s L : α} (hs : 0 < s) (h : s * L ≤ c) : L ≤ c / s := by
+theorem le_div_of_mul_le_of_pos {c s L : K} (hs : 0 < s) (h : s * L ≤ c) : L ≤ c / s := by
   have e : s * (c / s) = c := by grind
   by_cases hc : L ≤ c / s
   · exact hc
   · have := Lean.Grind.OrderedRing.mul_lt_mul_of_pos_left (show c / s < L by grind) hs
     grind
 
-omit [DecidableLE α] [IntFloor α] in
+omit [IntFloor K] in
 /-- The integer cast is monotone (Mathlib's `Int.cast_le`). -/
-theorem intCast_le_intCast_of_le {m n : Int} (h : m ≤ n) : ((m : Int) : α) ≤ ((n : Int) : α) := by
-  have := Lean.Grind.OrderedRing.nonneg_intCast_of_nonneg (R := α) (n - m) (by omega)
-  have e := Lean.Grind.Ring.intCast_sub (α := α) n m
+theorem intCast_le_intCast_of_le {m n : Int} (h : m ≤ n) : ((m : Int) : K) ≤ ((n : Int) : K) := by
+  have := Lean.Grind.OrderedRing.nonneg_intCast_of_nonneg (R := K) (n - m) (by omega)
+  have e := Lean.Grind.Ring.intCast_sub (α := K) n m
   grind
 
-omit [LE α] [LT α] [DecidableLE α] [Std.IsLinearOrder α] [Std.LawfulOrderLT α]
-  [Lean.Grind.OrderedRing α] [IntFloor α] in
+omit [IntFloor K] in
 /-- The cast of `levels` through `Int`. -/
-theorem intCast_levels (B : Nat) : (((levels B : Int)) : α) = ((levels B : Nat) : α) :=
+theorem intCast_levels (B : Nat) : (((levels B : Int)) : K) = ((levels B : Nat) : K) :=
   Lean.Grind.Ring.intCast_natCast _
 
 /-- Every output of the quantizer is a grid point `k · step` with `|k| ≤ levels B`. -/
-theorem quantize_mem_grid {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) (x : α) :
+theorem quantize_mem_grid {a : K} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) (x : K) :
     ∃ k : Int, -(levels B : Int) ≤ k ∧ k ≤ (levels B : Int) ∧
-      quantize a B x = step a B * ((k : Int) : α) := by
+      quantize a B x = step a B * ((k : Int) : K) := by
   have hs := step_pos ha hB
   have hsl := step_mul_levels (a := a) hB
   have hc := clip_in_range (Std.le_of_lt ha) x
-  have hL := intCast_levels (α := α) B
-  have hn := Lean.Grind.Ring.intCast_neg (α := α) (levels B : Int)
+  have hL := intCast_levels (K := K) B
+  have hn := Lean.Grind.Ring.intCast_neg (α := K) (levels B : Int)
   refine ⟨roundS (clip a x / step a B), ?_, ?_, rfl⟩
   · apply le_roundS_of_le
     apply le_div_of_mul_le_of_pos hs
@@ -256,41 +246,41 @@ theorem quantize_mem_grid {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) (x : α
     grind
 
 /-- Every grid point `k · step` with `|k| ≤ levels B` is an output (it is fixed). -/
-theorem quantize_grid_point {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) {k : Int}
+theorem quantize_grid_point {a : K} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) {k : Int}
     (hk₁ : -(levels B : Int) ≤ k) (hk₂ : k ≤ (levels B : Int)) :
-    quantize a B (step a B * (k : α)) = step a B * (k : α) := by
+    quantize a B (step a B * (k : K)) = step a B * (k : K) := by
   have hs := step_pos ha hB
   have hsl := step_mul_levels (a := a) hB
-  have hL := intCast_levels (α := α) B
-  have hn := Lean.Grind.Ring.intCast_neg (α := α) (levels B : Int)
-  have h₁ := intCast_le_intCast_of_le (α := α) hk₁
-  have h₂ := intCast_le_intCast_of_le (α := α) hk₂
+  have hL := intCast_levels (K := K) B
+  have hn := Lean.Grind.Ring.intCast_neg (α := K) (levels B : Int)
+  have h₁ := intCast_le_intCast_of_le (K := K) hk₁
+  have h₂ := intCast_le_intCast_of_le (K := K) hk₂
   have m₁ := Lean.Grind.OrderedRing.mul_le_mul_of_nonneg_left h₁ (Std.le_of_lt hs)
   have m₂ := Lean.Grind.OrderedRing.mul_le_mul_of_nonneg_left h₂ (Std.le_of_lt hs)
-  have hcl : clip a (step a B * (k : α)) = step a B * (k : α) :=
+  have hcl : clip a (step a B * (k : K)) = step a B * (k : K) :=
     clip_of_in_range (by grind) (by grind)
   unfold quantize
   rw [hcl]
-  have e : step a B * (k : α) / step a B = (k : α) := by grind
+  have e : step a B * (k : K) / step a B = (k : K) := by grind
   rw [e, roundS_intCast]
 
 /-- Range: the output lies in `[-α, α]`. Seed 000: «Range: [-α, α]». -/
-theorem quantize_mem_range {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) (x : α) :
+theorem quantize_mem_range {a : K} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) (x : K) :
     -a ≤ quantize a B x ∧ quantize a B x ≤ a := by
   obtain ⟨k, hk₁, hk₂, hq⟩ := quantize_mem_grid ha hB x
   have hs := step_pos ha hB
   have hsl := step_mul_levels (a := a) hB
-  have hL := intCast_levels (α := α) B
-  have hn := Lean.Grind.Ring.intCast_neg (α := α) (levels B : Int)
-  have h₁ := intCast_le_intCast_of_le (α := α) hk₁
-  have h₂ := intCast_le_intCast_of_le (α := α) hk₂
+  have hL := intCast_levels (K := K) B
+  have hn := Lean.Grind.Ring.intCast_neg (α := K) (levels B : Int)
+  have h₁ := intCast_le_intCast_of_le (K := K) hk₁
+  have h₂ := intCast_le_intCast_of_le (K := K) hk₂
   have m₁ := Lean.Grind.OrderedRing.mul_le_mul_of_nonneg_left h₁ (Std.le_of_lt hs)
   have m₂ := Lean.Grind.OrderedRing.mul_le_mul_of_nonneg_left h₂ (Std.le_of_lt hs)
   rw [hq]
   constructor <;> grind
 
 /-- Inside `[-α, α]` the error is at most half a step: `|x - Q x| ≤ step / 2`. -/
-theorem abs_sub_quantize_le {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) {x : α}
+theorem abs_sub_quantize_le {a : K} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) {x : K}
     (h₁ : -a ≤ x) (h₂ : x ≤ a) : absS (x - quantize a B x) ≤ step a B / 2 := by
   have hs := step_pos ha hB
   have hcl := clip_of_in_range h₁ h₂
@@ -303,39 +293,39 @@ theorem abs_sub_quantize_le {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) {x : 
   split <;> grind
 
 /-- Saturation above: `Q x = α` for `x ≥ α`. Seed 000: «Range: [-α, α]». -/
-theorem quantize_of_alpha_le {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) {x : α} (h : a ≤ x) :
+theorem quantize_of_alpha_le {a : K} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) {x : K} (h : a ≤ x) :
     quantize a B x = a := by
   have hs := step_pos ha hB
   have hsl := step_mul_levels (a := a) hB
-  have hL := intCast_levels (α := α) B
+  have hL := intCast_levels (K := K) B
   unfold quantize
   rw [clip_of_alpha_le (Std.le_of_lt ha) h]
-  have e : a / step a B = (((levels B : Int)) : α) := by grind
+  have e : a / step a B = (((levels B : Int)) : K) := by grind
   rw [e, roundS_intCast]
   grind
 
 /-- Saturation below: `Q x = -α` for `x ≤ -α`. Seed 000: «Range: [-α, α]». -/
-theorem quantize_of_le_neg_alpha {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) {x : α}
+theorem quantize_of_le_neg_alpha {a : K} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) {x : K}
     (h : x ≤ -a) : quantize a B x = -a := by
   have hs := step_pos ha hB
   have hsl := step_mul_levels (a := a) hB
-  have hL := intCast_levels (α := α) B
-  have hn := Lean.Grind.Ring.intCast_neg (α := α) (levels B : Int)
+  have hL := intCast_levels (K := K) B
+  have hn := Lean.Grind.Ring.intCast_neg (α := K) (levels B : Int)
   unfold quantize
   rw [clip_of_le_neg_alpha (Std.le_of_lt ha) h]
-  have e : -a / step a B = ((-(levels B : Int) : Int) : α) := by grind
+  have e : -a / step a B = ((-(levels B : Int) : Int) : K) := by grind
   rw [e, roundS_intCast]
   grind
 
 /-- Idempotence: `Q (Q x) = Q x`. -/
-theorem quantize_idempotent {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) (x : α) :
+theorem quantize_idempotent {a : K} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) (x : K) :
     quantize a B (quantize a B x) = quantize a B x := by
   obtain ⟨k, hk₁, hk₂, hq⟩ := quantize_mem_grid ha hB x
   rw [hq]
   exact quantize_grid_point ha hB hk₁ hk₂
 
 /-- Monotonicity: `x ≤ y → Q x ≤ Q y`. -/
-theorem quantize_mono {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) {x y : α} (h : x ≤ y) :
+theorem quantize_mono {a : K} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) {x y : K} (h : x ≤ y) :
     quantize a B x ≤ quantize a B y := by
   have hs := step_pos ha hB
   have hc := clip_mono_x a h
@@ -343,12 +333,12 @@ theorem quantize_mono {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) {x y : α} 
     apply div_le_of_le_mul_of_pos hs
     have : step a B * (clip a y / step a B) = clip a y := by grind
     grind
-  have hr := intCast_le_intCast_of_le (α := α) (roundS_mono hd)
+  have hr := intCast_le_intCast_of_le (K := K) (roundS_mono hd)
   exact Lean.Grind.OrderedRing.mul_le_mul_of_nonneg_left hr (Std.le_of_lt hs)
 
-omit [IntFloor α] in
+omit [IntFloor K] in
 /-- Clipping commutes with positive scaling: `clip (c·α) (c·x) = c · clip α x`. -/
-theorem clip_mul {a c : α} (ha : 0 ≤ a) (hc : 0 < c) (x : α) :
+theorem clip_mul {a c : K} (ha : 0 ≤ a) (hc : 0 < c) (x : K) :
     clip (c * a) (c * x) = c * clip a x := by
   have hca : 0 ≤ c * a := Lean.Grind.OrderedRing.mul_nonneg (Std.le_of_lt hc) ha
   by_cases h₁ : x ≤ -a
@@ -366,11 +356,11 @@ theorem clip_mul {a c : α} (ha : 0 ≤ a) (hc : 0 < c) (x : α) :
         clip_of_in_range (by grind) m₂]
 
 /-- Positive homogeneity: `Q_{cα}(c·x) = c · Q_α(x)` for `c > 0`. -/
-theorem quantize_homogeneous {a c : α} (ha : 0 < a) (hc : 0 < c) {B : Nat} (hB : 2 ≤ B) (x : α) :
+theorem quantize_homogeneous {a c : K} (ha : 0 < a) (hc : 0 < c) {B : Nat} (hB : 2 ≤ B) (x : K) :
     quantize (c * a) B (c * x) = c * quantize a B x := by
   have hs := step_pos ha hB
   have hstep : step (c * a) B = c * step a B := by
-    have := levels_cast_pos (α := α) hB
+    have := levels_cast_pos (K := K) hB
     unfold step; grind
   unfold quantize
   rw [hstep, clip_mul (Std.le_of_lt ha) hc x]
@@ -380,28 +370,37 @@ theorem quantize_homogeneous {a c : α} (ha : 0 < a) (hc : 0 < c) {B : Nat} (hB 
 
 /-- Oddness off ties: `Q (-x) = -Q x` when `clip α x / step` is not a half-integer.
 Seed 000: «Symmetric around 0». -/
-theorem quantize_neg {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) {x : α}
-    (hx : ∀ n : Int, clip a x / step a B ≠ (n : α) + 1 / 2) :
+theorem quantize_neg {a : K} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) {x : K}
+    (hx : ∀ n : Int, clip a x / step a B ≠ (n : K) + 1 / 2) :
     quantize a B (-x) = -quantize a B x := by
   have hs := step_pos ha hB
   unfold quantize
   rw [clip_neg (Std.le_of_lt ha) x]
   have e : -clip a x / step a B = -(clip a x / step a B) := by grind
   rw [e, roundS_neg hx]
-  have := Lean.Grind.Ring.intCast_neg (α := α) (roundS (clip a x / step a B))
+  have := Lean.Grind.Ring.intCast_neg (α := K) (roundS (clip a x / step a B))
   grind
 
 /-- The quantizer is seed 000's formula, `α · round(clip/α · L) / L`.
 Seed 000: «Q_\alpha(x) = \alpha \cdot \text{round}». -/
-theorem quantize_eq_seed {a : α} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) (x : α) :
-    quantize a B x = a * ((roundS (clip a x / a * ((levels B : Nat) : α)) : Int) : α) /
-      ((levels B : Nat) : α) := by
-  have hL := levels_cast_pos (α := α) hB
-  have e : clip a x / step a B = clip a x / a * ((levels B : Nat) : α) := by
+theorem quantize_eq_seed {a : K} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) (x : K) :
+    quantize a B x = a * ((roundS (clip a x / a * ((levels B : Nat) : K)) : Int) : K) /
+      ((levels B : Nat) : K) := by
+  have hL := levels_cast_pos (K := K) hB
+  have e : clip a x / step a B = clip a x / a * ((levels B : Nat) : K) := by
     unfold step; grind
   unfold quantize
   rw [e]
   unfold step
+  grind
+
+/-- The quantizer fixes `0`. -/
+theorem quantize_zero {a : K} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) : quantize a B 0 = 0 := by
+  have hs := step_pos ha hB
+  unfold quantize
+  rw [clip_of_in_range (by grind) (by grind)]
+  have e : (0 : K) / step a B = ((0 : Int) : K) := by rw [Lean.Grind.Ring.intCast_zero]; grind
+  rw [e, roundS_intCast, Lean.Grind.Ring.intCast_zero]
   grind
 
 end Quantizer

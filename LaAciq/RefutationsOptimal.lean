@@ -33,39 +33,38 @@ attribute [local instance] Lean.Grind.Semiring.natCast Lean.Grind.Ring.intCast
 
 section RefutationsOptimal
 
-variable {α : Type} [Lean.Grind.Field α] [LE α] [LT α] [DecidableLE α]
-  [Std.IsLinearOrder α] [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] [IntFloor α]
+variable {K : Type} [OrderedField K] [IntFloor K]
 
-omit [DecidableLE α] [IntFloor α] in
+omit [IntFloor K] in
 /-- A square vanishes only at `0`. -/
-theorem eq_zero_of_sq_eq_zero {e : α} (h : e ^ 2 = 0) : e = 0 := by
+theorem eq_zero_of_sq_eq_zero {e : K} (h : e ^ 2 = 0) : e = 0 := by
   by_cases he : e = 0
   · exact he
   · have := Lean.Grind.OrderedRing.sq_pos he
     grind
 
-omit [DecidableLE α] [IntFloor α] in
+omit [IntFloor K] in
 /-- `|y| ≥ 1 → y² ≥ 1`. -/
-theorem one_le_sq_of {y : α} (h : 1 ≤ y ∨ y ≤ -1) : 1 ≤ y ^ 2 := by
+theorem one_le_sq_of {y : K} (h : 1 ≤ y ∨ y ≤ -1) : 1 ≤ y ^ 2 := by
   rcases h with h | h
-  · have := sq_le_sq_of_nonneg_of_le (u := (1 : α)) (v := y)
-      (Lean.Grind.OrderedRing.zero_le_one (R := α)) h
+  · have := sq_le_sq_of_nonneg_of_le (u := (1 : K)) (v := y)
+      (Lean.Grind.OrderedRing.zero_le_one (R := K)) h
     grind
-  · have := sq_le_sq_of_nonneg_of_le (u := (1 : α)) (v := -y)
-      (Lean.Grind.OrderedRing.zero_le_one (R := α)) (by grind)
+  · have := sq_le_sq_of_nonneg_of_le (u := (1 : K)) (v := -y)
+      (Lean.Grind.OrderedRing.zero_le_one (R := K)) (by grind)
     grind
 
 /-- At two bits the codes are `-1`, `0`, `1`. -/
-theorem code_two_cases {b : α} (hb : 0 < b) (x : α) :
+theorem code_two_cases {b : K} (hb : 0 < b) (x : K) :
     code b 2 x = -1 ∨ code b 2 x = 0 ∨ code b 2 x = 1 := by
   have h := code_mem hb (B := 2) (by decide) x
   have hl : levels 2 = 1 := by decide
   omega
 
 /-- At two bits and `β ≥ 2`, the points `±1` cost at least `1`. -/
-theorem one_le_sq_sub_quantize_two {b x : α} (hb : 2 ≤ b) (hx : x = 1 ∨ x = -1) :
+theorem one_le_sq_sub_quantize_two {b x : K} (hb : 2 ≤ b) (hx : x = 1 ∨ x = -1) :
     1 ≤ (x - quantize b 2 x) ^ 2 := by
-  have h01 := Lean.Grind.OrderedRing.zero_lt_one (R := α)
+  have h01 := Lean.Grind.OrderedRing.zero_lt_one (R := K)
   have hb0 : 0 < b := by grind
   rw [quantize_eq_code, step_two]
   rcases code_two_cases hb0 x with hk | hk | hk <;> rw [hk] <;>
@@ -75,8 +74,8 @@ theorem one_le_sq_sub_quantize_two {b x : α} (hb : 2 ≤ b) (hx : x = 1 ∨ x =
 
 /-- The optimal MSE scales with the law: if `α₁` is optimal for `X` and `α₂` for `c·X` (`c > 0`),
 `MSE(c·X, α₂) = c²·MSE(X, α₁)`. -/
-theorem mse_scale_optimal {l : List (α × α)} {B : Nat} (hB : 2 ≤ B) {c : α} (hc : 0 < c)
-    {a₁ a₂ : α} (ha₁ : 0 < a₁) (ha₂ : 0 < a₂) (h₁ : ∀ b, 0 < b → mse l a₁ B ≤ mse l b B)
+theorem mse_scale_optimal {l : List (K × K)} {B : Nat} (hB : 2 ≤ B) {c : K} (hc : 0 < c)
+    {a₁ a₂ : K} (ha₁ : 0 < a₁) (ha₂ : 0 < a₂) (h₁ : ∀ b, 0 < b → mse l a₁ B ≤ mse l b B)
     (h₂ : ∀ b, 0 < b → mse (l.map (fun p => (c * p.1, p.2))) a₂ B
       ≤ mse (l.map (fun p => (c * p.1, p.2))) b B) :
     mse (l.map (fun p => (c * p.1, p.2))) a₂ B = c ^ 2 * mse l a₁ B := by
@@ -92,20 +91,20 @@ theorem mse_scale_optimal {l : List (α × α)} {B : Nat} (hB : 2 ≤ B) {c : α
   grind
 
 /-- At two bits no threshold fits both `1` and `2`: the MSE of `½·δ₁ + ½·δ₂` is positive. -/
-theorem mse_one_two_pos {b : α} (hb : 0 < b) :
-    0 < mse [((1 : α), (1 / 2 : α)), ((2 : α), (1 / 2 : α))] b 2 := by
-  have s1 := Lean.Grind.OrderedRing.sq_nonneg (a := (1 : α) - quantize b 2 1)
-  have s2 := Lean.Grind.OrderedRing.sq_nonneg (a := (2 : α) - quantize b 2 2)
-  have key : 0 < ((1 : α) - quantize b 2 1) ^ 2 ∨ 0 < ((2 : α) - quantize b 2 2) ^ 2 := by
-    by_cases h : (1 : α) - quantize b 2 1 = 0
+theorem mse_one_two_pos {b : K} (hb : 0 < b) :
+    0 < mse [((1 : K), (1 / 2 : K)), ((2 : K), (1 / 2 : K))] b 2 := by
+  have s1 := Lean.Grind.OrderedRing.sq_nonneg (a := (1 : K) - quantize b 2 1)
+  have s2 := Lean.Grind.OrderedRing.sq_nonneg (a := (2 : K) - quantize b 2 2)
+  have key : 0 < ((1 : K) - quantize b 2 1) ^ 2 ∨ 0 < ((2 : K) - quantize b 2 2) ^ 2 := by
+    by_cases h : (1 : K) - quantize b 2 1 = 0
     · right
       apply Lean.Grind.OrderedRing.sq_pos
       intro h'
-      have q1 := quantize_eq_code b 2 (1 : α)
-      have q2 := quantize_eq_code b 2 (2 : α)
+      have q1 := quantize_eq_code b 2 (1 : K)
+      have q2 := quantize_eq_code b 2 (2 : K)
       rw [step_two] at q1 q2
-      rcases code_two_cases hb (1 : α) with k1 | k1 | k1 <;>
-        rcases code_two_cases hb (2 : α) with k2 | k2 | k2 <;>
+      rcases code_two_cases hb (1 : K) with k1 | k1 | k1 <;>
+        rcases code_two_cases hb (2 : K) with k2 | k2 | k2 <;>
         rw [k1] at q1 <;> rw [k2] at q2 <;>
         simp only [Lean.Grind.Ring.intCast_neg, Lean.Grind.Ring.intCast_one,
           Lean.Grind.Ring.intCast_zero] at q1 q2 <;>
@@ -119,15 +118,15 @@ theorem mse_one_two_pos {b : α} (hb : 0 < b) :
 (equal weights) and `2X` have the same kurtosis (so `Var_λ[κ_eff] = 0`), yet their optimal MSEs
 differ by a factor `4` and are positive (`mse_one_two_pos`). The optima exist
 (`mse_exists_minimizer`). -/
-theorem claim_disparity_bound_optimal_false (C : α) : ¬ DisparityBoundSeed004 2 C := by
+theorem claim_disparity_bound_optimal_false (C : K) : ¬ DisparityBoundSeed004 2 C := by
   intro h
-  have d₁ : IsDist [((1 : α), (1 / 2 : α)), ((2 : α), (1 / 2 : α))] := by
+  have d₁ : IsDist [((1 : K), (1 / 2 : K)), ((2 : K), (1 / 2 : K))] := by
     refine ⟨fun p hp => ?_, ?_⟩
     · simp only [List.mem_cons, List.not_mem_nil, or_false] at hp
       rcases hp with rfl | rfl <;> grind
     · unfold weight expect expect expect; grind
-  have d₂ : IsDist ([((1 : α), (1 / 2 : α)), ((2 : α), (1 / 2 : α))].map
-      (fun p => ((2 : α) * p.1, p.2))) := by
+  have d₂ : IsDist ([((1 : K), (1 / 2 : K)), ((2 : K), (1 / 2 : K))].map
+      (fun p => ((2 : K) * p.1, p.2))) := by
     refine ⟨fun p hp => ?_, ?_⟩
     · simp only [List.map_cons, List.map_nil, List.mem_cons, List.not_mem_nil, or_false] at hp
       rcases hp with rfl | rfl <;> grind
@@ -135,115 +134,115 @@ theorem claim_disparity_bound_optimal_false (C : α) : ¬ DisparityBoundSeed004 
   obtain ⟨a₁, -, ha₁, hm₁⟩ := mse_exists_minimizer d₁.1 (B := 2) (by decide)
   obtain ⟨a₂, -, ha₂, hm₂⟩ := mse_exists_minimizer d₂.1 (B := 2) (by decide)
   have h1 := h _ _ a₁ a₂ d₁ d₂ ⟨by decide, ha₁, hm₁⟩ ⟨by decide, ha₂, hm₂⟩
-  have hs := mse_scale_optimal (l := [((1 : α), (1 / 2 : α)), ((2 : α), (1 / 2 : α))])
+  have hs := mse_scale_optimal (l := [((1 : K), (1 / 2 : K)), ((2 : K), (1 / 2 : K))])
     (B := 2) (by decide) (c := 2) (by grind) ha₁ ha₂ hm₁ hm₂
-  have hk : kurtosis [((1 : α), (1 / 2 : α)), ((2 : α), (1 / 2 : α))]
-      = kurtosis ([((1 : α), (1 / 2 : α)), ((2 : α), (1 / 2 : α))].map
-        (fun p => ((2 : α) * p.1, p.2))) := by
+  have hk : kurtosis [((1 : K), (1 / 2 : K)), ((2 : K), (1 / 2 : K))]
+      = kurtosis ([((1 : K), (1 / 2 : K)), ((2 : K), (1 / 2 : K))].map
+        (fun p => ((2 : K) * p.1, p.2))) := by
     simp only [List.map_cons, List.map_nil, kurtosis, cmoment, mean, expect]
     grind
   rw [hk, hs] at h1
   have hp := mse_one_two_pos ha₁
-  have hq := Lean.Grind.OrderedRing.sq_pos (a := (3 : α) * mse [((1 : α), (1 / 2 : α)),
-    ((2 : α), (1 / 2 : α))] a₁ 2) (by grind)
+  have hq := Lean.Grind.OrderedRing.sq_pos (a := (3 : K) * mse [((1 : K), (1 / 2 : K)),
+    ((2 : K), (1 / 2 : K))] a₁ 2) (by grind)
   grind
 
 /-- Law 1 of the monotonicity counterexample: `{0: 3/4, ±2: 1/8}` (`σ² = 1`, `κ = 1`). -/
-noncomputable def monoLaw₁ : List (α × α) := [((0 : α), (3 / 4 : α)), ((-2 : α), (1 / 8 : α)),
-  ((2 : α), (1 / 8 : α))]
+noncomputable def monoLaw₁ : List (K × K) := [((0 : K), (3 / 4 : K)), ((-2 : K), (1 / 8 : K)),
+  ((2 : K), (1 / 8 : K))]
 
 /-- Law 2 of the monotonicity counterexample: `{0: 15/64, ±1: 3/8, ±4: 1/128}`
 (`σ² = 1`, `κ = 7/4`). -/
-noncomputable def monoLaw₂ : List (α × α) := [((0 : α), (15 / 64 : α)), ((-1 : α), (3 / 8 : α)),
-  ((1 : α), (3 / 8 : α)), ((-4 : α), (1 / 128 : α)), ((4 : α), (1 / 128 : α))]
+noncomputable def monoLaw₂ : List (K × K) := [((0 : K), (15 / 64 : K)), ((-1 : K), (3 / 8 : K)),
+  ((1 : K), (3 / 8 : K)), ((-4 : K), (1 / 128 : K)), ((4 : K), (1 / 128 : K))]
 
 /-- Every optimum of law 1 is at least `2` (its MSE vanishes exactly at `α = 2`). -/
-theorem monoLaw₁_optimum_ge {a : α} (ha : 0 < a)
-    (hmin : ∀ b, 0 < b → mse (monoLaw₁ (α := α)) a 2 ≤ mse monoLaw₁ b 2) : 2 ≤ a := by
-  have h2 : (0 : α) < 2 := by grind
+theorem monoLaw₁_optimum_ge {a : K} (ha : 0 < a)
+    (hmin : ∀ b, 0 < b → mse (monoLaw₁ (K := K)) a 2 ≤ mse monoLaw₁ b 2) : 2 ≤ a := by
+  have h2 : (0 : K) < 2 := by grind
   have h0 := hmin 2 h2
-  have hz : mse (monoLaw₁ (α := α)) 2 2 = 0 := by
+  have hz : mse (monoLaw₁ (K := K)) 2 2 = 0 := by
     simp only [monoLaw₁, mse, expect]
     rw [quantize_zero h2 (by decide),
-      quantize_of_le_neg_alpha (x := (-2 : α)) h2 (by decide) (by grind),
-      quantize_of_alpha_le (x := (2 : α)) h2 (by decide) (by grind)]
+      quantize_of_le_neg_alpha (x := (-2 : K)) h2 (by decide) (by grind),
+      quantize_of_alpha_le (x := (2 : K)) h2 (by decide) (by grind)]
     grind
   rw [hz] at h0
   simp only [monoLaw₁, mse, expect] at h0
-  have s0 := Lean.Grind.OrderedRing.sq_nonneg (a := (0 : α) - quantize a 2 0)
-  have s1 := Lean.Grind.OrderedRing.sq_nonneg (a := (-2 : α) - quantize a 2 (-2))
-  have s2 := Lean.Grind.OrderedRing.sq_nonneg (a := (2 : α) - quantize a 2 2)
-  have key : ∀ A B C : α, 0 ≤ A → 0 ≤ B → 0 ≤ C →
+  have s0 := Lean.Grind.OrderedRing.sq_nonneg (a := (0 : K) - quantize a 2 0)
+  have s1 := Lean.Grind.OrderedRing.sq_nonneg (a := (-2 : K) - quantize a 2 (-2))
+  have s2 := Lean.Grind.OrderedRing.sq_nonneg (a := (2 : K) - quantize a 2 2)
+  have key : ∀ A B C : K, 0 ≤ A → 0 ≤ B → 0 ≤ C →
       3 / 4 * A + (1 / 8 * B + (1 / 8 * C + 0)) ≤ 0 → C = 0 := by
     intro A B C hA hB hC h
     grind
   have e' := eq_zero_of_sq_eq_zero (key _ _ _ s0 s1 s2 h0)
-  have hr := quantize_mem_range ha (B := 2) (by decide) (2 : α)
+  have hr := quantize_mem_range ha (B := 2) (by decide) (2 : K)
   grind
 
 /-- `MSE(law 2, 1) = 9/64` at two bits. -/
-theorem monoLaw₂_mse_one : mse (monoLaw₂ (α := α)) 1 2 = 9 / 64 := by
-  have h1 := Lean.Grind.OrderedRing.zero_lt_one (R := α)
+theorem monoLaw₂_mse_one : mse (monoLaw₂ (K := K)) 1 2 = 9 / 64 := by
+  have h1 := Lean.Grind.OrderedRing.zero_lt_one (R := K)
   simp only [monoLaw₂, mse, expect]
   rw [quantize_zero h1 (by decide),
-    quantize_of_le_neg_alpha (x := (-1 : α)) h1 (by decide) (by grind),
-    quantize_of_alpha_le (x := (1 : α)) h1 (by decide) (by grind),
-    quantize_of_le_neg_alpha (x := (-4 : α)) h1 (by decide) (by grind),
-    quantize_of_alpha_le (x := (4 : α)) h1 (by decide) (by grind)]
+    quantize_of_le_neg_alpha (x := (-1 : K)) h1 (by decide) (by grind),
+    quantize_of_alpha_le (x := (1 : K)) h1 (by decide) (by grind),
+    quantize_of_le_neg_alpha (x := (-4 : K)) h1 (by decide) (by grind),
+    quantize_of_alpha_le (x := (4 : K)) h1 (by decide) (by grind)]
   grind
 
 /-- `MSE(law 2, β) ≥ 3/4` for `β ≥ 2` at two bits. -/
-theorem monoLaw₂_mse_ge {b : α} (hb : 2 ≤ b) : 3 / 4 ≤ mse (monoLaw₂ (α := α)) b 2 := by
-  have e1 := one_le_sq_sub_quantize_two hb (x := (1 : α)) (Or.inl rfl)
-  have e2 := one_le_sq_sub_quantize_two hb (x := (-1 : α)) (Or.inr rfl)
-  have s0 := Lean.Grind.OrderedRing.sq_nonneg (a := (0 : α) - quantize b 2 0)
-  have s3 := Lean.Grind.OrderedRing.sq_nonneg (a := (-4 : α) - quantize b 2 (-4))
-  have s4 := Lean.Grind.OrderedRing.sq_nonneg (a := (4 : α) - quantize b 2 4)
+theorem monoLaw₂_mse_ge {b : K} (hb : 2 ≤ b) : 3 / 4 ≤ mse (monoLaw₂ (K := K)) b 2 := by
+  have e1 := one_le_sq_sub_quantize_two hb (x := (1 : K)) (Or.inl rfl)
+  have e2 := one_le_sq_sub_quantize_two hb (x := (-1 : K)) (Or.inr rfl)
+  have s0 := Lean.Grind.OrderedRing.sq_nonneg (a := (0 : K) - quantize b 2 0)
+  have s3 := Lean.Grind.OrderedRing.sq_nonneg (a := (-4 : K) - quantize b 2 (-4))
+  have s4 := Lean.Grind.OrderedRing.sq_nonneg (a := (4 : K) - quantize b 2 4)
   simp only [monoLaw₂, mse, expect]
   grind
 
 /-- Seed 004's "∂α*/∂κ > 0" fails at two bits, even in its weakest set form: law 1
 (`σ² = 1`, `κ = 1`) has every optimum `≥ 2`, law 2 (`σ² = 1`, `κ = 7/4`) has every optimum `< 2`. -/
 theorem claim_optimal_alpha_monotone_false :
-    ¬ OptimalAlphaMonotoneInKurtosis (α := α) 2 := by
+    ¬ OptimalAlphaMonotoneInKurtosis (K := K) 2 := by
   intro h
-  have d₁ : IsDist (monoLaw₁ (α := α)) := by
+  have d₁ : IsDist (monoLaw₁ (K := K)) := by
     refine ⟨fun p hp => ?_, ?_⟩
     · simp only [monoLaw₁, List.mem_cons, List.not_mem_nil, or_false] at hp
       rcases hp with rfl | rfl | rfl <;> grind
     · simp only [monoLaw₁, weight, expect]; grind
-  have d₂ : IsDist (monoLaw₂ (α := α)) := by
+  have d₂ : IsDist (monoLaw₂ (K := K)) := by
     refine ⟨fun p hp => ?_, ?_⟩
     · simp only [monoLaw₂, List.mem_cons, List.not_mem_nil, or_false] at hp
       rcases hp with rfl | rfl | rfl | rfl | rfl <;> grind
     · simp only [monoLaw₂, weight, expect]; grind
-  have hv : variance (monoLaw₁ (α := α)) = variance monoLaw₂ := by
+  have hv : variance (monoLaw₁ (K := K)) = variance monoLaw₂ := by
     simp only [monoLaw₁, monoLaw₂, variance, cmoment, mean, expect]
     grind
-  have hk : kurtosis (monoLaw₁ (α := α)) < kurtosis monoLaw₂ := by
+  have hk : kurtosis (monoLaw₁ (K := K)) < kurtosis monoLaw₂ := by
     simp only [monoLaw₁, monoLaw₂, kurtosis, cmoment, mean, expect]
     grind
   obtain ⟨a₁, a₂, ⟨_, ha₁, hm₁⟩, ⟨_, ha₂, hm₂⟩, hle⟩ := h _ _ d₁ d₂ hv hk
   have g1 := monoLaw₁_optimum_ge ha₁ hm₁
-  have g2 := monoLaw₂_mse_ge (α := α) (b := a₂) (by grind)
-  have m1 := hm₂ 1 (Lean.Grind.OrderedRing.zero_lt_one (R := α))
+  have g2 := monoLaw₂_mse_ge (K := K) (b := a₂) (by grind)
+  have m1 := hm₂ 1 (Lean.Grind.OrderedRing.zero_lt_one (R := K))
   rw [monoLaw₂_mse_one] at m1
   grind
 
-omit [DecidableLE α] [IntFloor α] in
+omit [IntFloor K] in
 /-- The linear `κ_eff = Σ w κ` of seeds 001/002 is not the kurtosis of the mixture it names: for
 `½·{±1} + ½·{±2}` both components have `κ = -2` but the mixture has `κ = (17/2)/(5/2)² - 3 = -41/25`
 (`kurtosis_mix_eq_linear` needs equal variances). -/
 theorem claim_kappa_eff_linear_false :
-    ¬ ∀ (w : α) (l₁ l₂ : List (α × α)), IsDist l₁ → IsDist l₂ →
+    ¬ ∀ (w : K) (l₁ l₂ : List (K × K)), IsDist l₁ → IsDist l₂ →
       kurtosis (mix w l₁ l₂) = w * kurtosis l₁ + (1 - w) * kurtosis l₂ := by
   intro h
-  have d₁ : IsDist [((-1 : α), (1 / 2 : α)), ((1 : α), (1 / 2 : α))] := by
+  have d₁ : IsDist [((-1 : K), (1 / 2 : K)), ((1 : K), (1 / 2 : K))] := by
     refine ⟨fun p hp => ?_, ?_⟩
     · simp only [List.mem_cons, List.not_mem_nil, or_false] at hp
       rcases hp with rfl | rfl <;> grind
     · simp only [weight, expect]; grind
-  have d₂ : IsDist [((-2 : α), (1 / 2 : α)), ((2 : α), (1 / 2 : α))] := by
+  have d₂ : IsDist [((-2 : K), (1 / 2 : K)), ((2 : K), (1 / 2 : K))] := by
     refine ⟨fun p hp => ?_, ?_⟩
     · simp only [List.mem_cons, List.not_mem_nil, or_false] at hp
       rcases hp with rfl | rfl <;> grind

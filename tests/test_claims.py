@@ -259,3 +259,26 @@ def test_simulation_never_decides_a_claim(ledger):
     for c in ledger:
         assert not [k for k in c.checks if kinds.get(k) == "simulation"], (
             f"{c.id}: a simulation check decides it; move it to see_also")
+
+
+def test_theorem_docstrings_quote_only_claims_they_decide(ledger):
+    """A theorem's docstring quotes a seed only where the ledger links that theorem to the claim
+    quoted (as its evidence, its corrected statement or a see-also): the ledger is the one link
+    from claims to theorems, and a quote never decorates a helper lemma."""
+    norm = lambda s: " ".join(s.split())  # noqa: E731
+    linked: dict[str, list[str]] = {}
+    for c in ledger:
+        names = list(c.lean) + list((c.corrected or {}).get("lean", [])) + list(
+            (c.see_also or {}).get("lean", []))
+        for n in names:
+            linked.setdefault(n, []).append(norm(c.quote))
+    decls, _ = lean.scan_tree(ROOT)
+    assert sum(1 for d in decls if d.kind == "theorem" and d.quote) >= 10  # the scanner sees them
+    stray = []
+    for d in decls:
+        if d.kind not in ("theorem", "lemma") or not d.quote:
+            continue
+        q = norm(d.quote)
+        if not any(q in quote or quote in q for quote in linked.get(d.name, [])):
+            stray.append(f"{d.name} ({d.file}:{d.line}) quotes «{d.quote}»")
+    assert not stray, "\n".join(stray)
