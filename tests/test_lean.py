@@ -174,3 +174,24 @@ def test_stock_and_fast_launchers_give_the_same_verdicts(tmp_path, monkeypatch):
 
     assert verdicts(fast) == verdicts(stock)
     assert fast["launcher"]["mode"] == "fast" and stock["launcher"]["mode"] == "stock"
+
+
+def test_lean_bench_table_and_verdicts():
+    """The bench's table shows ratios from the measured means, and a differing verdict is loud."""
+    from laaciq.verify import leanbench
+
+    doc = {"startup": [{"phase": "--version", "stock_seconds": 60.0, "fast_seconds": 6.0,
+                        "stock_peak_mb": 3400, "fast_peak_mb": 2200}],
+           "modules": [{"module": "LaAciq.Clip", "stock_seconds": 120.0, "stock_seconds_sd": 2.0,
+                        "fast_seconds": 30.0, "fast_seconds_sd": 1.0, "ratio": 0.25,
+                        "stock_peak_mb": 3500, "fast_peak_mb": 2700, "same_verdict": False}],
+           "total_seconds_one_at_a_time": {"stock": 120.0, "fast": 30.0},
+           "all_same_verdict": False}
+    t = leanbench.table(doc)
+    assert "| --version | 60.0 | 6.0 | 0.10 |" in t
+    assert "| LaAciq.Clip | 120.0 ± 2.0 | 30.0 ± 1.0 | 0.25 | 3500 | 2700 | NO |" in t
+    ok = leanbench._verdict("LaAciq.X", 0, "", "theorem a : True := trivial\n")
+    bad = leanbench._verdict("LaAciq.X", 0, "LaAciq/X.lean:1:0: warning: declaration uses `sorry`",
+                             "theorem a : True := sorry\n")
+    assert ok == {"status": "compiled", "reasons": []}
+    assert bad["status"] == "failed" and any("sorry" in r for r in bad["reasons"])

@@ -82,6 +82,26 @@ def bench(root: Path, repeats: int, modules: list[str] | None, log=print) -> dic
             raise SystemExit(f"lean-bench: imports do not compile: {', '.join(bad)}")
         for r in results:
             lean.Builder(root, fast)._restore(r.key, r.module, deps_out)
+    # start-up alone: `--version` (no file read) and a module importing only Init
+    startup = []
+    empty = src / "BenchEmpty.lean"
+    empty.write_text("module\n\npublic import Init\n\ntheorem benchOne : 1 + 1 = 2 := rfl\n")
+    for label, argv_tail in (("--version", ["--version"]),
+                             ("empty module (imports Init)", ["BenchEmpty.lean", "-o",
+                                                              str(work / "BenchEmpty.olean")])):
+        row = {"phase": label}
+        for mode, checker in (("stock", stock), ("fast", fast)):
+            secs, mbs = [], []
+            for _ in range(repeats):
+                env = dict(os.environ, LEAN_PATH=str(checker.lib))
+                sec, mb, _, _ = _timed_run([str(checker.node), str(checker.lean_js), *argv_tail],
+                                           src, env)
+                secs.append(round(sec, 2))
+                mbs.append(round(mb))
+            row[f"{mode}_seconds"] = round(statistics.mean(secs), 2)
+            row[f"{mode}_peak_mb"] = max(mbs)
+            log(f"lean-bench: {label} {mode}: {secs} s, {max(mbs)} MB")
+        startup.append(row)
     rows = []
     for m in chosen:
         text = (src / lean._module_file(m)).read_text(encoding="utf-8")
@@ -123,6 +143,7 @@ def bench(root: Path, repeats: int, modules: list[str] | None, log=print) -> dic
                       "fast": {"file": fast.lean_js.name,
                                "sha256": fast.launcher_sha256.split(":", 1)[1]}},
         "repeats": repeats,
+        "startup": startup,
         "modules": rows,
         "total_seconds_one_at_a_time": total,
         "all_same_verdict": all(r["same_verdict"] for r in rows),
@@ -130,7 +151,13 @@ def bench(root: Path, repeats: int, modules: list[str] | None, log=print) -> dic
 
 
 def table(doc: dict) -> str:
-    lines = [f"| module | stock s | fast s | fast/stock | stock peak MB | fast peak MB | "
+    lines = ["| start-up | stock s | fast s | fast/stock | stock peak MB | fast peak MB |",
+             "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    for r in doc.get("startup", []):
+        lines.append(f"| {r['phase']} | {r['stock_seconds']:.1f} | {r['fast_seconds']:.1f} | "
+                     f"{r['fast_seconds'] / r['stock_seconds']:.2f} | {r['stock_peak_mb']} | "
+                     f"{r['fast_peak_mb']} |")
+    lines += ["", f"| module | stock s | fast s | fast/stock | stock peak MB | fast peak MB | "
              f"same verdict |", "| --- | ---: | ---: | ---: | ---: | ---: | --- |"]
 
     def sec(r, mode):
