@@ -124,16 +124,22 @@ def test_gap_bounds_one_call_equal_row_by_row_and_bound_the_error(bits, monkeypa
     lb2, mg2 = exact._lower_bounds(at_loop, r, s1, s2, L)
     np.testing.assert_allclose(lb, lb2, rtol=1e-12, atol=1e-300)
     np.testing.assert_allclose(mg, mg2, rtol=1e-12, atol=1e-300)
+    ngap = np.minimum(L, np.floor(s1 / (s2 - s1)) + 2).astype(np.int64)
+    ld, md = exact._lower_bounds_direct(at_keys, r, s1, s2, L, ngap)
+    ld_all, md_all = exact._lower_bounds_direct(at_keys, r, s1, s2, L)   # every value
     xs = x.astype(np.float64)
     for t in np.linspace(0, 1, 7):
         s = s1 * (s2 / s1) ** t
         e = np.array([np.sum((xs[ri] - quantizer.quantize(xs[ri], si * L, bits)) ** 2)
                       for ri, si in zip(r, s)])
         assert np.all(lb - mg <= e * (1 + 1e-12))
-    # the direct (value-by-value) bound is a bound too, and the gap sums are never looser
-    # by more than rounding on intervals where both are computed
-    ld, md = exact._lower_bounds_direct(at_keys, r, s1, s2, L)
-    assert np.all(ld - md <= lb + mg + 1e-12 * np.abs(lb) + 1e-300)
+        assert np.all(ld - md <= e * (1 + 1e-12))
+        assert np.all(ld_all - md_all <= e * (1 + 1e-12))
+    # the value-by-value bound on the values below the last non-empty gap (plus the clipped
+    # tail from prefix sums) is the same sum as over every value, and as the gap sums
+    np.testing.assert_allclose(ld, ld_all, rtol=1e-9, atol=1e-300)
+    np.testing.assert_allclose(ld, lb, rtol=1e-9, atol=1e-300)
+    assert np.count_nonzero(lb > 0) > r.size // 4       # the check is not vacuous
 
 
 KINDS = ["normal", "ties", "duplicates", "zeros", "outliers"]

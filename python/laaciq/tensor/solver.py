@@ -124,6 +124,9 @@ _BIG = 1 << 18            # one tensor larger than this takes the streaming path
 _ROW_BLOCK = 1 << 18      # values per block of rows
 _MAX_ROUNDS = 14          # branch-and-bound rounds
 _SPLIT = 4                # each surviving interval is split in 4
+_DEAR = 2.0               # a row stops splitting when the next round costs more than this share
+_BUDGET = 0.25            # a row stops splitting below this many breakpoints per value
+                          # of the breakpoints it could save
 _START_INTERVALS = 16
 _TRANS_BLOCK = 1 << 20    # breakpoints generated at once
 _NEAR_CAP = 1024          # near-best pieces kept per interval by the scan
@@ -579,11 +582,11 @@ def _lower_bounds(at: _Atoms, r, s1, s2, L: int):
     ngap = np.where(np.isfinite(ngap), ngap, L).astype(np.int64)
     if at.keys is not None:       # one search call for all rows: choose by the gaps left
         if not _gaps_cheaper(at.m, ngap):
-            return _lower_bounds_direct(at, r, s1, s2, L)
+            return _lower_bounds_direct(at, r, s1, s2, L, ngap)
         order = np.argsort(ngap, kind="stable")   # blocks of intervals with similar gap counts
     else:
         if _use_direct(at, L):
-            return _lower_bounds_direct(at, r, s1, s2, L)
+            return _lower_bounds_direct(at, r, s1, s2, L, ngap)
         order = np.argsort(r, kind="stable")      # row by row searches
     if not np.array_equal(order, np.arange(Q)):
         r, s1, s2, ngap = r[order], s1[order], s2[order], ngap[order]
@@ -630,28 +633,58 @@ def _lower_bounds(at: _Atoms, r, s1, s2, L: int):
     return lb, mg
 
 
-def _lower_bounds_direct(at: _Atoms, r, s1, s2, L: int):
+def _lower_bounds_direct(at: _Atoms, r, s1, s2, L: int, ngap=None):
     """The same bound computed value by value (cheaper when there are fewer values than levels):
     ``dist(a, G(I)) = max(0, min(a - k s2, (k+1) s1 - a))`` with ``k = floor(a/s2)``, or
     ``a - L s2`` above ``L s2``; a wrong ``floor`` by one only lowers the bound. Each distance is
-    lowered by a bound on its rounding before squaring."""
+    lowered by a bound on its rounding before squaring.
+
+    Only two parts of a sorted row can contribute: the values below ``(ngap + 1)·s2`` (above,
+    every gap ``[k s2, (k+1) s1]`` is empty, see :func:`_lower_bounds`: a value there lies in a
+    covered ``[k s1, k s2]``) and the values above ``L s2``, whose ``Σ (a - L s2)²`` comes from
+    the prefix sums. The first part is computed value by value on the columns it needs."""
     Q = r.size
     m = at.m
+    if ngap is None:
+        ngap = np.full(Q, L, dtype=np.int64)
+    top = L * s2
+    cut = at.search(at.lo, r, np.minimum(ngap + 1, L) * s2, False)      # a < (ngap+1)·s2
+    it = np.maximum(at.search(at.lo, r, top, True), cut)                   # a > L·s2 from it
+    vt, mt = at.region(r, it, np.full_like(it, m), top)
+    order = np.argsort(cut, kind="stable")       # blocks of intervals with similar prefixes
+    cs = np.maximum(cut[order], 1)
     lb = np.empty(Q)
-    step = max(1, (1 << 18) // m)
-    for i0 in range(0, Q, step):
-        V = at.lo[r[i0:i0 + step]]
-        a1 = s1[i0:i0 + step, None]
-        a2 = s2[i0:i0 + step, None]
-        top = L * a2
+    i0 = 0
+    budget = 1 << 18
+    while i0 < Q:
+        n = min(Q - i0, max(1, budget // int(cs[i0])))
+        if n * int(cs[i0 + n - 1]) > budget:    # cs is sorted: one step makes n·max ≤ budget
+            n = max(1, budget // int(cs[i0 + n - 1]))
+        i1 = i0 + n
+        sel = order[i0:i1]
+        w = int(cs[i1 - 1])
+        V = at.lo[r[sel], :w]
+        a1 = s1[sel, None]
+        a2 = s2[sel, None]
+        tp = top[sel, None]
+        # the prefix holds values below min(ngap+1, L)·s2 ≤ L·s2 only: no clipped value; each
+        # distance is lowered by 8 eps (a + (k+1)·s2 + L·s2) ≤ 8 eps (a_w + 2 L s2 + s2), a_w
+        # the block's largest value (one constant per interval)
         k = np.floor(V / a2)
-        d = np.maximum(0.0, np.minimum(V - k * a2, (k + 1) * a1 - V))
-        tail = V > top
-        d = np.where(tail, V - top, d)
-        d -= 8 * _EPS * (V + np.minimum(k + 1, L) * a2 + top)
-        np.maximum(d, 0.0, out=d)
-        lb[i0:i0 + step] = np.einsum("ij,ij->i", d, d)
-    return lb, 2 * (m + 4) * _EPS * lb
+        t = k * a2
+        np.subtract(V, t, out=t)                          # a - k s2
+        k += 1
+        k *= a1
+        k -= V                                            # (k+1) s1 - a
+        np.minimum(t, k, out=t)
+        t -= 8 * _EPS * (V[:, -1:] + 2 * tp + a2)
+        np.maximum(t, 0.0, out=t)
+        t[np.arange(w)[None, :] >= cut[sel, None]] = 0.0   # beyond the prefix: counted below
+        lb[sel] = np.einsum("ij,ij->i", t, t)
+        i0 = i1
+    mg = 2 * (m + 4) * _EPS * lb + (2 * at.err + 16) * _EPS * mt
+    lb = lb + vt
+    return lb, mg + 4 * _EPS * np.abs(lb)
 
 
 def _merge(r, s1, s2, R):
@@ -722,7 +755,7 @@ def _branch_and_bound(at, U, s_lo, s_hi, L, n_row, improve, stats, A2):
     s2 = edges[:, 1:].reshape(-1)
     done = np.zeros(R, dtype=bool)
     prev = np.full(R, np.inf)
-    budget = 0.25 * n_row + 256
+    budget = _BUDGET * n_row + 256
     unit = _interval_cost(at, L)
     rounds = 0
     for rnd in range(_MAX_ROUNDS):
@@ -739,7 +772,7 @@ def _branch_and_bound(at, U, s_lo, s_hi, L, n_row, improve, stats, A2):
         np.maximum.at(wmax, r, width)
         narrow = wmax * L <= 0.1
         stall = narrow & (measure > 0.8 * prev)
-        dear = _SPLIT * np.bincount(r, minlength=R) * unit > 0.5 * est
+        dear = _SPLIT * np.bincount(r, minlength=R) * unit > _DEAR * est
         done |= (est <= budget) | stall | dear | (rnd == _MAX_ROUNDS - 1)
         prev = measure
         todo = np.flatnonzero(~done)
