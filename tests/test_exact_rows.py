@@ -178,3 +178,25 @@ def test_float32_rows_equal_float64_rows(bits):
     r32 = exact.exact_alpha(x, bits, axis=0)
     r64 = exact.exact_alpha(x.astype(np.float64), bits, axis=0)
     np.testing.assert_allclose(r32.mse, r64.mse, rtol=1e-12, atol=1e-300)
+
+
+@pytest.mark.parametrize("bits", [2, 3, 4, 8])
+def test_zero_bound_excludes_only_steps_worse_than_the_upper_value(bits):
+    """Above ``s_hi`` every step is worse than ``U`` (checked with the real quantizer), and the
+    bound is far below the trivial ``2·max|x|`` for real-looking rows."""
+    rng = np.random.default_rng(70 + bits)
+    L = quantizer.levels(bits)
+    x = np.concatenate([_rows(k, 4, 96, rng) for k in KINDS]).astype(np.float64)
+    x = x[np.abs(x).max(axis=1) > 0]                        # zero rows: every step is optimal
+    v = np.sort(np.abs(x), axis=1)
+    P2, e2 = exact._prefix(v * v)
+    # U: the error at the "uniform" surrogate optimum, a real upper value of each row's minimum
+    al = np.asarray(exact.exact_alpha(x, bits, "uniform", axis=0).alpha)
+    U = np.sum((x - quantizer.quantize(x, al, bits)) ** 2, axis=1)
+    s_hi = exact._zero_bound(v, P2, e2, U)
+    assert np.all(s_hi <= 2 * v[:, -1] * (1 + 1e-12))
+    for f in (1.0, 1.0 + 1e-9, 1.01, 1.5, 3.0):
+        s = s_hi * f
+        e = np.sum((x - quantizer.quantize(x, s * L, bits)) ** 2, axis=1)
+        assert np.all(e > U)
+    assert np.median(s_hi / (2 * v[:, -1])) < 0.6     # not the trivial bound

@@ -949,6 +949,10 @@ def _scan_rows(a, gr, g1, g2, L, stats):
     G = gr.size
     m = a.shape[1]
     est = a.sum(axis=1)[gr] * (1 / g1 - 1 / g2) + m
+    # intervals of similar breakpoint counts are scanned together (a batch is a dense array of
+    # its largest count); the candidates do not depend on the order
+    order = np.argsort(est, kind="stable")
+    gr, g1, g2, est = gr[order], g1[order], g2[order], est[order]
     i = 0
     scanned = 0
     out_g, out_s = [], []
@@ -1018,6 +1022,20 @@ def _clip_bound(at: "_Atoms", U):
     return np.where(last >= 0, lo[np.arange(lo.shape[0]), np.maximum(last, 0)], 0.0)
 
 
+def _zero_bound(v, P2, err, U):
+    """Per row of sorted values ``v`` (prefix sums of squares ``P2``, rounding count ``err``), a
+    step ``s_hi`` above which ``E(s) > U``: every value below ``s/2`` rounds to 0, so
+    ``E(s) ≥ Σ_{a < s/2} a²``, non-decreasing in ``s``; ``s_hi`` is twice (plus 1e-9 for the
+    quantizer's rounding of ``a/s``) the first value whose prefix of squares exceeds ``U`` by
+    more than the prefix's rounding. At most ``2·max a`` (beyond, every value rounds to 0)."""
+    R = v.shape[0]
+    s_hi = 2 * v[:, -1] * (1 + 1e-12)
+    over = P2[:, 1:] - (2 * err + 16) * _EPS * P2[:, -1:] > U[:, None] * (1 + 1e-12)
+    has = over.any(axis=1)
+    first = np.argmax(over, axis=1)
+    return np.where(has, np.minimum(s_hi, 2 * v[np.arange(R), first] * (1 + 1e-9)), s_hi)
+
+
 def _true_rows(xr, L, rounding, stats, v=None, v32=None):
     """Exact true-MSE minimizer for every row of ``xr`` (R, m) (float64); ``v``: the sorted
     ``|xr|`` rows if already known, ``v32``: the same as float32 when the input was float32."""
@@ -1047,7 +1065,7 @@ def _true_rows(xr, L, rounding, stats, v=None, v32=None):
     at = _Atoms(v, v, P0, P1, P2, e1, v32)
     vpos = np.where(v > 0, v, np.inf).min(axis=1)        # E = C below the smallest value
     s_lo = np.maximum(_clip_bound(at, U), vpos) / L
-    s_hi = 2 * v[:, -1] * (1 + 1e-12)
+    s_hi = _zero_bound(v, P2, e1, U)
     s_lo = np.minimum(s_lo, s_hi * 0.5)
 
     def improve(rows, s):
