@@ -520,6 +520,7 @@ class _Atoms:
         # one global sorted int64 key per value, ``row·2³² + bits(v)``, so that the searches of
         # all rows are one C call (non-negative float32 bit patterns are ordered as the values)
         self.keys = None
+        self.v32 = v32 if (v32 is not None and self.points) else None
         if v32 is not None and self.points and self.R > 1:
             bits = v32.view(np.int32).astype(np.int64)
             self.keys = (bits + (np.arange(self.R, dtype=np.int64) << 32)[:, None]).reshape(-1)
@@ -676,6 +677,10 @@ def _lower_bounds_direct(at: _Atoms, r, s1, s2, L: int, ngap=None):
         i1 = i0 + n
         sel = order[i0:i1]
         w = int(cs[i1 - 1])
+        if at.v32 is not None and L <= 127:    # float32 values, ≤ 8 bits: float32 arithmetic
+            lb[sel] = _direct32(at.v32[r[sel], :w], s1[sel], s2[sel], L, cut[sel])
+            i0 = i1
+            continue
         V = at.lo[r[sel], :w]
         a1 = s1[sel, None]
         a2 = s2[sel, None]
@@ -698,6 +703,36 @@ def _lower_bounds_direct(at: _Atoms, r, s1, s2, L: int, ngap=None):
     mg = 2 * (m + 4) * _EPS * lb + (2 * at.err + 16) * _EPS * mt
     lb = lb + vt
     return lb, mg + 4 * _EPS * np.abs(lb)
+
+
+_EPS32 = float(np.finfo(np.float32).eps)
+
+
+def _direct32(V, s1, s2, L, cut):
+    """:func:`_lower_bounds_direct`'s prefix sums in float32 (twice the numbers per vector op)
+    for float32 values ``V`` (Q, w): the interval is widened outward to float32 ends (a wider
+    interval only lowers the bound), each distance is lowered by ``8·eps32·(a_w + 2 L s2 + s2)``
+    (its float32 rounding) and the float32 sum of ``w`` squares by the factor
+    ``1 - 4 (w + 4) eps32``. The margins cost ~0.1–1% of the bound at ≤ 8 bits (used there
+    only: at more bits they approach the distances themselves). Returns float64 bounds (Q,)."""
+    a1 = _f32_floor(s1, False)[:, None]
+    a2 = s2.astype(np.float32)
+    up = a2.astype(np.float64) < s2
+    a2[up] = np.nextafter(a2[up], np.float32(np.inf))
+    a2 = a2[:, None]
+    w = V.shape[1]
+    k = np.floor(V / a2)
+    t = k * a2
+    np.subtract(V, t, out=t)                          # a - k s2
+    k += 1
+    k *= a1
+    k -= V                                            # (k+1) s1 - a
+    np.minimum(t, k, out=t)
+    t -= (8 * _EPS32 * (V[:, -1:].astype(np.float64) + (2 * L + 1) * a2.astype(np.float64))
+          ).astype(np.float32)
+    np.maximum(t, 0.0, out=t)
+    t[np.arange(w)[None, :] >= cut[:, None]] = 0.0
+    return np.einsum("ij,ij->i", t, t).astype(np.float64) * (1 - 4 * (w + 4) * _EPS32)
 
 
 def _merge(r, s1, s2, R):
