@@ -98,8 +98,8 @@ MSE per slice at given thresholds), :func:`as_slices`, :func:`surrogate_coeffici
 
 Measured per channel on MiniLM-L6's encoder matrices (10.6 M float32 values, ``python -m
 laaciq.tensor.bench --only per_channel_vs_sort``, CPU time of one core on a shared machine):
-~4.3 s at 4 bits and ~17.5 s at 8 bits, ~180× and ~1,100× one ``np.sort(w, axis=-1)``
-(0.016–0.026 s). Most of it goes to the interval bounds and the breakpoint scan; at 8 bits
+~4.2 s at 4 bits and ~13 s at 8 bits, ~225× and ~750× one ``np.sort(w, axis=-1)``
+(0.012–0.026 s). Most of it goes to the interval bounds and the breakpoint scan; at 8 bits
 bounding an interval costs about as much as scanning it (~1.5–2 breakpoints per value are
 scanned), so splitting further does not pay (the total is flat for ``_DEAR`` from 0.5 to 2).
 
