@@ -51,12 +51,18 @@ Bracket (proved, never a heuristic):
 * ``α ≥ α_lo``: every value above ``α`` costs at least ``(a - α)²``, so ``E ≥ C(α)`` (the clip
   error), non-increasing in ``α``; ``α`` with ``C(α) > U`` is excluded. Below the smallest nonzero
   value ``E = C`` is decreasing, so ``α ≥ min{a > 0}`` also holds;
-* ``s ≤ 2·max a``: beyond, every value rounds to 0 and ``E = Σa² ≥ U``;
+* ``s ≤ s_hi``: every value below ``s/2`` rounds to 0, so ``E(s) ≥ Σ_{a < s/2} a²``, which is
+  non-decreasing in ``s``; ``s_hi`` is twice the first sorted value whose prefix of squares
+  exceeds ``U`` (at most ``2·max a``, where every value rounds to 0);
 * branch and bound on ``s``-intervals ``I = [s1, s2]``: for ``s ∈ I`` the levels ``k s`` sweep
   ``G(I) = ∪_k [k s1, k s2]``, so ``E(s) ≥ Σ_i dist(a_i, G(I))²`` (and ``≥ (a - L s2)²`` above
   ``L s2``). That sum is computed from prefix sums of ``(1, a, a²)`` over the sorted values (rows)
   or over a fine histogram of ``a`` (one large tensor; a bin straddling a gap midpoint counts
-  ``cnt·(distance from its edges)²``), minus a rigorous rounding margin. Intervals with
+  ``cnt·(distance from its edges)²``), minus a rigorous rounding margin. Only the gaps
+  ``k < s1/(s2 - s1)`` are non-empty; for rows the bound is either these gap sums (float32 rows:
+  the searches of all rows are one ``searchsorted`` on int64 keys ``row·2³² + bits(a)``) or the
+  same sum value by value over the values below the last non-empty gap plus the clipped tail
+  from prefix sums, whichever is cheaper for the interval batch. Intervals with
   bound ``> U`` are dropped, survivors split ×4, until the breakpoints left are few (``≈ 2n``)
   or the bound stops shrinking the bracket.
 
@@ -89,6 +95,13 @@ API: :func:`exact_alpha` (``axis``: one α per index of that axis; ``group=g``: 
 consecutive values along ``axis``, default the last one), :func:`exact_alpha_weighted` (the true
 MSE of a weighted pool of tensors, e.g. a language's effective law), :func:`slice_mse` (the true
 MSE per slice at given thresholds), :func:`as_slices`, :func:`surrogate_coefficient`.
+
+Measured per channel on MiniLM-L6's encoder matrices (10.6 M float32 values, ``python -m
+laaciq.tensor.bench --only per_channel_vs_sort``, CPU time of one core on a shared machine):
+~4.2 s at 4 bits and ~13 s at 8 bits, ~225× and ~750× one ``np.sort(w, axis=-1)``
+(0.012–0.026 s). Most of it goes to the interval bounds and the breakpoint scan; at 8 bits
+bounding an interval costs about as much as scanning it (~1.5–2 breakpoints per value are
+scanned), so splitting further does not pay (the total is flat for ``_DEAR`` from 0.5 to 2).
 
 Measured (``python -m laaciq.bench``, 2 cores, float32 N(0,1)): exact surrogate optimum at
 ``n = 2^24`` in 0.2–2.2× one ``np.sort`` (convex models; seed004 at 2 bits ~10×: its bracket
@@ -124,6 +137,9 @@ _BIG = 1 << 18            # one tensor larger than this takes the streaming path
 _ROW_BLOCK = 1 << 18      # values per block of rows
 _MAX_ROUNDS = 14          # branch-and-bound rounds
 _SPLIT = 4                # each surviving interval is split in 4
+_DEAR = 1.0               # a row stops splitting when the next round costs more than this share
+                          # of the breakpoints it could save (measured: flat between 0.5 and 2)
+_BUDGET = 0.25            # a row stops splitting below this many breakpoints per value
 _START_INTERVALS = 16
 _TRANS_BLOCK = 1 << 20    # breakpoints generated at once
 _NEAR_CAP = 1024          # near-best pieces kept per interval by the scan
@@ -495,17 +511,27 @@ class _Atoms:
     exclusive prefix sums ``P0, P1, P2`` (R, m+1) of count, sum and sum of squares; ``err`` bounds
     the relative rounding of a prefix entry (in units of eps)."""
 
-    def __init__(self, lo, hi, P0, P1, P2, err):
+    def __init__(self, lo, hi, P0, P1, P2, err, v32=None):
         self.lo, self.hi, self.P0, self.P1, self.P2, self.err = lo, hi, P0, P1, P2, err
         self.points = hi is lo
         self.R, self.m = lo.shape
         self.total1 = P1[:, -1]
+        # single values that are all float32 numbers (``v32``: the same sorted rows in float32):
+        # one global sorted int64 key per value, ``row·2³² + bits(v)``, so that the searches of
+        # all rows are one C call (non-negative float32 bit patterns are ordered as the values)
+        self.keys = None
+        self.v32 = v32 if (v32 is not None and self.points) else None
+        if v32 is not None and self.points and self.R > 1:
+            bits = v32.view(np.int32).astype(np.int64)
+            self.keys = (bits + (np.arange(self.R, dtype=np.int64) << 32)[:, None]).reshape(-1)
 
     def search(self, arr, rows, q, right: bool):
         """Per query, the number of entries of ``arr[row]`` ``≤ q`` (right) or ``< q``."""
         side = "right" if right else "left"
         if self.R == 1:
             return np.searchsorted(arr[0], q, side=side)
+        if self.keys is not None:
+            return _search_f32(self.keys, self.m, rows, q, right)
         # rows are sorted (see _lower_bounds): one C binary search per row
         out = np.empty(q.shape, dtype=np.int64)
         cut = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1], True])
@@ -531,26 +557,62 @@ class _Atoms:
         return val, mag
 
 
+def _f32_floor(q, strict: bool):
+    """The largest float32 ``≤ q`` (``< q`` if ``strict``) of float64 ``q`` (as float32); a
+    float32 value ``v`` has ``v ≤ q`` (``v < q``) iff ``v ≤`` that number."""
+    with np.errstate(over="ignore"):
+        f = q.astype(np.float32)
+    q64 = f.astype(np.float64)
+    down = (q64 >= q) if strict else (q64 > q)
+    if down.any():
+        f[down] = np.nextafter(f[down], np.float32(-np.inf))
+    f[f == 0] = 0.0                                  # -0.0 → +0.0 (same value, ordered bits)
+    return f
+
+
+def _search_f32(keys, m, rows, q, right: bool):
+    """Counts of the float32 values of row ``rows`` that are ``≤ q`` (right) or ``< q`` from the
+    global keys of :class:`_Atoms` (exact: the comparison is done on float32 numbers)."""
+    f = _f32_floor(np.asarray(q, dtype=np.float64), not right)
+    bits = np.maximum(f.view(np.int32).astype(np.int64), -1)   # negative: below every value
+    base = (rows.astype(np.int64) << 32).reshape((-1,) + (1,) * (f.ndim - 1))
+    return np.searchsorted(keys, bits + base, side="right") - \
+        (rows.astype(np.int64) * m).reshape(base.shape)
+
+
+def _gaps_cheaper(m: int, ngap) -> bool:
+    """Gap sums (searched in one call) cost about 0.6 breakpoints a gap plus 2, a direct bound
+    ``m/30`` (measured on MiniLM-L6 rows): the cheaper one is used; both are rigorous."""
+    return m / 30.0 > 0.6 * float(np.mean(ngap)) + 2.0
+
+
 def _lower_bounds(at: _Atoms, r, s1, s2, L: int):
     """Rigorous lower bounds of ``E(s)`` over ``s ∈ [s1, s2]`` (module docstring)."""
     Q = r.size
-    if _use_direct(at, L):
-        return _lower_bounds_direct(at, r, s1, s2, L)
-    order = np.argsort(r, kind="stable")
+    # the gap between levels k·s2 and (k+1)·s1 is empty once k ≥ s1/(s2 - s1): only the first
+    # ``ngap`` gaps of an interval can contribute (+2: a margin for the rounding of the ratio)
+    with np.errstate(divide="ignore", over="ignore"):
+        ngap = np.minimum(L, np.floor(s1 / (s2 - s1)) + 2)
+    ngap = np.where(np.isfinite(ngap), ngap, L).astype(np.int64)
+    if at.keys is not None:       # one search call for all rows: choose by the gaps left
+        if not _gaps_cheaper(at.m, ngap):
+            return _lower_bounds_direct(at, r, s1, s2, L, ngap)
+        order = np.argsort(ngap, kind="stable")   # blocks of intervals with similar gap counts
+    else:
+        if _use_direct(at, L):
+            return _lower_bounds_direct(at, r, s1, s2, L, ngap)
+        order = np.argsort(r, kind="stable")      # row by row searches
     if not np.array_equal(order, np.arange(Q)):
-        lb, mg = _lower_bounds(at, r[order], s1[order], s2[order], L)
-        out_lb, out_mg = np.empty(Q), np.empty(Q)
-        out_lb[order], out_mg[order] = lb, mg
-        return out_lb, out_mg
+        r, s1, s2, ngap = r[order], s1[order], s2[order], ngap[order]
     lb = np.empty(Q)
     mg = np.empty(Q)
-    k = np.arange(L, dtype=np.float64)
     step = max(1, (1 << 15) // L)
     m = at.m
     for i0 in range(0, Q, step):
         rr = r[i0:i0 + step]
         a1 = s1[i0:i0 + step, None]
         a2 = s2[i0:i0 + step, None]
+        k = np.arange(int(ngap[i0:i0 + step].max()), dtype=np.float64)
         cl = k * a2
         cr = (k + 1) * a1
         gap = cl < cr
@@ -577,31 +639,100 @@ def _lower_bounds(at: _Atoms, r, s1, s2, L: int):
         vt, mt = at.region(rr, it, np.full_like(it, m), ct)
         lb[i0:i0 + step] = b + vt[:, 0]
         mg[i0:i0 + step] = g + mt[:, 0]
-    return lb, (2 * at.err + 16) * _EPS * mg + 4 * _EPS * np.abs(lb)
+    mg = (2 * at.err + 16) * _EPS * mg + 4 * _EPS * np.abs(lb)
+    if not np.array_equal(order, np.arange(Q)):
+        out_lb, out_mg = np.empty(Q), np.empty(Q)
+        out_lb[order], out_mg[order] = lb, mg
+        return out_lb, out_mg
+    return lb, mg
 
 
-def _lower_bounds_direct(at: _Atoms, r, s1, s2, L: int):
+def _lower_bounds_direct(at: _Atoms, r, s1, s2, L: int, ngap=None):
     """The same bound computed value by value (cheaper when there are fewer values than levels):
     ``dist(a, G(I)) = max(0, min(a - k s2, (k+1) s1 - a))`` with ``k = floor(a/s2)``, or
     ``a - L s2`` above ``L s2``; a wrong ``floor`` by one only lowers the bound. Each distance is
-    lowered by a bound on its rounding before squaring."""
+    lowered by a bound on its rounding before squaring.
+
+    Only two parts of a sorted row can contribute: the values below ``(ngap + 1)·s2`` (above,
+    every gap ``[k s2, (k+1) s1]`` is empty, see :func:`_lower_bounds`: a value there lies in a
+    covered ``[k s1, k s2]``) and the values above ``L s2``, whose ``Σ (a - L s2)²`` comes from
+    the prefix sums. The first part is computed value by value on the columns it needs."""
     Q = r.size
     m = at.m
+    if ngap is None:
+        ngap = np.full(Q, L, dtype=np.int64)
+    top = L * s2
+    cut = at.search(at.lo, r, np.minimum(ngap + 1, L) * s2, False)      # a < (ngap+1)·s2
+    it = np.maximum(at.search(at.lo, r, top, True), cut)                   # a > L·s2 from it
+    vt, mt = at.region(r, it, np.full_like(it, m), top)
+    order = np.argsort(cut, kind="stable")       # blocks of intervals with similar prefixes
+    cs = np.maximum(cut[order], 1)
     lb = np.empty(Q)
-    step = max(1, (1 << 18) // m)
-    for i0 in range(0, Q, step):
-        V = at.lo[r[i0:i0 + step]]
-        a1 = s1[i0:i0 + step, None]
-        a2 = s2[i0:i0 + step, None]
-        top = L * a2
+    i0 = 0
+    budget = 1 << 18
+    while i0 < Q:
+        n = min(Q - i0, max(1, budget // int(cs[i0])))
+        if n * int(cs[i0 + n - 1]) > budget:    # cs is sorted: one step makes n·max ≤ budget
+            n = max(1, budget // int(cs[i0 + n - 1]))
+        i1 = i0 + n
+        sel = order[i0:i1]
+        w = int(cs[i1 - 1])
+        if at.v32 is not None and L <= 127:    # float32 values, ≤ 8 bits: float32 arithmetic
+            lb[sel] = _direct32(at.v32[r[sel], :w], s1[sel], s2[sel], L, cut[sel])
+            i0 = i1
+            continue
+        V = at.lo[r[sel], :w]
+        a1 = s1[sel, None]
+        a2 = s2[sel, None]
+        tp = top[sel, None]
+        # the prefix holds values below min(ngap+1, L)·s2 ≤ L·s2 only: no clipped value; each
+        # distance is lowered by 8 eps (a + (k+1)·s2 + L·s2) ≤ 8 eps (a_w + 2 L s2 + s2), a_w
+        # the block's largest value (one constant per interval)
         k = np.floor(V / a2)
-        d = np.maximum(0.0, np.minimum(V - k * a2, (k + 1) * a1 - V))
-        tail = V > top
-        d = np.where(tail, V - top, d)
-        d -= 8 * _EPS * (V + np.minimum(k + 1, L) * a2 + top)
-        np.maximum(d, 0.0, out=d)
-        lb[i0:i0 + step] = np.einsum("ij,ij->i", d, d)
-    return lb, 2 * (m + 4) * _EPS * lb
+        t = k * a2
+        np.subtract(V, t, out=t)                          # a - k s2
+        k += 1
+        k *= a1
+        k -= V                                            # (k+1) s1 - a
+        np.minimum(t, k, out=t)
+        t -= 8 * _EPS * (V[:, -1:] + 2 * tp + a2)
+        np.maximum(t, 0.0, out=t)
+        t[np.arange(w)[None, :] >= cut[sel, None]] = 0.0   # beyond the prefix: counted below
+        lb[sel] = np.einsum("ij,ij->i", t, t)
+        i0 = i1
+    mg = 2 * (m + 4) * _EPS * lb + (2 * at.err + 16) * _EPS * mt
+    lb = lb + vt
+    return lb, mg + 4 * _EPS * np.abs(lb)
+
+
+_EPS32 = float(np.finfo(np.float32).eps)
+
+
+def _direct32(V, s1, s2, L, cut):
+    """:func:`_lower_bounds_direct`'s prefix sums in float32 (twice the numbers per vector op)
+    for float32 values ``V`` (Q, w): the interval is widened outward to float32 ends (a wider
+    interval only lowers the bound), each distance is lowered by ``8·eps32·(a_w + 2 L s2 + s2)``
+    (its float32 rounding) and the float32 sum of ``w`` squares by the factor
+    ``1 - 4 (w + 4) eps32``. The margins cost ~0.1–1% of the bound at ≤ 8 bits (used there
+    only: at more bits they approach the distances themselves). Returns float64 bounds (Q,)."""
+    a1 = _f32_floor(s1, False)[:, None]
+    a2 = s2.astype(np.float32)
+    up = a2.astype(np.float64) < s2
+    a2[up] = np.nextafter(a2[up], np.float32(np.inf))
+    a2 = a2[:, None]
+    w = V.shape[1]
+    k = np.floor(V / a2)
+    t = k * a2
+    np.subtract(V, t, out=t)                          # a - k s2
+    k += 1
+    k *= a1
+    k -= V                                            # (k+1) s1 - a
+    np.minimum(t, k, out=t)
+    t -= (8 * _EPS32 * (V[:, -1:].astype(np.float64) + (2 * L + 1) * a2.astype(np.float64))
+          ).astype(np.float32)
+    np.maximum(t, 0.0, out=t)
+    t[np.arange(w)[None, :] >= cut[:, None]] = 0.0
+    return np.einsum("ij,ij->i", t, t).astype(np.float64) * (1 - 4 * (w + 4) * _EPS32)
 
 
 def _merge(r, s1, s2, R):
@@ -631,15 +762,21 @@ def _merge(r, s1, s2, R):
 
 
 def _use_direct(at, L: int) -> bool:
-    """Value-by-value bounds for short rows of single values, gap sums otherwise."""
+    """Value-by-value bounds for short rows of single values, gap sums otherwise (with one
+    search call for all rows, gap sums win unless the rows are shorter than ~2.5 L)."""
+    if at.keys is not None:
+        return False              # chosen per call by :func:`_lower_bounds`
     return at.points and at.m <= max(512, 4 * L)
 
 
 def _interval_cost(at, L: int) -> float:
     """Work of one interval bound, in units of one breakpoint scanned (measured: a breakpoint
-    costs about as much as 30 value-operations of a direct bound, or 3 gaps of a gap bound)."""
+    costs about as much as 30 value-operations of a direct bound, or 3 gaps of a gap bound
+    searched row by row, 1.6 gaps searched in one call)."""
     if _use_direct(at, L):
         return at.m / 30.0
+    if at.keys is not None:
+        return min(at.m / 30.0, 0.6 * L + 2.0)
     return L / 3.0 + 4.0
 
 
@@ -666,7 +803,7 @@ def _branch_and_bound(at, U, s_lo, s_hi, L, n_row, improve, stats, A2):
     s2 = edges[:, 1:].reshape(-1)
     done = np.zeros(R, dtype=bool)
     prev = np.full(R, np.inf)
-    budget = 0.25 * n_row + 256
+    budget = _BUDGET * n_row + 256
     unit = _interval_cost(at, L)
     rounds = 0
     for rnd in range(_MAX_ROUNDS):
@@ -683,7 +820,7 @@ def _branch_and_bound(at, U, s_lo, s_hi, L, n_row, improve, stats, A2):
         np.maximum.at(wmax, r, width)
         narrow = wmax * L <= 0.1
         stall = narrow & (measure > 0.8 * prev)
-        dear = _SPLIT * np.bincount(r, minlength=R) * unit > 0.5 * est
+        dear = _SPLIT * np.bincount(r, minlength=R) * unit > _DEAR * est
         done |= (est <= budget) | stall | dear | (rnd == _MAX_ROUNDS - 1)
         prev = measure
         todo = np.flatnonzero(~done)
@@ -762,7 +899,11 @@ def _scan_states(T0, T1, T2, g, b, d0, d1, d2, s0, G, m):
             arr = np.take_along_axis(arr, order, 1)
             P, kp = _prefix(arr)
             C[q] = C[q] + P
-            A[q] = A[q] + _prefix(np.abs(arr))[0]      # (exact for unweighted integers)
+            # magnitudes (only for the bound): a plain running sum of non-negative terms is
+            # below the true sum by at most a factor 1 - M·eps, so it is inflated by 2M·eps
+            Ab = np.zeros((G, M + 1))
+            np.cumsum(np.abs(arr), axis=1, out=Ab[:, 1:])
+            A[q] = A[q] + Ab * (1 + 2 * M * _EPS)
     C0, C1, C2 = C
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         pos2 = C2 > 1e-9 * np.abs(T2)[:, None]      # unweighted: integers, 0 or ≥ 1
@@ -856,6 +997,10 @@ def _scan_rows(a, gr, g1, g2, L, stats):
     G = gr.size
     m = a.shape[1]
     est = a.sum(axis=1)[gr] * (1 / g1 - 1 / g2) + m
+    # intervals of similar breakpoint counts are scanned together (a batch is a dense array of
+    # its largest count); the candidates do not depend on the order
+    order = np.argsort(est, kind="stable")
+    gr, g1, g2, est = gr[order], g1[order], g2[order], est[order]
     i = 0
     scanned = 0
     out_g, out_s = [], []
@@ -925,9 +1070,23 @@ def _clip_bound(at: "_Atoms", U):
     return np.where(last >= 0, lo[np.arange(lo.shape[0]), np.maximum(last, 0)], 0.0)
 
 
-def _true_rows(xr, L, rounding, stats, v=None):
+def _zero_bound(v, P2, err, U):
+    """Per row of sorted values ``v`` (prefix sums of squares ``P2``, rounding count ``err``), a
+    step ``s_hi`` above which ``E(s) > U``: every value below ``s/2`` rounds to 0, so
+    ``E(s) ≥ Σ_{a < s/2} a²``, non-decreasing in ``s``; ``s_hi`` is twice (plus 1e-9 for the
+    quantizer's rounding of ``a/s``) the first value whose prefix of squares exceeds ``U`` by
+    more than the prefix's rounding. At most ``2·max a`` (beyond, every value rounds to 0)."""
+    R = v.shape[0]
+    s_hi = 2 * v[:, -1] * (1 + 1e-12)
+    over = P2[:, 1:] - (2 * err + 16) * _EPS * P2[:, -1:] > U[:, None] * (1 + 1e-12)
+    has = over.any(axis=1)
+    first = np.argmax(over, axis=1)
+    return np.where(has, np.minimum(s_hi, 2 * v[np.arange(R), first] * (1 + 1e-9)), s_hi)
+
+
+def _true_rows(xr, L, rounding, stats, v=None, v32=None):
     """Exact true-MSE minimizer for every row of ``xr`` (R, m) (float64); ``v``: the sorted
-    ``|xr|`` rows if already known."""
+    ``|xr|`` rows if already known, ``v32``: the same as float32 when the input was float32."""
     R, m = xr.shape
     a = np.abs(xr)
     v = np.sort(a, axis=1) if v is None else v
@@ -938,6 +1097,8 @@ def _true_rows(xr, L, rounding, stats, v=None):
     if live.size == 0:
         return alpha, mse
     a, v, xl = a[live], v[live], xr[live]
+    if v32 is not None and live.size < v32.shape[0]:
+        v32 = v32[live]
     R = live.size
     c_u = noise_coefficient(_bits_of(L), "uniform")
     cand, _ = _pieces(v[:, ::-1], m, c_u, False)
@@ -949,10 +1110,10 @@ def _true_rows(xr, L, rounding, stats, v=None):
     P1, e1 = _prefix(v)
     P2, _ = _prefix(v * v)
     P0 = np.broadcast_to(np.arange(m + 1, dtype=np.float64), (R, m + 1)).copy()
-    at = _Atoms(v, v, P0, P1, P2, e1)
+    at = _Atoms(v, v, P0, P1, P2, e1, v32)
     vpos = np.where(v > 0, v, np.inf).min(axis=1)        # E = C below the smallest value
     s_lo = np.maximum(_clip_bound(at, U), vpos) / L
-    s_hi = 2 * v[:, -1] * (1 + 1e-12)
+    s_hi = _zero_bound(v, P2, e1, U)
     s_lo = np.minimum(s_lo, s_hi * 0.5)
 
     def improve(rows, s):
@@ -1249,8 +1410,10 @@ def exact_alpha_trusted(arr: np.ndarray, bits: int, objective: str = "true", axi
             raw = rows[i:i + step]
             xr = raw.astype(np.float64)
             if objective == "true":    # sort in the input's precision (exact), then widen
-                v = np.sort(np.abs(raw), axis=1).astype(np.float64)
-                al, ms = _true_rows(xr, L, rounding, stats, v)
+                v32 = np.sort(np.abs(raw), axis=1)
+                v = v32.astype(np.float64)
+                al, ms = _true_rows(xr, L, rounding, stats, v,
+                                    v32 if v32.dtype == np.float32 else None)
                 alpha[i:i + step], mse[i:i + step], value[i:i + step] = al, ms, ms
             else:
                 c = surrogate_coefficient(bits, objective)
