@@ -35,6 +35,16 @@ True MSE (``objective="true"``). With every ``k_i ∈ {0..L}`` fixed the error
 
     min_s E(s) = min over assignments k of ( Σa² - (Σ a_i k_i)² / Σ k_i² )           (1)
 
+Lean (``LaAciq/Candidates.lean``, checked): for a finite law, every ``α > 0`` and the rounding
+codes ``k_α`` at ``α``, the vertex ``β = L·Σ a k_α / Σ k_α²`` has ``MSE(β) ≤ MSE(α)``
+(``mse_codeVertex_le``; if every code is 0, ``MSE(β) ≤ Σa² = MSE(α)`` for every ``β``), so a
+global minimizer over ``α > 0`` exists among the vertices of the code assignments
+(``mse_exists_minimizer``, candidate list ``trueCandidates``): (1) taken over rounding
+assignments only is exact. ``tests/test_candidates.py`` checks this solver's optimum against
+that candidate list. (Not formalized: that the codes are constant between breakpoints; on a
+breakpoint the tied value has the same error with either neighbouring code, so each piece's
+vertex value is at most the MSE at any optimum in its closure.)
+
 and the minimum of (1) is attained by the assignment that rounding produces on one of the
 pieces between *breakpoints* ``s = a_i/(j + ½)`` (``0 ≤ j < L``, where ``a_i`` moves from level
 ``j+1`` to ``j``). Every assignment scanned is a real assignment, so every value scanned is an
