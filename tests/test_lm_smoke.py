@@ -39,6 +39,7 @@ def test_smoke_probe_end_to_end(tmp_path, capsys):
         "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818"
     assert {e["name"] for e in doc["manifest"]["texts"]} >= {"debian-handbook",
                                                             "libreoffice-help-hi"}
+    _renders(doc)
     assert set(doc["claims"]) and all(c["outcome"] in ("supported", "contradicted",
                                                        "inconclusive")
                                       for c in doc["claims"].values())
@@ -83,3 +84,18 @@ def test_unhookable_model(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("laaciq: error:")
 
+
+
+def _renders(doc):
+    """The report section shows this run's numbers (Markdown and HTML partials)."""
+    from laaciq.report import experiment_view
+    from laaciq.report.render import _env
+
+    ex = experiment_view.view(doc)
+    env = _env()
+    md = env.get_template("_experiment.md.j2").render(experiment=ex)
+    html = env.get_template("_experiment.html.j2").render(experiment=ex)
+    for text in (md, html):
+        assert "Gemma-3-270M" in text and "not on BLOOM" in text
+        assert "%.4f" % doc["per_language"]["de"]["D"]["exact-4"] in text
+    assert html.count("data:image/png;base64,") == len(ex["figures"]) >= 2

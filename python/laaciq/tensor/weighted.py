@@ -38,7 +38,7 @@ from laaciq.theory import quantizer
 
 __all__ = ["weighted_exact_alpha", "weighted_error"]
 
-_EVENTS = 1 << 22  # breakpoints held at once (per block of rows)
+_EVENTS = 1 << 21  # values x levels per block of rows (bounds the breakpoints held)
 
 
 def _rows_and_weights(w, c):
@@ -73,43 +73,116 @@ def weighted_error(w, c, alpha, bits: int, rounding: str = "half_up") -> np.ndar
     return np.einsum("ij,ij,ij->i", C, e, e)
 
 
-def _solve_block(A, C, L):
-    """Exact minimizing step ``s`` per row of ``A = |w|`` (R, n) with weights ``C``."""
+def _bracket(A, Cw, L):
+    """A proven bracket ``[s_lo, s_hi]`` of the optimal step per row.
+
+    ``U``: the error at 6 thresholds ``α = f·max|w|`` (an upper bound of the minimum).
+    Every value above ``α = L s`` costs at least ``(a - α)²``: ``E(s) ≥ C(s)``, non-increasing
+    in ``s``, so ``C(s) > U`` excludes every smaller ``s``; every value below ``s/2`` rounds to 0:
+    ``E(s) ≥ G(s) = Σ_{a < s/2} c a²``, non-decreasing, so ``G(s) > U`` excludes every larger
+    ``s``. Both are evaluated at the data values (prefix sums over the sorted row)."""
     R, n = A.shape
-    o = np.argsort(A, axis=1)  # each j's breakpoints are then sorted runs: the stable
-    A = np.take_along_axis(A, o, axis=1)  # (merge) sort below only merges L runs
+    amax = A[:, -1]
+    f = np.array([0.45, 0.6, 0.7, 0.8, 0.9, 1.0])
+    s_try = (amax[:, None] * f[None, :]) / L                       # (R, 16)
+    k = np.minimum(L, np.floor(A[:, None, :] / s_try[:, :, None] + 0.5))
+    e = A[:, None, :] - k * s_try[:, :, None]
+    U = np.einsum("rj,rtj->rt", Cw, e * e).min(axis=1) * (1 + 1e-9) + 1e-300
+    # C at α = a_(m) (ascending order): values above index m contribute (a - α)²
+    ca, ca2 = Cw * A, Cw * A * A
+    rc = lambda v: np.cumsum(v[:, ::-1], axis=1)[:, ::-1]  # suffix sums, inclusive
+    Sc, Sca, Sca2 = rc(Cw), rc(ca), rc(ca2)
+    # suffix from m+1: shift by one
+    pad = np.zeros((R, 1))
+    Sc1, Sca1, Sca21 = (np.concatenate([x[:, 1:], pad], axis=1) for x in (Sc, Sca, Sca2))
+    Cv = Sca21 - 2 * A * Sca1 + A * A * Sc1
+    ok = Cv > U[:, None]                       # α = a_m excluded (and everything below)
+    idx = np.where(ok.any(axis=1), n - 1 - np.argmax(ok[:, ::-1], axis=1), -1)
+    alpha_lo = np.where(idx >= 0, A[np.arange(R), np.maximum(idx, 0)], 0.0)
+    s_lo = alpha_lo / L
+    # G at s = 2·a_m: values strictly below a_m round to 0
+    G = np.cumsum(ca2, axis=1) - ca2           # Σ_{a < a_m} (ties: a lower bound, still valid)
+    bad = G > U[:, None]
+    first = np.where(bad.any(axis=1), np.argmax(bad, axis=1), -1)
+    s_hi = np.where(first >= 0, 2 * A[np.arange(R), np.maximum(first, 0)], 2 * amax + 1e-300)
+    s_hi = np.maximum(s_hi, s_lo * (1 + 1e-12) + 1e-300)
+    return s_lo, s_hi
+
+
+def _solve_block(A, C, L):
+    """Exact minimizing step ``s`` per row of ``A = |w|`` (R, n) with weights ``C``: only the
+    breakpoints inside the proven bracket of :func:`_bracket` are generated."""
+    R, n = A.shape
+    o = np.argsort(A, axis=1)
+    A = np.take_along_axis(A, o, axis=1)
     C = np.take_along_axis(C, o, axis=1)
     Cw = np.where(A > 0, C, 0.0)
     A0 = np.einsum("ij,ij,ij->i", Cw, A, A)
-    ca = Cw * A
-    S1_0 = L * ca.sum(axis=1)
-    S2_0 = float(L * L) * Cw.sum(axis=1)
-    j = np.arange(L, dtype=np.float64)
-    # breakpoints s = a/(j+1/2), deltas when s passes them upwards
-    bp = (A[:, None, :] / (j + 0.5)[:, None]).reshape(R, L * n)
-    d1 = np.broadcast_to(-ca[:, None, :], (R, L, n)).reshape(R, L * n)
-    d2 = (-Cw[:, None, :] * (2 * j + 1)[:, None]).reshape(R, L * n)
-    order = np.argsort(bp, axis=1, kind="stable")
-    bp = np.take_along_axis(bp, order, axis=1)
-    S1 = S1_0[:, None] + np.concatenate(
-        [np.zeros((R, 1)), np.cumsum(np.take_along_axis(d1, order, axis=1), axis=1)], axis=1)
-    S2 = S2_0[:, None] + np.concatenate(
-        [np.zeros((R, 1)), np.cumsum(np.take_along_axis(d2, order, axis=1), axis=1)], axis=1)
-    # piece p (p = 0..nL) spans [left_p, right_p]; the last one has every k = 0 (E = A0)
-    left = np.concatenate([np.zeros((R, 1)), bp], axis=1)
-    right = np.concatenate([bp, np.full((R, 1), np.inf)], axis=1)
+    amax = A[:, -1]
+    out = np.where(amax > 0, amax / L, 1.0 / L)
+    live = A0 > 0
+    if not live.any():
+        return out
+    rows = np.nonzero(live)[0]
+    A, Cw, A0 = A[rows], Cw[rows], A0[rows]
+    Rl = len(rows)
+    s_lo, s_hi = _bracket(A, Cw, L)
+    # levels just above s_lo and the breakpoints inside (s_lo, s_hi]
     with np.errstate(divide="ignore", invalid="ignore"):
-        v = np.where(S2 > 0, S1 / S2, left)
-    s = np.clip(v, left, right)
-    s = np.where(np.isfinite(s), s, left)
-    E = A0[:, None] - 2 * s * S1 + s * s * S2
-    E = np.where(s > 0, E, np.inf)  # α must be > 0 (pieces of zero length at s = 0)
-    best = np.argmin(E, axis=1)
-    s_best = s[np.arange(R), best]
-    amax = A.max(axis=1)
-    degenerate = ~np.isfinite(E[np.arange(R), best]) | (A0 == 0)
-    fallback = np.where(amax > 0, amax / L, 1.0 / L)
-    return np.where(degenerate, fallback, s_best)
+        top = np.where(s_lo[:, None] > 0, np.ceil(A / s_lo[:, None] - 0.5), L)
+    k0 = np.clip(top, 0, L)
+    jlo = np.clip(np.ceil(A / s_hi[:, None] - 0.5), 0, L)   # first j with bp <= s_hi
+    cnt = np.maximum(k0 - jlo, 0).astype(np.int64)            # events j = jlo .. k0-1
+    ca = Cw * A
+    S1_0 = np.einsum("ij,ij->i", ca, k0)
+    S2_0 = np.einsum("ij,ij->i", Cw, k0 * k0)
+    flat_cnt = cnt.ravel()
+    tot = int(flat_cnt.sum())
+    el = np.repeat(np.arange(Rl * n), flat_cnt)
+    start = np.repeat(np.cumsum(flat_cnt) - flat_cnt, flat_cnt)
+    j = jlo.ravel()[el] + (np.arange(tot) - start)
+    a_e = A.ravel()[el]
+    bp = a_e / (j + 0.5)
+    row = el // n
+    key = row + np.clip(bp / s_hi[row], 0.0, 1.0) * 0.999999     # sort by (row, bp)
+    order = np.argsort(key, kind="stable")
+    bp, row, j, el = bp[order], row[order], j[order], el[order]
+    d1 = -ca.ravel()[el]
+    d2 = -Cw.ravel()[el] * (2 * j + 1)
+    c1, c2 = np.cumsum(d1), np.cumsum(d2)
+    per_row = np.bincount(row, minlength=Rl)
+    first = np.cumsum(per_row) - per_row                      # first event of each row
+    base1 = np.where(per_row > 0, c1[np.minimum(first, max(tot - 1, 0))] - d1[
+        np.minimum(first, max(tot - 1, 0))] if tot else 0.0, 0.0)
+    base2 = np.where(per_row > 0, c2[np.minimum(first, max(tot - 1, 0))] - d2[
+        np.minimum(first, max(tot - 1, 0))] if tot else 0.0, 0.0)
+    S1 = S1_0[row] + c1 - base1[row]                          # state after each event
+    S2 = S2_0[row] + c2 - base2[row]
+    nxt = np.append(bp[1:], np.inf)
+    last = np.append(row[1:] != row[:-1], True)
+    right = np.where(last, s_hi[row], nxt)
+    # pieces: the first one of each row [s_lo, first bp or s_hi], then one after each event
+    right0 = np.where(per_row > 0, bp[np.minimum(first, max(tot - 1, 0))] if tot else s_hi,
+                      s_hi)
+    P_left = np.concatenate([s_lo, bp])
+    P_right = np.concatenate([right0, right])
+    P_S1 = np.concatenate([S1_0, S1])
+    P_S2 = np.concatenate([S2_0, S2])
+    P_row = np.concatenate([np.arange(Rl), row])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        v = np.where(P_S2 > 0, P_S1 / P_S2, P_left)
+    s = np.clip(v, P_left, P_right)
+    s = np.where(np.isfinite(s), s, P_left)
+    E = A0[P_row] - 2 * s * P_S1 + s * s * P_S2
+    E = np.where(s > 0, E, np.inf)
+    # the best piece per row
+    order2 = np.lexsort((E, P_row))
+    firsts = np.searchsorted(P_row[order2], np.arange(Rl))
+    best = order2[firsts]
+    sb = s[best]
+    good = np.isfinite(E[best])
+    out[rows] = np.where(good, sb, out[rows])
+    return out
 
 
 def weighted_exact_alpha(w, c, bits: int = 4, rounding: str = "half_up"):
