@@ -11,6 +11,7 @@ configuration (``$LAACIQ_CACHE/probe/<key>.json``); ``--out`` gets a copy.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import shutil
 import sys
@@ -59,7 +60,8 @@ def register(sub) -> None:
                                  "report/experiment.json)")
     p.add_argument("--smoke", action="store_true",
                    help="CI smoke probe: en,de, 256 tokens, exact at 4 bits, 2 blocks")
-    p.add_argument("--no-cache", action="store_true", help="recompute even if cached")
+    p.add_argument("--no-cache", action="store_true",
+                   help="recompute even if cached (results and exact thresholds)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_probe)
 
@@ -166,7 +168,6 @@ def probe(cfg, model=None, text=None, use_cache=True, progress=True, log=None) -
                                                                         str(model_path)),
                           "texts": [e.get("sha256", e.get("path")) for e in prov["texts"]]},
                          sort_keys=True)
-    import hashlib
     key = hashlib.sha256(key_src.encode()).hexdigest()[:16]
     cached = cache / "probe" / f"{key}.json"
     if use_cache and cached.exists():
@@ -183,7 +184,11 @@ def probe(cfg, model=None, text=None, use_cache=True, progress=True, log=None) -
         tok = GGUFTokenizer(read_gguf_vocab(gguf_path, vocab_cache))
     else:
         tok = _HFTokenizer(model_path)
-    doc = run_probe(m, tok, corpus, cfg, prov, log=log, progress=progress)
+    mkey = hashlib.sha256(str(prov["model"].get("sha256", model_path.resolve())).encode()
+                          ).hexdigest()[:16]
+    doc = run_probe(m, tok, corpus, cfg, prov, log=log, progress=progress,
+                    alpha_cache=cache / "alpha" / f"{mkey}-b{cfg.blocks}.npz" if use_cache
+                    else None)
     timings.update(doc["timings"])
     timings["wall_s"] = round(time.perf_counter() - t0, 2)
     doc["timings"] = {k: (round(v, 2) if isinstance(v, float) else v) for k, v in timings.items()}

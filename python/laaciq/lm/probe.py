@@ -161,25 +161,27 @@ def _rule_alpha(W):
     return np.where(a > 0, a, 1.0)
 
 
+def _grid(W, A, L):
+    s = A / L
+    return np.clip(np.floor(np.clip(W, -A, A) / s + 0.5), -L, L) * s
+
+
 def quantize_matrix(W: np.ndarray, bits: int, how: str, c=None, memo: dict | None = None,
                     key=None) -> np.ndarray:
     """``W`` (out, in) quantized with one α per output row (``how``: max, exact, rule,
     weighted), or per tensor ("exact-tensor") or per group of 128 along the input
-    ("exact-g128"). ``memo[key]`` caches the language-blind exact per-row α (mixed precision
-    reuses the 4- and 8-bit solutions)."""
+    ("exact-g128"). ``memo`` caches the language-blind exact thresholds by
+    ``(how, bits, key)`` (mixed precision reuses the 4- and 8-bit solutions; the probe keeps
+    them on disk per model)."""
     L = quantizer.levels(bits)
-    if how == "exact" and memo is not None and (key, bits) in memo:
-        alpha = memo[(key, bits)]
-        a = alpha[:, None]
-        s = a / L
-        return np.clip(np.floor(np.clip(W, -a, a) / s + 0.5), -L, L) * s
-    if how == "max":
+    mk = f"{how}|{bits}|{key}"
+    if memo is not None and mk in memo:
+        alpha = memo[mk]
+    elif how == "max":
         alpha = np.abs(W).max(axis=1)
         alpha = np.where(alpha > 0, alpha, 1.0)
     elif how == "exact":
         alpha = solver.exact_alpha(W, bits, "true", axis=0).alpha
-        if memo is not None:
-            memo[(key, bits)] = alpha
     elif how == "rule":
         alpha = _rule_alpha(W)
     elif how == "weighted":
@@ -188,15 +190,15 @@ def quantize_matrix(W: np.ndarray, bits: int, how: str, c=None, memo: dict | Non
         alpha = np.full(W.shape[0], float(solver.exact_alpha(W, bits, "true").alpha))
     elif how == "exact-g128":
         g = 128 if W.shape[1] % 128 == 0 else W.shape[1]
-        a = solver.exact_alpha(W, bits, "true", axis=1, group=g).alpha  # (out, in/g)
-        A = np.repeat(a.reshape(W.shape[0], -1), g, axis=1)
-        s = A / L
-        return (np.clip(np.floor(np.clip(W, -A, A) / s + 0.5), -L, L) * s)
+        alpha = solver.exact_alpha(W, bits, "true", axis=1, group=g).alpha.reshape(
+            W.shape[0], -1)
     else:
         raise ValueError(how)
-    a = alpha[:, None]
-    s = a / L
-    return np.clip(np.floor(np.clip(W, -a, a) / s + 0.5), -L, L) * s
+    if memo is not None and how.startswith("exact"):
+        memo[mk] = alpha
+    if alpha.ndim == 2:  # groups along the input
+        return _grid(W, np.repeat(alpha, W.shape[1] // alpha.shape[1], axis=1), L)
+    return _grid(W, alpha[:, None], L)
 
 
 # =============================================================================================
@@ -245,8 +247,15 @@ class _Bar:
             self.bar.close()
 
 
+def _save_memo(memo: dict, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp.npz")
+    np.savez(tmp, **memo)
+    tmp.replace(path)
+
+
 def run_probe(model, tok, corpus, cfg: ProbeConfig, provenance: dict, log=print,
-              progress: bool = True) -> dict:
+              progress: bool = True, alpha_cache: Path | None = None) -> dict:
     """Measure everything; returns the experiment document (see the module docstring)."""
     import torch
     from laaciq.lm.model import Scorer, block_linears
@@ -345,6 +354,10 @@ def run_probe(model, tok, corpus, cfg: ProbeConfig, provenance: dict, log=print,
     runs: dict = {}
     solve_s: dict = {}
     memo: dict = {}
+    if alpha_cache is not None and Path(alpha_cache).exists():
+        with np.load(alpha_cache) as z:
+            memo = {k: z[k] for k in z.files}
+        log(f"reusing {len(memo)} cached exact thresholds from {alpha_cache}")
     try:
         for name, bits, how in configs:
             t0 = time.perf_counter()
@@ -360,6 +373,9 @@ def run_probe(model, tok, corpus, cfg: ProbeConfig, provenance: dict, log=print,
                 else:
                     qw[i] = quantize_matrix(W0[i], bits, how, memo=memo, key=i)
             solve_s[name] = time.perf_counter() - t0
+            if alpha_cache is not None and how in ("exact", "exact-tensor", "exact-g128",
+                                                   "mixed", "mixed-control"):
+                _save_memo(memo, Path(alpha_cache))
             apply(qw)
             runs[name] = {l: scorer.run(ev[l], progress=bar) for l in langs}
             restore()
