@@ -496,7 +496,7 @@ def _analyse(cfg, langs, fp, shuf, runs, kappa_l, blk_mom, outliers, top3, per_m
         r = pearson(x, y)
         rs_seg = []
         for b in range(B):
-            xb = np.array([xfun(a_bar(l, idx[l][b])) for l in langs]) if b < 200 else x
+            xb = np.array([xfun(a_bar(l, idx[l][b])) for l in langs])
             yb = np.array([Dboot[key][l][1][b] for l in langs])
             rs_seg.append(pearson(xb, yb))
         rs_lang = []
@@ -545,8 +545,8 @@ def _analyse(cfg, langs, fp, shuf, runs, kappa_l, blk_mom, outliers, top3, per_m
                                  "test": "Var_λ[ā_outlier(λ)] > 0.001 (seed 003 §7.1); outlier "
                                          "set: " + (f"κ > {tau_used:g}" if out_set else
                                                     "top-3 κ blocks (none exceeds 5)")},
-        "C3_quantization_applied": {"holds": bool(strat.get("exact-4", {}).get("mean_D_ci",
-                                                                                [0])[0] or 0) > 0,
+        "C3_quantization_applied": {"holds": (strat.get("exact-4", {}).get("mean_D_ci",
+                                                                           [None])[0] or 0) > 0,
                                     "test": "mean D at 4 bits (exact) has a CI above 0"},
         "strategy_rule": ("standard PTQ (no special handling)" if max_k < 5 else
                           "standard PTQ with per-language eval" if max_k < 50 else
