@@ -126,3 +126,16 @@ def test_degenerate_rows_and_bad_input():
         weighted_exact_alpha(np.ones((2, 3)), np.ones(4), 4)
     with pytest.raises(ValueError):
         weighted_exact_alpha(np.ones((2, 3)), np.ones(3), 1)
+
+
+@pytest.mark.parametrize("bits", [3, 4, 6])
+def test_uniform_weights_agree_with_the_blind_exact_solver(bits):
+    """With every weight 1 the objective is the plain true MSE: the two exact solvers (written
+    independently: breakpoint scan here, branch and bound in tensor.solver) agree."""
+    from laaciq.tensor import solver
+
+    rng = np.random.default_rng(bits)
+    W = np.concatenate([rng.standard_t(4, size=(6, 96)), rng.normal(size=(6, 96))])
+    _, err = weighted_exact_alpha(W, np.ones(W.shape[1]), bits)
+    ref = solver.exact_alpha(W, bits, "true", axis=0)
+    np.testing.assert_allclose(err / W.shape[1], ref.mse, rtol=1e-9, atol=1e-15)
