@@ -139,3 +139,13 @@ def test_uniform_weights_agree_with_the_blind_exact_solver(bits):
     _, err = weighted_exact_alpha(W, np.ones(W.shape[1]), bits)
     ref = solver.exact_alpha(W, bits, "true", axis=0)
     np.testing.assert_allclose(err / W.shape[1], ref.mse, rtol=1e-9, atol=1e-15)
+
+
+def test_a_hint_only_narrows_the_search():
+    rng = np.random.default_rng(3)
+    W = rng.standard_t(3, size=(20, 80))
+    c = rng.gamma(0.5, size=80)
+    a0, e0 = weighted_exact_alpha(W, c, 4)
+    for hint in (np.abs(W).max(axis=1) * 0.7, np.full(20, 1e-3), np.full(20, 50.0)):
+        a1, e1 = weighted_exact_alpha(W, c, 4, hint=hint)
+        np.testing.assert_allclose(e1, e0, rtol=1e-12)

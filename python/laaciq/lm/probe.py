@@ -185,7 +185,8 @@ def quantize_matrix(W: np.ndarray, bits: int, how: str, c=None, memo: dict | Non
     elif how == "rule":
         alpha = _rule_alpha(W)
     elif how == "weighted":
-        alpha, _ = weighted_exact_alpha(W, c, bits)
+        hint = memo.get(f"exact|{bits}|{key}") if memo is not None else None
+        alpha, _ = weighted_exact_alpha(W, c, bits, hint=hint)
     elif how == "exact-tensor":
         alpha = np.full(W.shape[0], float(solver.exact_alpha(W, bits, "true").alpha))
     elif how == "exact-g128":
@@ -369,7 +370,7 @@ def run_probe(model, tok, corpus, cfg: ProbeConfig, provenance: dict, log=print,
                                             key=i)
                 elif how == "pooled":
                     c = np.mean([sq[g][i] for g in langs], axis=0)
-                    qw[i] = quantize_matrix(W0[i], bits, "weighted", c)
+                    qw[i] = quantize_matrix(W0[i], bits, "weighted", c, memo=memo, key=i)
                 else:
                     qw[i] = quantize_matrix(W0[i], bits, how, memo=memo, key=i)
             solve_s[name] = time.perf_counter() - t0
@@ -385,7 +386,8 @@ def run_probe(model, tok, corpus, cfg: ProbeConfig, provenance: dict, log=print,
             solve_s["language-4"] = 0.0
             for g in langs:
                 t0 = time.perf_counter()
-                qw = {i: quantize_matrix(W0[i], 4, "weighted", sq[g][i]) for i, *_ in qlin}
+                qw = {i: quantize_matrix(W0[i], 4, "weighted", sq[g][i], memo=memo, key=i)
+                      for i, *_ in qlin}
                 solve_s["language-4"] += time.perf_counter() - t0
                 apply(qw)
                 runs["language-4"][g] = scorer.run(ev[g], progress=bar)

@@ -73,10 +73,11 @@ def weighted_error(w, c, alpha, bits: int, rounding: str = "half_up") -> np.ndar
     return np.einsum("ij,ij,ij->i", C, e, e)
 
 
-def _bracket(A, Cw, L):
+def _bracket(A, Cw, L, hint=None):
     """A proven bracket ``[s_lo, s_hi]`` of the optimal step per row.
 
-    ``U``: the error at 6 thresholds ``α = f·max|w|`` (an upper bound of the minimum).
+    ``U``: the error at 6 thresholds ``α = f·max|w|`` and at ``hint`` if given (an upper bound
+    of the minimum).
     Every value above ``α = L s`` costs at least ``(a - α)²``: ``E(s) ≥ C(s)``, non-increasing
     in ``s``, so ``C(s) > U`` excludes every smaller ``s``; every value below ``s/2`` rounds to 0:
     ``E(s) ≥ G(s) = Σ_{a < s/2} c a²``, non-decreasing, so ``G(s) > U`` excludes every larger
@@ -84,7 +85,9 @@ def _bracket(A, Cw, L):
     R, n = A.shape
     amax = A[:, -1]
     f = np.array([0.45, 0.6, 0.7, 0.8, 0.9, 1.0])
-    s_try = (amax[:, None] * f[None, :]) / L                       # (R, 16)
+    s_try = (amax[:, None] * f[None, :]) / L                       # (R, 6)
+    if hint is not None:  # e.g. the unweighted optimum: a tighter upper value U
+        s_try = np.concatenate([s_try, hint[:, None] / L], axis=1)
     k = np.minimum(L, np.floor(A[:, None, :] / s_try[:, :, None] + 0.5))
     e = A[:, None, :] - k * s_try[:, :, None]
     U = np.einsum("rj,rtj->rt", Cw, e * e).min(axis=1) * (1 + 1e-9) + 1e-300
@@ -109,7 +112,7 @@ def _bracket(A, Cw, L):
     return s_lo, s_hi
 
 
-def _solve_block(A, C, L):
+def _solve_block(A, C, L, hint=None):
     """Exact minimizing step ``s`` per row of ``A = |w|`` (R, n) with weights ``C``: only the
     breakpoints inside the proven bracket of :func:`_bracket` are generated."""
     R, n = A.shape
@@ -126,7 +129,7 @@ def _solve_block(A, C, L):
     rows = np.nonzero(live)[0]
     A, Cw, A0 = A[rows], Cw[rows], A0[rows]
     Rl = len(rows)
-    s_lo, s_hi = _bracket(A, Cw, L)
+    s_lo, s_hi = _bracket(A, Cw, L, None if hint is None else hint[rows])
     # levels just above s_lo and the breakpoints inside (s_lo, s_hi]
     with np.errstate(divide="ignore", invalid="ignore"):
         top = np.where(s_lo[:, None] > 0, np.ceil(A / s_lo[:, None] - 0.5), L)
@@ -185,11 +188,13 @@ def _solve_block(A, C, L):
     return out
 
 
-def weighted_exact_alpha(w, c, bits: int = 4, rounding: str = "half_up"):
+def weighted_exact_alpha(w, c, bits: int = 4, rounding: str = "half_up", hint=None):
     """Exact per-row minimizer α of ``Σ_i c_i (w_i - Q_α(w_i))²`` (see the module docstring).
 
     ``w``: (R, n) rows (or one 1-D row); ``c``: weights of the same shape, or one per column
-    (n,). Returns ``(alpha, error)``: arrays (R,), the error evaluated with the real quantizer.
+    (n,). ``hint``: optional thresholds (R,) > 0 (e.g. the unweighted optimum) that tighten the
+    search bracket; the result is exact with or without it. Returns ``(alpha, error)``: arrays
+    (R,), the error evaluated with the real quantizer.
     """
     bits = check_bits(bits)
     W, C = _rows_and_weights(w, c)
@@ -199,5 +204,7 @@ def weighted_exact_alpha(w, c, bits: int = 4, rounding: str = "half_up"):
     alpha = np.empty(R)
     step = max(1, _EVENTS // (n * L))
     for i in range(0, R, step):
-        alpha[i:i + step] = L * _solve_block(A[i:i + step], C[i:i + step], L)
+        alpha[i:i + step] = L * _solve_block(
+            A[i:i + step], C[i:i + step], L,
+            None if hint is None else np.asarray(hint, dtype=np.float64)[i:i + step])
     return alpha, weighted_error(W, C, alpha, bits, rounding)
