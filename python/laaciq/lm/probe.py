@@ -166,40 +166,76 @@ def _grid(W, A, L):
     return np.clip(np.floor(np.clip(W, -A, A) / s + 0.5), -L, L) * s
 
 
-def quantize_matrix(W: np.ndarray, bits: int, how: str, c=None, memo: dict | None = None,
-                    key=None) -> np.ndarray:
-    """``W`` (out, in) quantized with one α per output row (``how``: max, exact, rule,
-    weighted), or per tensor ("exact-tensor") or per group of 128 along the input
-    ("exact-g128"). ``memo`` caches the language-blind exact thresholds by
-    ``(how, bits, key)`` (mixed precision reuses the 4- and 8-bit solutions; the probe keeps
-    them on disk per model)."""
-    L = quantizer.levels(bits)
-    mk = f"{how}|{bits}|{key}"
-    if memo is not None and mk in memo:
-        alpha = memo[mk]
-    elif how == "max":
+def solve_alpha(W: np.ndarray, bits: int, how: str, c=None, hint=None) -> np.ndarray:
+    """The thresholds of one strategy for ``W`` (out, in): one per output row (``how``: max,
+    exact, rule, weighted), one per tensor repeated per row ("exact-tensor"), or one per group
+    of 128 along the input, shape (out, in/128) ("exact-g128")."""
+    if how == "max":
         alpha = np.abs(W).max(axis=1)
-        alpha = np.where(alpha > 0, alpha, 1.0)
-    elif how == "exact":
-        alpha = solver.exact_alpha(W, bits, "true", axis=0).alpha
-    elif how == "rule":
-        alpha = _rule_alpha(W)
-    elif how == "weighted":
-        hint = memo.get(f"exact|{bits}|{key}") if memo is not None else None
-        alpha, _ = weighted_exact_alpha(W, c, bits, hint=hint)
-    elif how == "exact-tensor":
-        alpha = np.full(W.shape[0], float(solver.exact_alpha(W, bits, "true").alpha))
-    elif how == "exact-g128":
+        return np.where(alpha > 0, alpha, 1.0)
+    if how == "exact":
+        return solver.exact_alpha(W, bits, "true", axis=0).alpha
+    if how == "rule":
+        return _rule_alpha(W)
+    if how == "weighted":
+        return weighted_exact_alpha(W, c, bits, hint=hint)[0]
+    if how == "exact-tensor":
+        return np.full(W.shape[0], float(solver.exact_alpha(W, bits, "true").alpha))
+    if how == "exact-g128":
         g = 128 if W.shape[1] % 128 == 0 else W.shape[1]
-        alpha = solver.exact_alpha(W, bits, "true", axis=1, group=g).alpha.reshape(
-            W.shape[0], -1)
-    else:
-        raise ValueError(how)
-    if memo is not None and how.startswith("exact"):
-        memo[mk] = alpha
-    if alpha.ndim == 2:  # groups along the input
+        return solver.exact_alpha(W, bits, "true", axis=1, group=g).alpha.reshape(W.shape[0], -1)
+    raise ValueError(how)
+
+
+def apply_alpha(W: np.ndarray, alpha: np.ndarray, bits: int) -> np.ndarray:
+    """``W`` quantized at ``alpha`` (per row, or per group along the input when 2-D)."""
+    L = quantizer.levels(bits)
+    if alpha.ndim == 2:
         return _grid(W, np.repeat(alpha, W.shape[1] // alpha.shape[1], axis=1), L)
     return _grid(W, alpha[:, None], L)
+
+
+def quantize_matrix(W: np.ndarray, bits: int, how: str, c=None) -> np.ndarray:
+    """``W`` quantized with the thresholds of :func:`solve_alpha`."""
+    return apply_alpha(W, solve_alpha(W, bits, how, c), bits)
+
+
+_SHARED: dict = {}  # matrices seen by forked solver workers (copy-on-write)
+
+
+def _job(args):
+    i, bits, how, c, hint = args
+    return solve_alpha(_SHARED[i], bits, how, c, hint)
+
+
+def quantize_all(W0: dict, jobs, memo: dict, workers: int) -> dict:
+    """Quantized matrices for ``jobs`` = [(i, bits, how, c)], solving in ``workers`` forked
+    processes (numpy solvers are single-threaded). Language-blind exact thresholds are kept in
+    ``memo`` under ``"how|bits|i"`` (and reused: mixed precision, the weighted hint)."""
+    todo, alphas = [], {}
+    for i, bits, how, c in jobs:
+        mk = f"{how}|{bits}|{i}"
+        if mk in memo:
+            alphas[(i, bits)] = memo[mk]
+        else:
+            todo.append((i, bits, how, c, memo.get(f"exact|{bits}|{i}")))
+    if todo:
+        if workers > 1 and len(todo) > 1:
+            import multiprocessing as mp
+            _SHARED.clear()
+            _SHARED.update(W0)
+            try:
+                with mp.get_context("fork").Pool(workers) as pool:
+                    res = pool.map(_job, todo, chunksize=1)
+            finally:
+                _SHARED.clear()
+        else:
+            res = [solve_alpha(W0[i], b, h, c, hint) for i, b, h, c, hint in todo]
+        for (i, bits, how, c, _), a in zip(todo, res):
+            alphas[(i, bits)] = a
+            if how.startswith("exact"):
+                memo[f"{how}|{bits}|{i}"] = a
+    return {i: apply_alpha(W0[i], alphas[(i, bits)], bits) for i, bits, how, c in jobs}
 
 
 # =============================================================================================
@@ -362,17 +398,17 @@ def run_probe(model, tok, corpus, cfg: ProbeConfig, provenance: dict, log=print,
     try:
         for name, bits, how in configs:
             t0 = time.perf_counter()
-            qw = {}
+            jobs = []
             for i, l, n, m in qlin:
                 if how in ("mixed", "mixed-control"):
                     hi = mixed_8 if how == "mixed" else control_8
-                    qw[i] = quantize_matrix(W0[i], 8 if l in hi else 4, "exact", memo=memo,
-                                            key=i)
+                    jobs.append((i, 8 if l in hi else 4, "exact", None))
                 elif how == "pooled":
-                    c = np.mean([sq[g][i] for g in langs], axis=0)
-                    qw[i] = quantize_matrix(W0[i], bits, "weighted", c, memo=memo, key=i)
+                    jobs.append((i, bits, "weighted",
+                                 np.mean([sq[g][i] for g in langs], axis=0)))
                 else:
-                    qw[i] = quantize_matrix(W0[i], bits, how, memo=memo, key=i)
+                    jobs.append((i, bits, how, None))
+            qw = quantize_all(W0, jobs, memo, cfg.threads)
             solve_s[name] = time.perf_counter() - t0
             if alpha_cache is not None and how in ("exact", "exact-tensor", "exact-g128",
                                                    "mixed", "mixed-control"):
@@ -386,8 +422,8 @@ def run_probe(model, tok, corpus, cfg: ProbeConfig, provenance: dict, log=print,
             solve_s["language-4"] = 0.0
             for g in langs:
                 t0 = time.perf_counter()
-                qw = {i: quantize_matrix(W0[i], 4, "weighted", sq[g][i], memo=memo, key=i)
-                      for i, *_ in qlin}
+                qw = quantize_all(W0, [(i, 4, "weighted", sq[g][i]) for i, *_ in qlin], memo,
+                                  cfg.threads)
                 solve_s["language-4"] += time.perf_counter() - t0
                 apply(qw)
                 runs["language-4"][g] = scorer.run(ev[g], progress=bar)
