@@ -55,13 +55,18 @@ TAUS = (5.0, 50.0, 100.0)
 STRATEGIES = ("max", "exact", "rule", "language", "pooled", "mixed", "exact-tensor",
               "exact-g128")
 MODEL_LABEL = "Gemma-3-270M (Q4_K_M, dequantized)"
+#: Correlation-based predictions need at least this many languages to be decided.
+MIN_LANGUAGES = 6
 
 #: How every prediction is decided. Fixed in code before the numbers were looked at.
 PREDICTION_TESTS = {
     "r_kappa": "r(κ_eff linear, D_exact4) over languages; permutation p (10,000 shuffles of D); "
                "95% bootstrap CIs over text segments and over languages. supported: r < 0 and "
                "p < 0.05; contradicted: the language-bootstrap CI lies above -0.5 (excludes the "
-               "strong negative r the seeds report); otherwise inconclusive.",
+               "strong negative r the seeds report); otherwise inconclusive. With fewer than "
+               "6 languages always inconclusive (a 3-language permutation p cannot go below "
+               "1/6; rule added after the 3-language verification run, before any 12-language "
+               "run).",
     "r_rhat": "the same test for r(R̂, D_exact4), R̂ with the lowest seed threshold τ that has "
               "outlier blocks; inconclusive (undefined) if no block exceeds τ = 5.",
     "per_language": "Disparity(exact4, blind) − Disparity(language, per-language α): 95% "
@@ -670,7 +675,9 @@ def _claims(corr, strat, Dboot, langs, bstar, bsweep, max_k, checklist, bounds, 
             return {"outcome": "inconclusive", "statistic": stat, "value": None, "ci": None,
                     "p": None, "test": PREDICTION_TESTS["r_kappa"], "model": M}
         lo, hi = c["ci_languages"]
-        if c["r"] < 0 and c["p_permutation"] is not None and c["p_permutation"] < 0.05:
+        if c.get("n_languages", 0) < MIN_LANGUAGES:
+            oc = "inconclusive"
+        elif c["r"] < 0 and c["p_permutation"] is not None and c["p_permutation"] < 0.05:
             oc = "supported"
         elif lo is not None and lo > -0.5:
             oc = "contradicted"
@@ -724,7 +731,7 @@ def _claims(corr, strat, Dboot, langs, bstar, bsweep, max_k, checklist, bounds, 
            "value": c.get("r") if c else None, "ci": c.get("ci_languages") if c else None,
            "p": c.get("p_permutation") if c else None, "test": PREDICTION_TESTS["screening"],
            "model": M}
-    if c and c.get("r") is not None:
+    if c and c.get("r") is not None and c.get("n_languages", 0) >= MIN_LANGUAGES:
         lo, hi = c["ci_languages"]
         if max_k > 50:
             scr["outcome"] = "supported" if hi < -0.5 else "contradicted" if lo > -0.5 \
