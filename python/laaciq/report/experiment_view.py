@@ -83,6 +83,8 @@ def _figures(exp: dict) -> list[dict]:
         ax.barh(range(len(names)), v, xerr=[lo, hi], capsize=3)
         ax.set_yticks(range(len(names)), [_label(k) for k in names], fontsize=8)
         ax.invert_yaxis()
+        if min(v) > 0 and max(v) / min(v) > 100:
+            ax.set_xscale("log")  # 3-bit disparities dwarf the rest
         ax.set_xlabel("disparity max D − min D (95% CI)")
         figs.append({"name": "experiment-disparity", "b64": _png(fig),
                      "caption": "Disparity per strategy (segment-bootstrap 95% CIs)."})
