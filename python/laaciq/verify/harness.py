@@ -376,7 +376,7 @@ def build_status(root, report_dir, lean_build=None, quick: bool = False, log=Non
             doc["bench"] = json.loads(bench.read_text(encoding="utf-8"))
         except json.JSONDecodeError:
             log(f"harness: {bench} is not valid JSON; benchmarks left out")
-    _load_experiment(report_dir, doc, log)
+    _experiment_section(report_dir, doc, log)
     validate_status(doc)
 
     log(f"harness: {len(claim_rows)} claims, {len(thm_rows)} theorems, {len(records)} checks "
@@ -384,7 +384,7 @@ def build_status(root, report_dir, lean_build=None, quick: bool = False, log=Non
     return doc
 
 
-def _load_experiment(report_dir: Path, doc: dict, log) -> None:
+def _experiment_section(report_dir: Path, doc: dict, log) -> None:
     """``report/experiment.json`` (written by ``laaciq probe --out``), if present, as
     ``doc["experiment"]``: the real-model measurement the report shows beside the claims."""
     path = Path(report_dir) / "experiment.json"
