@@ -36,7 +36,7 @@ import platform
 import random
 import subprocess
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -442,10 +442,16 @@ def run_probe(model, tok, corpus, cfg: ProbeConfig, provenance: dict, log=print,
     # ---- analysis
     doc = _analyse(cfg, langs, fp, shuf, runs, kappa_l, blk_mom, outliers, top3, per_matrix,
                    mixed_8, control_8, rng)
+    label = MODEL_LABEL if provenance.get("default_model") else provenance.get("model_name",
+                                                                               "model")
+    for c in doc["claims"].values():
+        c["model"] = label
+    doc["caveats"] = [c for c in doc["caveats"]
+                      if (provenance.get("default_model") or "Q4_K_M" not in c)
+                      and ("hi" in langs or not c.startswith("Hindi"))]
     timings["total_s"] = time.perf_counter() - t_all
     timings["tokens_evaluated"] = int(total)
-    doc.update({"model": MODEL_LABEL if provenance.get("default_model") else
-                provenance.get("model_name", "model"),
+    doc.update({"model": label,
                 "provenance": provenance, "config": asdict(cfg), "config_key": cfg.key(),
                 "timings": {k: (round(v, 2) if isinstance(v, float) else
                                 {a: round(b, 2) for a, b in v.items()} if isinstance(v, dict)
@@ -666,9 +672,8 @@ def _r_crit(n: int) -> float:
 
 def _claims(corr, strat, Dboot, langs, bstar, bsweep, max_k, checklist, bounds, rng, cfg,
             out_set, mixed_8):
-    M = MODEL_LABEL
+    M = MODEL_LABEL  # replaced by the measured model's name in run_probe
     out = {}
-    B = cfg.bootstrap
 
     def corr_claim(c, stat):
         if not c or c.get("r") is None:
