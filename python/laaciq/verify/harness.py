@@ -395,6 +395,7 @@ def build_status(root, report_dir, lean_build=None, quick: bool = False, log=Non
             doc["bench"] = json.loads(bench.read_text(encoding="utf-8"))
         except json.JSONDecodeError:
             log(f"harness: {bench} is not valid JSON; benchmarks left out")
+    _experiment_section(report_dir, doc, log)
     validate_status(doc)
 
     log(f"harness: {len(claim_rows)} claims, {len(thm_rows)} theorems, {len(records)} checks "
@@ -422,6 +423,20 @@ def _load_experiment(report_dir: Path, log) -> dict:
             f"are not measured (`make experiment`)")
         return {}
     return claims_mod.load_experiment(path)
+
+
+def _experiment_section(report_dir: Path, doc: dict, log) -> None:
+    """``report/experiment.json`` (written by ``laaciq probe --out``), if present, as
+    ``doc["experiment"]``: the real-model measurement the report shows beside the claims."""
+    path = Path(report_dir) / "experiment.json"
+    if path.exists():
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError:
+            log(f"harness: {path} is not valid JSON; the experiment is left out")
+            return
+        if isinstance(data, dict) and "per_language" in data:  # a probe's output
+            doc["experiment"] = data
 
 
 def contradictions(doc: dict) -> list[tuple[str, str]]:

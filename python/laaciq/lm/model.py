@@ -1,0 +1,166 @@
+"""Load a causal LM with ``transformers`` (fp32, CPU), hook its blocks, and score text.
+
+Hooks: every decoder block's output hidden state ``h_l`` (for ``E‖h_l(x)‖`` per token) and the
+input of every ``nn.Linear`` inside the blocks (for ``E[x_j²]`` per input feature). A model is
+hookable when it exposes its blocks as ``model.model.layers`` (Llama/Gemma/Mistral/Qwen-style)
+or ``model.transformer.h`` (GPT-2/BLOOM-style) and they contain linear layers.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from laaciq.errors import LaaciqError
+
+__all__ = ["load_model", "blocks_of", "block_linears", "Scorer", "SegmentStats"]
+
+
+def load_model(path: Path, threads: int = 2):
+    """An fp32 causal LM from an HF directory (config.json + weights) or a GGUF file."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    torch.set_num_threads(threads)
+    path = Path(path)
+    if not path.exists():
+        raise LaaciqError(f"model {path} does not exist: give an HF model directory or a "
+                          f".gguf file")
+    try:
+        if path.is_file():
+            if path.suffix != ".gguf":
+                raise LaaciqError(f"model {path} is a file but not a .gguf file")
+            m = AutoModelForCausalLM.from_pretrained(str(path.parent), gguf_file=path.name,
+                                                     dtype=torch.float32)
+        else:
+            if not (path / "config.json").exists():
+                raise LaaciqError(f"model directory {path} has no config.json")
+            m = AutoModelForCausalLM.from_pretrained(str(path), dtype=torch.float32)
+    except LaaciqError:
+        raise
+    except (OSError, ValueError, KeyError) as exc:
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise LaaciqError(f"cannot load model {path}: {msg}") from None
+    m.eval()
+    blocks_of(m)  # hookable or one error line
+    return m
+
+
+def blocks_of(model):
+    """The model's decoder blocks (a list); :class:`LaaciqError` if it has none we can hook."""
+    import torch
+
+    for path in (("model", "layers"), ("model", "language_model", "layers"),
+                 ("transformer", "h"), ("gpt_neox", "layers")):
+        obj = model
+        for p in path:
+            obj = getattr(obj, p, None)
+            if obj is None:
+                break
+        if obj is not None and len(obj) and any(isinstance(m, torch.nn.Linear)
+                                                for m in obj[0].modules()):
+            return list(obj)
+    raise LaaciqError(f"cannot hook model type {type(model).__name__}: no decoder blocks "
+                      f"with linear layers (model.model.layers or model.transformer.h)")
+
+
+def block_linears(model) -> list[tuple[int, str, object]]:
+    """``(block index, qualified name inside the block, module)`` of every linear layer."""
+    import torch
+
+    out = []
+    for l, blk in enumerate(blocks_of(model)):
+        for name, mod in blk.named_modules():
+            if isinstance(mod, torch.nn.Linear):
+                out.append((l, name, mod))
+    return out
+
+
+@dataclass
+class SegmentStats:
+    """Per evaluated segment: summed NLL and predicted-token count; optionally per block the
+    summed per-token hidden-state norm (``norm_sum[s, l]``)."""
+
+    nll: np.ndarray
+    count: np.ndarray
+    norm_sum: np.ndarray | None = None
+    tokens: int = 0
+    seconds: float = 0.0
+    sq_sum: dict = field(default_factory=dict)   # linear index -> Σ x_j² (calibration)
+    sq_count: int = 0
+
+    @property
+    def perplexity(self) -> float:
+        return math.exp(float(self.nll.sum() / self.count.sum()))
+
+
+class Scorer:
+    """Runs segments (lists of token ids) through the model in batches of equal length."""
+
+    def __init__(self, model, batch: int = 4):
+        self.model = model
+        self.batch = batch
+        self.blocks = blocks_of(model)
+        self.linears = block_linears(model)
+
+    def run(self, segments, norms: bool = False, input_squares: bool = False,
+            progress=None) -> SegmentStats:
+        import torch
+
+        S = len(segments)
+        nll = np.zeros(S)
+        cnt = np.zeros(S)
+        norm_sum = np.zeros((S, len(self.blocks))) if norms else None
+        sq: dict = {}
+        handles = []
+        cur = {}
+        if norms:
+            def mk(l):
+                def hook(_m, _inp, out):
+                    h = out[0] if isinstance(out, tuple) else out
+                    cur[l] = h.detach().float().norm(dim=-1).sum(dim=-1)  # per sequence
+                return hook
+            handles += [b.register_forward_hook(mk(l)) for l, b in enumerate(self.blocks)]
+        if input_squares:
+            def mk2(i):
+                def pre(_m, args):
+                    x = args[0].detach().double()
+                    v = (x * x).sum(dim=tuple(range(x.dim() - 1)))
+                    sq[i] = sq.get(i, 0) + v
+                return pre
+            handles += [mod.register_forward_pre_hook(mk2(i))
+                        for i, (_, _, mod) in enumerate(self.linears)]
+        t0 = time.perf_counter()
+        ntok = 0
+        try:
+            with torch.inference_mode():
+                order = sorted(range(S), key=lambda i: len(segments[i]))
+                for b0 in range(0, S, self.batch):
+                    idx = order[b0:b0 + self.batch]
+                    n = min(len(segments[i]) for i in idx)
+                    ids = torch.tensor([segments[i][:n] for i in idx], dtype=torch.long)
+                    logits = self.model(input_ids=ids).logits[:, :-1].float()
+                    tgt = ids[:, 1:]
+                    lp = torch.nn.functional.cross_entropy(
+                        logits.reshape(-1, logits.shape[-1]), tgt.reshape(-1),
+                        reduction="none").view(len(idx), -1)
+                    for k, i in enumerate(idx):
+                        nll[i] = float(lp[k].sum())
+                        cnt[i] = n - 1
+                        if norms:
+                            norm_sum[i] = [float(cur[l][k]) / n for l in range(len(self.blocks))]
+                    ntok += len(idx) * n
+                    if progress is not None:
+                        progress(len(idx) * n)
+        finally:
+            for h in handles:
+                h.remove()
+        st = SegmentStats(nll, cnt, norm_sum, ntok, time.perf_counter() - t0)
+        if input_squares:
+            st.sq_sum = {i: v.numpy() for i, v in sq.items()}
+            st.sq_count = ntok
+        return st
