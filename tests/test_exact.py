@@ -7,6 +7,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from oracles import brute_true
 
 from laaciq.theory import aciq
 from laaciq.tensor import solver as exact
@@ -61,21 +62,6 @@ def test_true_never_worse_than_oracle(kind, bits):
     assert float(r.mse) <= o.value * (1 + 1e-12) + _floor_tol(x, o.value)
 
 
-def _brute_true(x, bits):
-    """Every piece between consecutive breakpoints |x_i|/(j+½): its assignment's optimum s*."""
-    a = np.abs(x)
-    L = quantizer.levels(bits)
-    bp = np.unique((a[:, None] / (np.arange(L) + 0.5)[None, :]).ravel())
-    bp = bp[bp > 0]
-    if bp.size == 0:
-        return 0.0
-    mids = np.r_[bp[0] / 2, np.sqrt(bp[:-1] * bp[1:]), 2 * bp[-1]]
-    k = np.minimum(np.floor(a[None, :] / mids[:, None] + 0.5), L)
-    s1, s2 = (k * a).sum(1), (k * k).sum(1)
-    st = s1[s2 > 0] / s2[s2 > 0]
-    return min(float(np.mean((x - quantizer.quantize(x, s * L, bits)) ** 2)) for s in st)
-
-
 def test_true_matches_exhaustive_piece_enumeration():
     rng = np.random.default_rng(7)
     for trial in range(50):
@@ -85,7 +71,7 @@ def test_true_matches_exhaustive_piece_enumeration():
             x = np.round(x * 3) / 3
         for bits in (2, 3, 4, 6, 9):
             got = float(exact.exact_alpha(x, bits).mse)
-            best = _brute_true(x, bits)
+            best = brute_true(x, bits)
             assert got <= best * (1 + 1e-12) + _floor_tol(x, best), (x, bits)
 
 

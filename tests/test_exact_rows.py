@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from oracles import brute_true
 
 from laaciq.tensor import solver as exact
 from laaciq.theory import quantizer
@@ -33,24 +34,6 @@ def _rows(kind: str, R: int, m: int, rng) -> np.ndarray:
     else:
         raise ValueError(kind)
     return x.astype(np.float32)
-
-
-def _brute_row(x, bits):
-    """The minimum true MSE of one row over every piece between consecutive breakpoints
-    ``|x_i|/(j+½)`` (each piece's own optimum ``s* = Σak/Σk²``), evaluated with the quantizer."""
-    a = np.abs(x.astype(np.float64))
-    L = quantizer.levels(bits)
-    bp = np.unique((a[:, None] / (np.arange(L) + 0.5)[None, :]).ravel())
-    bp = bp[bp > 0]
-    if bp.size == 0:
-        return 0.0
-    mids = np.r_[bp[0] / 2, np.sqrt(bp[:-1] * bp[1:]), 2 * bp[-1]]
-    k = np.minimum(np.floor(a[None, :] / mids[:, None] + 0.5), L)
-    s1, s2 = (k * a).sum(1), (k * k).sum(1)
-    st = np.unique(s1[s2 > 0] / s2[s2 > 0])
-    xs = x.astype(np.float64)
-    errs = [float(np.mean((xs - quantizer.quantize(xs, s * L, bits)) ** 2)) for s in st]
-    return min(errs)
 
 
 def _floor_tol(x, best) -> float:
@@ -166,7 +149,7 @@ def test_rows_path_matches_brute_force(kind, bits, force, monkeypatch):
     res = exact.exact_alpha(x, bits, axis=0)
     assert res.stats["path"] == "rows"
     for i in range(x.shape[0]):
-        best = _brute_row(x[i], bits)
+        best = brute_true(x[i].astype(np.float64), bits)
         got = float(res.mse[i])
         assert got <= best * (1 + 1e-12) + _floor_tol(x[i], best), (kind, bits, i)
         # the returned α is evaluated with the real quantizer
