@@ -698,13 +698,7 @@ def _lower_bounds_direct(at: _Atoms, r, s1, s2, L: int, ngap=None):
         # the prefix holds values below min(ngap+1, L)·s2 ≤ L·s2 only: no clipped value; each
         # distance is lowered by 8 eps (a + (k+1)·s2 + L·s2) ≤ 8 eps (a_w + 2 L s2 + s2), a_w
         # the block's largest value (one constant per interval)
-        k = np.floor(V / a2)
-        t = k * a2
-        np.subtract(V, t, out=t)                          # a - k s2
-        k += 1
-        k *= a1
-        k -= V                                            # (k+1) s1 - a
-        np.minimum(t, k, out=t)
+        t = _grid_distance(V, a1, a2)
         t -= 8 * _EPS * (V[:, -1:] + 2 * tp + a2)
         np.maximum(t, 0.0, out=t)
         t[np.arange(w)[None, :] >= cut[sel, None]] = 0.0   # beyond the prefix: counted below
@@ -713,6 +707,20 @@ def _lower_bounds_direct(at: _Atoms, r, s1, s2, L: int, ngap=None):
     mg = 2 * (m + 4) * _EPS * lb + (2 * at.err + 16) * _EPS * mt
     lb = lb + vt
     return lb, mg + 4 * _EPS * np.abs(lb)
+
+
+def _grid_distance(V, a1, a2):
+    """Each value's distance to the nearest grid point over steps in ``[a1, a2]`` (rows): for
+    ``a`` between levels ``k·a2`` and ``(k+1)·a1``, ``min(a - k·a2, (k+1)·a1 - a)``, computed in
+    ``V``'s dtype and in place (the shared kernel of both direct lower bounds)."""
+    k = np.floor(V / a2)
+    t = k * a2
+    np.subtract(V, t, out=t)                          # a - k s2
+    k += 1
+    k *= a1
+    k -= V                                            # (k+1) s1 - a
+    np.minimum(t, k, out=t)
+    return t
 
 
 _EPS32 = float(np.finfo(np.float32).eps)
@@ -731,13 +739,7 @@ def _direct32(V, s1, s2, L, cut):
     a2[up] = np.nextafter(a2[up], np.float32(np.inf))
     a2 = a2[:, None]
     w = V.shape[1]
-    k = np.floor(V / a2)
-    t = k * a2
-    np.subtract(V, t, out=t)                          # a - k s2
-    k += 1
-    k *= a1
-    k -= V                                            # (k+1) s1 - a
-    np.minimum(t, k, out=t)
+    t = _grid_distance(V, a1, a2)
     t -= (8 * _EPS32 * (V[:, -1:].astype(np.float64) + (2 * L + 1) * a2.astype(np.float64))
           ).astype(np.float32)
     np.maximum(t, 0.0, out=t)
