@@ -135,19 +135,22 @@ def test_gap_bounds_one_call_equal_row_by_row_and_bound_the_error(bits, monkeypa
 KINDS = ["normal", "ties", "duplicates", "zeros", "outliers"]
 
 
-@pytest.mark.parametrize("force", ["gaps", "direct", "auto"])
+@pytest.mark.parametrize("force", ["gaps", "direct", "auto", "compiled"])
 @pytest.mark.parametrize("bits", [2, 3, 4, 8])
 @pytest.mark.parametrize("kind", KINDS)
 def test_rows_path_matches_brute_force(kind, bits, force, monkeypatch):
-    """Per channel on float32 rows, whatever bound is used: never worse than the best piece."""
-    if force != "auto":
+    """Per channel on float32 rows, whatever bound is used (numpy engine: forced gap sums,
+    forced value-by-value bounds, its own choice; the compiled kernel): never worse than the
+    best piece."""
+    if force in ("gaps", "direct"):
         monkeypatch.setattr(exact, "_gaps_cheaper",
                             lambda m, ngap, g=(force == "gaps"): g)
+    engine = "compiled" if force == "compiled" else "numpy"
     rng = np.random.default_rng(1000 * bits + 10 * KINDS.index(kind))
     m = 24 if bits == 8 else 40
     x = _rows(kind, 6, m, rng)
-    res = exact.exact_alpha(x, bits, axis=0)
-    assert res.stats["path"] == "rows"
+    res = exact.exact_alpha(x, bits, axis=0, engine=engine)
+    assert res.stats["path"] == "rows" and res.stats["engine"] == engine
     for i in range(x.shape[0]):
         best = brute_true(x[i].astype(np.float64), bits)
         got = float(res.mse[i])
@@ -159,14 +162,15 @@ def test_rows_path_matches_brute_force(kind, bits, force, monkeypatch):
             rel=1e-13, abs=1e-300)
 
 
+@pytest.mark.parametrize("engine", ["numpy", "compiled"])
 @pytest.mark.parametrize("bits", [2, 4, 8])
-def test_float32_rows_equal_float64_rows(bits):
-    """The float32 path (one search call) and the float64 path (row-by-row search) find the
-    same optimum of the same numbers."""
+def test_float32_rows_equal_float64_rows(bits, engine):
+    """The float32 path (numpy engine: one search call) and the float64 path (row-by-row
+    search) find the same optimum of the same numbers."""
     rng = np.random.default_rng(50 + bits)
     x = np.concatenate([_rows("outliers", 8, 300, rng), _rows("ties", 8, 300, rng)])
-    r32 = exact.exact_alpha(x, bits, axis=0)
-    r64 = exact.exact_alpha(x.astype(np.float64), bits, axis=0)
+    r32 = exact.exact_alpha(x, bits, axis=0, engine=engine)
+    r64 = exact.exact_alpha(x.astype(np.float64), bits, axis=0, engine=engine)
     np.testing.assert_allclose(r32.mse, r64.mse, rtol=1e-12, atol=1e-300)
 
 

@@ -19,7 +19,8 @@ Every method gets the same float32 tensors; every ratio is measured in one run.
 * per_channel_vs_sort — the exact per-channel true-MSE optimum (one α per output channel) of
   real weight matrices (MiniLM-L6's ≥ 2-D encoder weights when installed, else synthetic
   t₅ matrices of the same shapes) against ``np.sort(w, axis=-1)`` of the same float32 matrices,
-  at 4 and 8 bits; both timed in this run, alternately, with the same repeats (best of 2), in
+  at 4 and 8 bits, with the compiled row kernel (the default engine) and with the numpy row
+  engine; all three timed in this run, alternately, with the same repeats (best of 2), in
   wall and CPU (process) time. Targets: ≤ 30× at 4 bits, ≤ 100× at 8 bits (on the wall-time
   ratio). The ratio depends on the CPU's vector sort: both times are printed. On a shared
   machine the absolute times vary; the CPU-time ratio is the steadier one.
@@ -226,13 +227,14 @@ def _minilm_matrices():
                 if len(f.get_slice(k).get_shape()) >= 2 and k.startswith("encoder.")]
 
 
-def _time_pair(fa, fb, repeat):
-    """Best wall and CPU (process) seconds of ``fa`` and ``fb``, timed alternately (a, b, a,
-    b, ...) with the same repeats, so that both see the same machine load; on a shared machine
-    the CPU-time ratio is the steadier one."""
-    best = {k: np.inf for k in ("a_wall", "a_cpu", "b_wall", "b_cpu")}
+def _time_pair(fa, fb, repeat, **more):
+    """Best wall and CPU (process) seconds of ``fa`` and ``fb`` (and of ``more``, by name),
+    timed alternately (a, b, ..., a, b, ...) with the same repeats, so that all see the same
+    machine load; on a shared machine the CPU-time ratio is the steadier one."""
+    fns = (("a", fa), ("b", fb)) + tuple(more.items())
+    best = {f"{k}_{t}": np.inf for k, _ in fns for t in ("wall", "cpu")}
     for _ in range(repeat):
-        for key, fn in (("a", fa), ("b", fb)):
+        for key, fn in fns:
             w0, c0 = time.perf_counter(), time.process_time()
             fn()
             best[key + "_wall"] = min(best[key + "_wall"], time.perf_counter() - w0)
@@ -254,14 +256,19 @@ def per_channel_vs_sort(repeat: int = 2) -> dict:
         _log(f"per-channel exact true optimum vs sort, {bits} bits ({n} values)")
         t = _time_pair(lambda: [np.sort(w, axis=-1) for w in mats],
                        lambda: [exact.exact_alpha(w, bits, axis=0, evaluate=False)
-                                for w in mats], repeat)
+                                for w in mats], repeat,
+                       numpy=lambda: [exact.exact_alpha(w, bits, axis=0, evaluate=False,
+                                                        engine="numpy") for w in mats])
         ratio = t["b_wall"] / t["a_wall"]
         out[f"{bits}b"] = {"seconds": t["b_wall"], "np_sort_seconds": t["a_wall"],
                            "over_sort": ratio, "cpu_seconds": t["b_cpu"],
                            "np_sort_cpu_seconds": t["a_cpu"],
                            "over_sort_cpu": t["b_cpu"] / t["a_cpu"], "target": target,
                            "target_met": bool(ratio <= target),
-                           "values_per_second_one_core": n / t["b_cpu"]}
+                           "values_per_second_one_core": n / t["b_cpu"],
+                           "numpy_engine_seconds": t["numpy_wall"],
+                           "numpy_engine_over_sort": t["numpy_wall"] / t["a_wall"],
+                           "compiled_speedup": t["numpy_wall"] / t["b_wall"]}
     out["np_sort_seconds"] = min(out["4b"]["np_sort_seconds"], out["8b"]["np_sort_seconds"])
     return out
 
@@ -371,7 +378,10 @@ def main(argv=None) -> int:
             _log(f"per channel {b}: exact {e['seconds']:.3f} s, np.sort "
                  f"{e['np_sort_seconds']:.4f} s, ratio {e['over_sort']:.0f}x "
                  f"(target {e['target']:.0f}x); CPU time: exact {e['cpu_seconds']:.3f} s, "
-                 f"np.sort {e['np_sort_cpu_seconds']:.4f} s, ratio {e['over_sort_cpu']:.0f}x")
+                 f"np.sort {e['np_sort_cpu_seconds']:.4f} s, ratio {e['over_sort_cpu']:.0f}x; "
+                 f"numpy engine {e['numpy_engine_seconds']:.3f} s "
+                 f"({e['numpy_engine_over_sort']:.0f}x sort, compiled "
+                 f"{e['compiled_speedup']:.1f}x faster)")
     _log(f"wrote {out} in {doc['seconds']:.0f} s")
     return 0
 

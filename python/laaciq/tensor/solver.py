@@ -106,12 +106,15 @@ consecutive values along ``axis``, default the last one), :func:`exact_alpha_wei
 MSE of a weighted pool of tensors, e.g. a language's effective law), :func:`slice_mse` (the true
 MSE per slice at given thresholds), :func:`as_slices`, :func:`surrogate_coefficient`.
 
-Measured per channel on MiniLM-L6's encoder matrices (10.6 M float32 values, ``python -m
-laaciq.tensor.bench --only per_channel_vs_sort``, CPU time of one core on a shared machine):
-~4.2 s at 4 bits and ~13 s at 8 bits, ~225× and ~750× one ``np.sort(w, axis=-1)``
-(0.012–0.026 s). Most of it goes to the interval bounds and the breakpoint scan; at 8 bits
-bounding an interval costs about as much as scanning it (~1.5–2 breakpoints per value are
-scanned), so splitting further does not pay (the total is flat for ``_DEAR`` from 0.5 to 2).
+Engines of the true-MSE rows (``engine=``): the compiled kernel (:mod:`laaciq.tensor.kernels`,
+numba; the default) runs the same algorithm one row at a time — scalar loops instead of padded
+batches, the breakpoints of a run bucket-sorted, the value-by-value bound and the error sums in
+vector lanes — and the numpy engine is the batched code of this module. Both are exact and the
+tests hold them to the same brute force and to each other. Measured per channel on MiniLM-L6's
+encoder matrices (10.6 M float32 values, ``python -m laaciq.tensor.bench --only
+per_channel_vs_sort``, one core of a 2-core machine, best of 2, in one run): compiled 0.55 s at
+4 bits and 1.67 s at 8 bits, 26× and 83× one ``np.sort(w, axis=-1)`` of the same matrices
+(0.020–0.031 s from run to run); the numpy engine 4.1 s and 13.0 s (~7.5× slower).
 
 Measured (``python -m laaciq.bench``, 2 cores, float32 N(0,1)): exact surrogate optimum at
 ``n = 2^24`` in 0.2–2.2× one ``np.sort`` (convex models; seed004 at 2 bits ~10×: its bracket
@@ -132,7 +135,12 @@ from laaciq.theory import quantizer
 from laaciq.theory.mse import noise_coefficient
 from laaciq.argcheck import check_bits, check_choice
 
-__all__ = ["OBJECTIVES", "SURROGATES", "ExactResult", "exact_alpha", "exact_alpha_trusted",
+try:                                   # the compiled row kernel (numba, a core dependency)
+    from laaciq.tensor import kernels as _kernels
+except ImportError:                    # pragma: no cover - numba missing: the numpy rows path
+    _kernels = None
+
+__all__ = ["OBJECTIVES", "SURROGATES", "ENGINES", "ExactResult", "exact_alpha", "exact_alpha_trusted",
            "exact_alpha_weighted", "slice_mse", "slice_mse_trusted", "surrogate_coefficient",
            "as_slices", "level_rows"]
 
@@ -140,6 +148,9 @@ __all__ = ["OBJECTIVES", "SURROGATES", "ExactResult", "exact_alpha", "exact_alph
 OBJECTIVES = ("true", "banner", "seed001", "uniform", "seed004")
 #: The surrogate objectives (clip error + a noise model).
 SURROGATES = OBJECTIVES[1:]
+#: How the true-MSE rows are solved: "compiled" (:mod:`laaciq.tensor.kernels`) or "numpy"
+#: (this module's batched row path); "auto" takes the compiled kernel when numba imports.
+ENGINES = ("auto", "compiled", "numpy")
 
 _EPS = float(np.finfo(np.float64).eps)
 _CHUNK = 1 << 18          # values per streaming chunk
@@ -1164,6 +1175,35 @@ def _true_rows(xr, L, rounding, stats, v=None, v32=None):
     return alpha, mse
 
 
+def _true_rows_compiled(rows, L, rounding, stats):
+    """The exact true-MSE optimum of every row of ``rows`` (R, m) with the compiled kernel
+    (:mod:`laaciq.tensor.kernels`, the same algorithm as :func:`_true_rows`): blocks of rows are
+    sorted by magnitude in the input's precision (exact), widened to float64 and solved row by
+    row. The kernel's error sums use :func:`quantizer.quantize`'s half-up arithmetic on
+    magnitudes (the same error per value for signed data); another ``rounding`` rule is
+    evaluated here with the real quantizer (the optimum does not depend on it: at a tie both
+    levels are equally far)."""
+    R, m = rows.shape
+    alpha = np.empty(R)
+    sse = np.empty(R)
+    st = np.zeros(6)
+    step = max(1, _ROW_BLOCK // m)
+    for i in range(0, R, step):
+        raw = rows[i:i + step]
+        v = np.sort(np.abs(raw), axis=1).astype(np.float64)
+        _kernels.true_rows(v, L, alpha[i:i + step], sse[i:i + step], st)
+        if rounding != "half_up":
+            sse[i:i + step] = _sq_err(raw.astype(np.float64), alpha[i:i + step], L, rounding)
+    stats["breakpoints"] = stats.get("breakpoints", 0) + int(st[0])
+    stats["bounds"] = stats.get("bounds", 0) + int(st[1])
+    stats["rounds"] = max(stats.get("rounds", 0), int(st[2]))
+    stats["candidates"] = stats.get("candidates", 0) + int(st[4])
+    if st[3]:
+        stats["near_capped"] = stats.get("near_capped", 0) + int(st[3])
+        stats["certified_gap"] = max(stats.get("certified_gap", 0.0), float(st[5]))
+    return alpha, sse / m
+
+
 def _bits_of(L: int) -> int:
     return int(L + 1).bit_length()
 
@@ -1373,7 +1413,8 @@ def exact_alpha_weighted(sources, bits: int = 4, rounding: str = "half_up"):
 
 
 def exact_alpha(x, bits: int = 4, objective: str = "true", axis=None, group=None,
-                rounding: str = "half_up", evaluate: bool = True) -> ExactResult:
+                rounding: str = "half_up", evaluate: bool = True,
+                engine: str = "auto") -> ExactResult:
     """The exact minimizer ``α`` of ``objective`` for every slice of ``x``.
 
     ``objective``: "true" (the real round-to-nearest MSE of :func:`quantizer.quantize`),
@@ -1381,23 +1422,32 @@ def exact_alpha(x, bits: int = 4, objective: str = "true", axis=None, group=None
     ``P(|X| ≤ α)``); see the module docstring for the algorithms and their proofs.
     ``axis``/``group``: see :func:`as_slices`. Rows of zeros have every ``α`` optimal; ``1.0`` is
     returned for them. ``evaluate=False`` skips the true-MSE evaluation of a surrogate's
-    optimum (``mse`` is then NaN; "true" always has it). Returns an :class:`ExactResult`.
+    optimum (``mse`` is then NaN; "true" always has it). ``engine`` (:data:`ENGINES`): how the
+    true-MSE rows (per channel, per group, a tensor of at most 2^18 values) are solved — the
+    compiled kernel or the numpy row path; both are exact, the compiled one is ~5-10× faster.
+    Returns an :class:`ExactResult`.
     """
     t0 = time.perf_counter()
     bits = check_bits(bits)
     check_choice(objective, "objective", OBJECTIVES)
     check_choice(rounding, "rounding", quantizer.ROUNDINGS)
+    check_choice(engine, "engine", ENGINES)
     return exact_alpha_trusted(_check_input(x), bits, objective, axis, group, rounding,
-                               evaluate, t0)
+                               evaluate, t0, engine)
 
 
 def exact_alpha_trusted(arr: np.ndarray, bits: int, objective: str = "true", axis=None,
                         group=None, rounding: str = "half_up", evaluate: bool = True,
-                        t0: float | None = None) -> ExactResult:
+                        t0: float | None = None, engine: str = "auto") -> ExactResult:
     """:func:`exact_alpha` without the input checks: the caller guarantees a finite, non-empty
     float32/float64 array and valid ``bits``/``objective``/``rounding`` (the checkpoint
-    pipeline checks every tensor once when it loads it)."""
+    pipeline checks every tensor once when it loads it). ``engine`` (:data:`ENGINES`) chooses
+    the solver of the true-MSE rows; both are exact and are tested against each other."""
     t0 = time.perf_counter() if t0 is None else t0
+    check_choice(engine, "engine", ENGINES)
+    if engine == "compiled" and _kernels is None:
+        raise ValueError("engine 'compiled' needs numba, which does not import here")
+    compiled = _kernels is not None and engine != "numpy"
     rows, shape = as_slices(arr, axis, group)
     R, m = rows.shape
     L = quantizer.levels(bits)
@@ -1417,11 +1467,16 @@ def exact_alpha_trusted(arr: np.ndarray, bits: int, objective: str = "true", axi
             mse[0] = _sq_err_stream(x1, alpha[:1], L, rounding)[0] / m if evaluate else np.nan
     else:
         stats["path"] = "rows"
+        if objective == "true" and compiled:
+            stats["engine"] = "compiled"
+            alpha, mse = _true_rows_compiled(rows, L, rounding, stats)
+            value = mse
         step = max(1, _ROW_BLOCK // m)
-        for i in range(0, R, step):
+        for i in range(0, 0 if (objective == "true" and compiled) else R, step):
             raw = rows[i:i + step]
             xr = raw.astype(np.float64)
             if objective == "true":    # sort in the input's precision (exact), then widen
+                stats["engine"] = "numpy"
                 v32 = np.sort(np.abs(raw), axis=1)
                 v = v32.astype(np.float64)
                 al, ms = _true_rows(xr, L, rounding, stats, v,
