@@ -28,8 +28,12 @@ Every method gets the same float32 tensors; every ratio is measured in one run.
   weights; default 2^26, the ≥ 1 B case is ``--scale 1073741824``, minutes and ~4 GB of disk):
   wall time, weights/s per core, the peak RSS of the worker processes against the bound
   2 × the largest tensor (float32) + 300 MB, and what the throughput means for 7B and 176B.
+* torch_observer — PyTorch's own ``HistogramObserver`` (when the ``lm`` extra has installed
+  torch) next to the port :func:`baselines.pytorch_hist`, per tensor at 8 bits (the observer's
+  ``qint8``): both α, the true MSE over the exact optimum's, seconds with the same repeats.
 
-The report (``report/bench.json``, written atomically) records the commit (``git rev-parse
+``--smoke`` runs every case on small sizes with one repeat (CI runs it: the code paths, not the
+numbers). The report (``report/bench.json``, written atomically) records the commit (``git rev-parse
 HEAD``), the time, the machine and every number; the targets are reported as they fall.
 """
 
@@ -176,30 +180,32 @@ def surrogate_vs_sort(n: int) -> dict:
     return out
 
 
-def per_channel_target(full: bool) -> dict:
-    w = sample("normal", (4096, 4096), 3)
-    _log("4096x4096 per-channel 4-bit: exact true MSE")
+def per_channel_target(full: bool, size: int = 4096) -> dict:
+    w = sample("normal", (size, size), 3)
+    _log(f"{size}x{size} per-channel 4-bit: exact true MSE")
     t_ours, r = _time(lambda: exact.exact_alpha(w, 4, axis=0))
-    rows = 4096 if full else 256
-    _log(f"4096x4096 per-channel 4-bit: NVIDIA 1920-candidate histogram on {rows} rows")
+    rows = size if full else min(size, 256) // (1 if size >= 4096 else 8)
+    _log(f"{size}x{size} per-channel 4-bit: NVIDIA 1920-candidate histogram on {rows} rows")
     t_nv, al = _time(lambda: baselines.nvidia_hist(w[:rows], 4))
-    t_nv_all = t_nv * 4096 / rows
+    t_nv_all = t_nv * size / rows
     mse_nv = exact.slice_mse(w[:rows], al, 4, axis=0)
     ratio = float(np.mean(mse_nv) / np.mean(np.asarray(r.mse)[:rows]))
-    return {"shape": [4096, 4096], "bits": 4, "exact_true_seconds": t_ours,
+    return {"shape": [size, size], "bits": 4, "exact_true_seconds": t_ours,
             "exact_true_stats": r.stats, "nvidia_rows_timed": rows,
-            "nvidia_seconds": t_nv_all, "nvidia_extrapolated": rows < 4096,
+            "nvidia_seconds": t_nv_all, "nvidia_extrapolated": rows < size,
             "speedup": t_nv_all / t_ours, "target_faster": bool(t_ours < t_nv_all),
             "nvidia_mse_ratio_on_timed_rows": ratio}
 
 
-def memory() -> dict:
+def memory(shift: int = 0) -> dict:
+    """Peak extra memory of the exact solvers (sizes divided by ``2^shift``)."""
     out = {}
-    cases = [("surrogate uniform, per tensor n=2^24", lambda: sample("normal", 1 << 24, 4),
-              lambda x: exact.exact_alpha(x, 4, "uniform")),
-             ("true, per tensor n=2^22, 4 bits", lambda: sample("normal", 1 << 22, 5),
+    n1, n2, r3 = 1 << (24 - shift), 1 << (22 - shift), 1024 >> shift
+    cases = [(f"surrogate uniform, per tensor n=2^{24 - shift}",
+              lambda: sample("normal", n1, 4), lambda x: exact.exact_alpha(x, 4, "uniform")),
+             (f"true, per tensor n=2^{22 - shift}, 4 bits", lambda: sample("normal", n2, 5),
               lambda x: exact.exact_alpha(x, 4)),
-             ("true, per channel 1024x4096, 4 bits", lambda: sample("normal", (1024, 4096), 6),
+             (f"true, per channel {r3}x4096, 4 bits", lambda: sample("normal", (r3, 4096), 6),
               lambda x: exact.exact_alpha(x, 4, axis=0))]
     for name, make, run in cases:
         _log(f"memory {name}")
@@ -210,6 +216,46 @@ def memory() -> dict:
         tracemalloc.stop()
         out[name] = {"tensor_bytes": int(x.nbytes), "peak_extra_bytes": int(peak),
                      "over_tensor": peak / x.nbytes, "target_le_3x": bool(peak <= 3 * x.nbytes)}
+    return out
+
+
+def torch_observer(n: int = 1 << 18, repeat: int = 2) -> dict:
+    """PyTorch's own ``HistogramObserver`` (the ``lm`` extra installs torch) next to its port
+    :func:`baselines.pytorch_hist`, per tensor at 8 bits — the observer's ``qint8`` has
+    ``dst_nbins = 2^8``, the one width where both run the same search: each α, their relative
+    difference, the true MSE over the exact optimum's, and seconds (timed alternately, the same
+    repeats). The real observer's α is ``max(-min', max')`` of the ``(min', max')`` its
+    ``calculate_qparams`` searches (``_non_linear_param_search``)."""
+    try:
+        import torch
+        from torch.ao.quantization import HistogramObserver
+    except ImportError:
+        return {"skipped": "torch is not installed (pip install 'laaciq[lm]')"}
+    out = {"torch": torch.__version__, "bits": 8, "n": n, "repeats": repeat, "laws": {}}
+    for i, law in enumerate(LAWS):
+        _log(f"torch HistogramObserver vs port, {law}, n={n}")
+        x = sample(law, n, 70 + i)
+
+        def real(x=x):
+            obs = HistogramObserver(bins=2048, dtype=torch.qint8,
+                                    qscheme=torch.per_tensor_symmetric)
+            obs(torch.from_numpy(x))
+            lo, hi = obs._non_linear_param_search()
+            return max(-float(lo), float(hi))
+
+        def port(x=x):
+            return float(baselines.pytorch_hist(x[None, :], 8)[0])
+
+        t = _time_pair(real, port, repeat)
+        a_real, a_port = real(), port()
+        best = float(exact.exact_alpha(x, 8).mse)
+        out["laws"][law] = {
+            "alpha_torch": a_real, "alpha_port": a_port,
+            "alpha_rel_diff": abs(a_port - a_real) / a_real,
+            "mse_over_exact_torch": float(exact.slice_mse(x, a_real, 8)) / best,
+            "mse_over_exact_port": float(exact.slice_mse(x, a_port, 8)) / best,
+            "seconds_torch": t["a_wall"], "seconds_port": t["b_wall"],
+            "port_speedup": t["a_wall"] / t["b_wall"]}
     return out
 
 
@@ -242,14 +288,16 @@ def _time_pair(fa, fb, repeat, **more):
     return best
 
 
-def per_channel_vs_sort(repeat: int = 2) -> dict:
+def per_channel_vs_sort(repeat: int = 2, smoke: bool = False) -> dict:
     """Exact per-channel true optimum vs one float32 sort per channel (module docstring)."""
-    mats = _minilm_matrices()
+    mats = None if smoke else _minilm_matrices()
     source = "MiniLM-L6 encoder weights"
     if mats is None:
-        source = "synthetic t5 (MiniLM-L6 shapes)"
-        mats = [sample("t3", shp, 30 + i) for i, shp in enumerate(
-            [(384, 384)] * 24 + [(1536, 384)] * 6 + [(384, 1536)] * 6)]
+        source = "synthetic t3 (MiniLM-L6 shapes)"
+        shapes = [(384, 384)] * 24 + [(1536, 384)] * 6 + [(384, 1536)] * 6
+        if smoke:
+            source, shapes = "synthetic t3 (smoke: 4 matrices 64x96)", [(64, 96)] * 4
+        mats = [sample("t3", shp, 30 + i) for i, shp in enumerate(shapes)]
     n = sum(w.size for w in mats)
     out = {"source": source, "matrices": len(mats), "values": int(n), "repeats": repeat}
     for bits, target in ((4, 30.0), (8, 100.0)):
@@ -273,9 +321,10 @@ def per_channel_vs_sort(repeat: int = 2) -> dict:
     return out
 
 
-def checkpoint_case(scale: int, jobs: int | None = None, bits: int = 4) -> dict:
+def checkpoint_case(scale: int, jobs: int | None = None, bits: int = 4,
+                    width: int = 4096) -> dict:
     """``laaciq quantize`` end to end on a synthetic sharded float32 checkpoint of about
-    ``scale`` weights (4096-wide matrices, shards of ≤ 2^28 values)."""
+    ``scale`` weights (``width × width`` matrices, shards of ≤ 2^28 values)."""
     import shutil
     import tempfile
 
@@ -286,10 +335,9 @@ def checkpoint_case(scale: int, jobs: int | None = None, bits: int = 4) -> dict:
     jobs = jobs or pipeline.default_jobs()
     root = Path(tempfile.mkdtemp(prefix="laaciq-bench-"))
     try:
-        rows_per = 4096
-        n_t = max(1, round(scale / (rows_per * 4096)))
-        shapes = [(rows_per, 4096)] * n_t
-        per_shard = max(1, (1 << 28) // (rows_per * 4096))
+        n_t = max(1, round(scale / (width * width)))
+        shapes = [(width, width)] * n_t
+        per_shard = max(1, (1 << 28) // (width * width))
         wmap = {}
         rng = np.random.default_rng(0)
         for s0 in range(0, n_t, per_shard):
@@ -330,21 +378,34 @@ def _git(*args) -> str | None:
         return None
 
 
-def run(full: bool = False, scale: int = 1 << 26, only=None) -> dict:
+def run(full: bool = False, scale: int = 1 << 26, only=None, smoke: bool = False) -> dict:
+    """Every case (or ``only`` those); ``smoke``: the same code on small sizes, one repeat
+    (seconds; CI runs it, the numbers mean nothing)."""
     t0 = time.perf_counter()
     status = _git("status", "--porcelain", "--untracked-files=no")
     doc = {"commit": _git("rev-parse", "HEAD"), "commit_dirty": bool(status),
            "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-           "full": full, "machine": {"python": platform.python_version(),
+           "full": full, "smoke": smoke, "machine": {"python": platform.python_version(),
                                      "numpy": np.__version__, "cpus": os.cpu_count(),
                                      "platform": platform.platform()}}
-    cases = {"per_channel_vs_sort": per_channel_vs_sort,
-             "checkpoint": lambda: checkpoint_case(scale),
-             "optimality": lambda: optimality(256 if full else 32, 1 << 18),
-             "speed": lambda: speed([1 << 16, 1 << 20] + ([1 << 24] if full else [])),
-             "surrogate_vs_sort": lambda: surrogate_vs_sort(1 << 24),
-             "per_channel_4096": lambda: per_channel_target(full),
-             "memory": memory}
+    if smoke:
+        cases = {"per_channel_vs_sort": lambda: per_channel_vs_sort(1, smoke=True),
+                 "checkpoint": lambda: checkpoint_case(1 << 17, width=256),
+                 "optimality": lambda: optimality(2, 1 << 12),
+                 "speed": lambda: speed([1 << 12]),
+                 "surrogate_vs_sort": lambda: surrogate_vs_sort(1 << 14),
+                 "per_channel_4096": lambda: per_channel_target(False, size=256),
+                 "memory": lambda: memory(shift=8),
+                 "torch_observer": lambda: torch_observer(1 << 12, 1)}
+    else:
+        cases = {"per_channel_vs_sort": per_channel_vs_sort,
+                 "checkpoint": lambda: checkpoint_case(scale),
+                 "optimality": lambda: optimality(256 if full else 32, 1 << 18),
+                 "speed": lambda: speed([1 << 16, 1 << 20] + ([1 << 24] if full else [])),
+                 "surrogate_vs_sort": lambda: surrogate_vs_sort(1 << 24),
+                 "per_channel_4096": lambda: per_channel_target(full),
+                 "memory": memory,
+                 "torch_observer": torch_observer}
     for k, fn in cases.items():
         if only is None or k in only:
             doc[k] = fn()
@@ -362,9 +423,12 @@ def main(argv=None) -> int:
                    help="weights of the synthetic sharded checkpoint (>= 1e9 for the 1 B case)")
     p.add_argument("--only", action="append", metavar="CASE",
                    help="run only these cases (repeatable): per_channel_vs_sort, checkpoint, "
-                        "optimality, speed, surrogate_vs_sort, per_channel_4096, memory")
+                        "optimality, speed, surrogate_vs_sort, per_channel_4096, memory, "
+                        "torch_observer")
+    p.add_argument("--smoke", action="store_true",
+                   help="every case on small sizes, one repeat (CI; the numbers mean nothing)")
     args = p.parse_args(argv)
-    doc = run(args.full, args.scale, args.only)
+    doc = run(args.full, args.scale, args.only, args.smoke)
     if args.out:
         out = Path(args.out)
     else:

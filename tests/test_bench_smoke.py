@@ -1,0 +1,68 @@
+"""`python -m laaciq.tensor.bench --smoke`: every benchmark case runs end to end on small sizes
+(the code paths of `make bench`, not its numbers), and what it reports is consistent."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench") / "bench.json"
+    r = subprocess.run([sys.executable, "-m", "laaciq.tensor.bench", "--smoke", "--out",
+                        str(out)], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-2000:]
+    return json.loads(out.read_text()), r.stderr
+
+
+def test_every_case_runs_and_is_labelled(smoke):
+    doc, err = smoke
+    assert doc["smoke"] is True and doc["commit"] and doc["time"]
+    for case in ("per_channel_vs_sort", "checkpoint", "optimality", "speed",
+                 "surrogate_vs_sort", "per_channel_4096", "memory", "torch_observer"):
+        assert case in doc, case
+    assert "per channel 4b" in err and "wrote" in err
+
+
+def test_ratios_are_the_measured_quotients(smoke):
+    doc, _ = smoke
+    for b in ("4b", "8b"):
+        e = doc["per_channel_vs_sort"][b]
+        assert e["over_sort"] == pytest.approx(e["seconds"] / e["np_sort_seconds"])
+        assert e["compiled_speedup"] == pytest.approx(e["numpy_engine_seconds"] / e["seconds"])
+        assert e["target_met"] == (e["over_sort"] <= e["target"])
+
+
+def test_no_peer_beats_the_exact_optimum(smoke):
+    """The exact optimum is a lower bound of every peer's true MSE (up to float rounding)."""
+    doc, _ = smoke
+    for where in ("per_tensor", "per_channel"):
+        for key, peers in doc["optimality"][where].items():
+            for name, r in peers.items():
+                low = r if isinstance(r, float) else r["min"]
+                assert low >= 1 - 1e-9, (where, key, name, low)
+
+
+def test_torch_observer_and_its_port_agree(smoke):
+    """The port of PyTorch's HistogramObserver search gives the real observer's α (float32 vs
+    float64 histograms: within 1e-5), and neither beats the exact optimum."""
+    doc, _ = smoke
+    t = doc["torch_observer"]
+    if "skipped" in t:
+        pytest.skip(t["skipped"])
+    assert len(t["laws"]) == 4
+    for law, e in t["laws"].items():
+        assert e["alpha_rel_diff"] < 1e-5, law
+        assert e["mse_over_exact_torch"] >= 1 - 1e-9 and e["mse_over_exact_port"] >= 1 - 1e-9
+
+
+def test_checkpoint_case_within_its_memory_bound(smoke):
+    doc, _ = smoke
+    c = doc["checkpoint"]
+    assert c["weights"] == 2 * 256 * 256 and c["within_memory_bound"]
+    assert c["weights_per_second_per_core"] == pytest.approx(
+        c["weights"] / c["wall_seconds"] / c["jobs"])
