@@ -23,9 +23,10 @@ def _stats(nll_per_tok, norms, nseg=8, tok=255, rng=None):
                         tokens=nseg * (tok + 1))
 
 
-def _measure(sign):
+def _measure(sign, blowup=1.0):
     """12 languages; language i puts share w_i of its activation into block 0 (κ = 20, the only
-    outlier block) and degrades by D_i = 0.1 + sign·0.2·w_i at 4 bits."""
+    outlier block) and degrades by D_i = 0.1 + sign·0.2·w_i at 4 bits (twice that at 3 bits;
+    ``blowup`` multiplies the first language's 3-bit degradation)."""
     rng = np.random.default_rng(0)
     kappa = np.zeros(NB)
     kappa[0] = 20.0
@@ -40,7 +41,8 @@ def _measure(sign):
         shuf[l] = _stats(base + 3, norms)
         d = 0.1 + sign * 0.2 * wi
         run4[l] = _stats(base + math.log1p(d), norms, rng=rng)
-        run3[l] = _stats(base + math.log1p(2 * d), norms, rng=rng)
+        run3[l] = _stats(base + math.log1p(2 * d * (blowup if l == LANGS[0] else 1.0)), norms,
+                         rng=rng)
     cfg = ProbeConfig(languages=tuple(LANGS), bits=(3, 4), bootstrap=200, permutations=500)
     outliers = {"5.0": [0], "50.0": [], "100.0": []}
     return _analyse(cfg, LANGS, fp, shuf, {"exact-4": run4, "exact-3": run3}, kappa, mom,
@@ -70,6 +72,23 @@ def test_positive_relation_is_contradicted():
     doc, _ = _measure(+1)
     c = doc["claims"]["S001-empirical-r"]
     assert c["outcome"] == "contradicted" and c["value"] > 0.99 and c["ci"][0] > -0.5
+
+
+def test_disparity_bound_informative_or_vacuous():
+    """The bound fitted on half the languages is tested on the other half; when it lies above
+    every D(λ) of the test half at every bit-width it could not have failed: inconclusive."""
+    doc, _ = _measure(+1)
+    b = doc["bounds"]
+    assert not b["vacuous_002"] and not b["vacuous_004"]
+    for cid in ("S002-conjecture-1", "S004-disparity-bound"):
+        assert doc["claims"][cid]["outcome"] in ("supported", "contradicted")
+    # one fit language 1e6 times worse at 3 bits: C becomes huge, the bound vacuous
+    doc, _ = _measure(+1, blowup=1e6)
+    b = doc["bounds"]
+    assert b["vacuous_002"] and b["holds_002"]
+    assert all(r["bound_002"] >= r["max_D_test_half"] for r in b["rows"])
+    c = doc["claims"]["S002-conjecture-1"]
+    assert c["outcome"] == "inconclusive" and "vacuous" in c["statistic"]
 
 
 def test_helpers():
