@@ -121,6 +121,20 @@ def _summary(doc) -> None:
         print(f"  {cid}: {c['outcome']} ({c['statistic']} = {c['value']})")
 
 
+def _code_digest() -> str:
+    """SHA-256 of the sources a probe result depends on (measurement and decision rules), so
+    that a cached result is never returned for code that would compute it differently."""
+    import laaciq.lm as lm
+    from laaciq.tensor import kernels, solver, weighted
+
+    h = hashlib.sha256()
+    files = sorted(Path(lm.__file__).parent.glob("*.py")) + [
+        Path(m.__file__) for m in (kernels, solver, weighted)]
+    for f in files:
+        h.update(f.name.encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()
+
+
 def probe(cfg, model=None, text=None, use_cache=True, progress=True, log=None) -> dict:
     """Fetch what is missing, run the probe (or return the cached result) and return the doc."""
     from laaciq.lm import assets
@@ -165,7 +179,8 @@ def probe(cfg, model=None, text=None, use_cache=True, progress=True, log=None) -
         prov["model_name"] = model_path.name
     key_src = json.dumps({"cfg": cfg.key(), "model": prov["model"].get("sha256",
                                                                         str(model_path)),
-                          "texts": [e.get("sha256", e.get("path")) for e in prov["texts"]]},
+                          "texts": [e.get("sha256", e.get("path")) for e in prov["texts"]],
+                          "code": _code_digest()},
                          sort_keys=True)
     key = hashlib.sha256(key_src.encode()).hexdigest()[:16]
     cached = cache / "probe" / f"{key}.json"
