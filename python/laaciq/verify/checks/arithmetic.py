@@ -192,7 +192,11 @@ def _a16():
 @_arith("arith.s003_xglm_kappa", "Seed 003: XGLM 'κ < 2 everywhere', 'κ=1.9', 'max κ = 1.9' and "
         "'For XGLM (κ=2)'")
 def _a17():
-    return "pass", "1.9 < 2 and 1.9 rounds to 2: the four statements agree"
+    max_k, bound, label = 1.9, 2, 2          # 'max κ = 1.9' (= 'κ=1.9'), 'κ < 2', 'κ=2'
+    ok = max_k < bound and _rounds_to(max_k, label, 0)
+    return _ok(ok), (f"max κ = {max_k} < {bound}, and {max_k} rounds to {label} at the label's "
+                     f"precision (no decimals): the four statements agree, 'κ=2' only as a "
+                     f"rounded label (read literally, 2 < 2 is false)")
 
 
 @_arith("arith.s003_bloom_kappa", "Seed 003: BLOOM 'κ > 100 in layers 5,21,22' and 'κ=164'")
