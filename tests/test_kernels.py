@@ -59,24 +59,28 @@ def test_kernel_equals_numpy_engine(bits):
             assert abs(float(a.mse[i]) - float(b.mse[i])) <= 1e-12 * float(b.mse[i]) + tol, i
 
 
+@pytest.mark.parametrize("f32", [False, True])
 @pytest.mark.parametrize("mode", [1, 2])
 @pytest.mark.parametrize("bits", [2, 4, 8])
-def test_kernel_bounds_are_below_the_error_inside_their_interval(bits, mode):
-    """Both lower bounds (gap sums, value by value) are below the real quantizer's error at
-    points of their interval, and not vacuous."""
+def test_kernel_bounds_are_below_the_error_inside_their_interval(bits, mode, f32):
+    """Both lower bounds (gap sums, value by value in float64 or float32) are below the real
+    quantizer's error at points of their interval, and not vacuous."""
     rng = np.random.default_rng(60 + bits + 10 * mode)
     L = quantizer.levels(bits)
-    x = _heavy(4, 120, rng, np.float64)
+    x = _heavy(4, 120, rng, np.float32).astype(np.float64)
     positive = 0
     for row in x:
         v = np.sort(np.abs(row))
+        v32 = v.astype(np.float32)
         P1, P2 = np.empty(v.size + 1), np.empty(v.size + 1)
         err = kernels._prefix(v, P1, P2)
         np.testing.assert_allclose(P1, np.r_[0, np.cumsum(v)], rtol=1e-13)
+        assert v32.astype(np.float64).tolist() == v.tolist()        # exact float32 numbers
         for s1 in v[-1] / L * np.exp(rng.uniform(-1.5, 0.3, 25)):
             for w in (1e-4, 1e-2, 0.2):
                 s2 = s1 * (1 + w)
-                lb, cost = kernels._bound(v, P1, P2, err, s1, s2, L, np.log2(v.size + 1), mode)
+                lb, cost = kernels._bound(v, v32 if f32 else v32[:0], P1, P2, err, s1, s2, L,
+                                          np.log2(v.size + 1), mode)
                 assert cost > 0
                 positive += lb > 0
                 for t in np.linspace(0, 1, 5):
@@ -89,14 +93,18 @@ def test_kernel_bounds_are_below_the_error_inside_their_interval(bits, mode):
 def test_bounds_agree_between_modes():
     """The value-by-value sum and the gap sums are the same quantity (different roundings)."""
     rng = np.random.default_rng(5)
-    v = np.sort(np.abs(_heavy(1, 300, rng, np.float64)[0]))
+    v32 = np.sort(np.abs(_heavy(1, 300, rng, np.float32)[0]))
+    v = v32.astype(np.float64)
     P1, P2 = np.empty(v.size + 1), np.empty(v.size + 1)
     err = kernels._prefix(v, P1, P2)
     for s1 in v[-1] / 7 * np.exp(rng.uniform(-1, 0.2, 40)):
         s2 = s1 * 1.01
-        g = kernels._bound(v, P1, P2, err, s1, s2, 7, 8.0, 1)[0]
-        d = kernels._bound(v, P1, P2, err, s1, s2, 7, 8.0, 2)[0]
+        g = kernels._bound(v, v32[:0], P1, P2, err, s1, s2, 7, 8.0, 1)[0]
+        d = kernels._bound(v, v32[:0], P1, P2, err, s1, s2, 7, 8.0, 2)[0]
+        d32 = kernels._bound(v, v32, P1, P2, err, s1, s2, 7, 8.0, 2)[0]
         assert d == pytest.approx(g, rel=1e-9, abs=1e-12 * float(P2[-1]))
+        # float32: lower by its margins only (a few per mille of the bound at most)
+        assert d32 <= g + 1e-12 * float(P2[-1]) and d32 >= 0.99 * g - 1e-12 * float(P2[-1])
 
 
 @pytest.mark.parametrize("bits", [3, 8])

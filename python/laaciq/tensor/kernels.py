@@ -10,9 +10,11 @@ arithmetic (``k = ⌊t⌋ + [t - ⌊t⌋ ≥ ½]`` of ``t = min(a, α)/s``, ``s 
 :func:`laaciq.theory.quantizer.quantize`) and the best is returned.
 
 What differs from the numpy path is the bookkeeping, not the mathematics: intervals are handled
-per row with scalar loops (no padded batches), the breakpoints of a run of adjacent intervals are
-generated per level with two binary searches and sorted once, and the initial sums of a run are
-one pass over the row.
+per row with scalar loops (no padded batches); the breakpoints of a run of adjacent intervals are
+found by one merged walk of the row and the levels' thresholds and bucket-sorted; the
+value-by-value bound, the Lloyd moments and the error sums run in vector lanes (additions in any
+order: every rounding bound used holds for any order), the bound in float32 for float32 rows
+(margins as the numpy engine's ``_direct32``).
 
 Inputs are rows of sorted magnitudes ``|x|`` (float64, ascending; finite: the caller's check).
 The error of a signed value equals that of its magnitude under half-up rounding (at a tie both
@@ -173,14 +175,47 @@ def _direct_sum(v, cut, s1, s2, sl):
     return tot
 
 
+_EPS32 = float(np.finfo(np.float32).eps)
+
+
+@_jit_sum
+def _direct_sum32(v32, cut, s1, s2, L):
+    """:func:`_direct_sum` in float32 arithmetic (twice the vector lanes) for float32 values:
+    the interval is widened outward to float32 ends (a wider interval only lowers the bound),
+    each distance is lowered by ``8·eps32·(a_cut + (2L+1)·s2)`` (its float32 rounding: ``a``,
+    ``k·s2`` and ``(k+1)·s1`` are all below that sum) and the float32 sum of ``cut`` squares by
+    the factor ``1 - 4(cut + 4)·eps32``. Returns a float64 lower bound."""
+    a1 = np.float32(s1)
+    if np.float64(a1) > s1:
+        a1 = np.nextafter(a1, np.float32(-np.inf))
+    a2 = np.float32(s2)
+    if np.float64(a2) < s2:
+        a2 = np.nextafter(a2, np.float32(np.inf))
+    top = np.float64(v32[cut - 1]) if cut > 0 else 0.0
+    mg = np.float32(8.0 * _EPS32 * (top + (2.0 * L + 1.0) * np.float64(a2)) * 1.01)
+    zero = np.float32(0.0)
+    one = np.float32(1.0)
+    tot = np.float32(0.0)
+    for i in range(cut):
+        a = v32[i]
+        k = np.floor(a / a2)
+        d = min(a - k * a2, (k + one) * a1 - a) - mg
+        d = max(d, zero)
+        tot += d * d
+    return np.float64(tot) * (1.0 - 4.0 * (cut + 4.0) * _EPS32)
+
+
 @_jit
-def _bound(v, P1, P2, err, s1, s2, L, logm, mode=0):
+def _bound(v, v32, P1, P2, err, s1, s2, L, logm, mode=0):
     """A rigorous lower bound of ``E(s)`` over ``s ∈ [s1, s2]`` and its cost (ns, measured):
     every value costs at least its squared distance to ``G = ∪_k [k s1, k s2]``, a value above
     ``L s2`` at least ``(a - L s2)²``. Only the gaps ``(k s2, (k+1) s1)`` with
     ``k < s1/(s2 - s1)`` are non-empty (+2 for the rounding of the ratio): either their sums
     from the prefix sums (two searches a gap), or the distances value by value over the values
-    below the last non-empty gap, whichever is cheaper. The rounding margins are subtracted."""
+    below the last non-empty gap, whichever is cheaper (``mode`` 1: gap sums, 2: value by
+    value, for the tests), the latter in float32 when the row's values are float32 numbers
+    (``v32`` the same sorted row, empty otherwise) and short enough for the float32 margin
+    (``≤ 2^16`` values). The rounding margins are subtracted."""
     m = v.size
     if s2 - s1 > 0.0:
         g = s1 / (s2 - s1)
@@ -192,8 +227,13 @@ def _bound(v, P1, P2, err, s1, s2, L, logm, mode=0):
     it = max(_count_le(v, ct), cut)                     # values a > L·s2 from it
     tail, tmag = _region(P1, P2, it, m, ct)
     gap_cost = 2.0 * (3.0 * ngap + 1.0) * logm
-    direct_cost = 0.4 * cut
+    f32 = v32.size == m and m <= 65536
+    direct_cost = (0.2 if f32 else 0.4) * cut
     if mode == 2 or (mode == 0 and direct_cost < gap_cost):
+        if f32:
+            tot = _direct_sum32(v32, cut, s1, s2, L)
+            lb = tot + tail - ((2.0 * err + 16.0) * _EPS * tmag + 4.0 * _EPS * abs(tail))
+            return lb, direct_cost + 20.0
         # value by value: dist = min(a - k s2, (k+1) s1 - a), k = ⌊a/s2⌋ (a wrong floor by one
         # only lowers it), lowered by 8 eps (a + 2 L s2 + s2) before squaring; the sequential
         # sum of ``cut`` squares is lowered by the factor 1 - 2(cut + 4) eps
@@ -386,7 +426,7 @@ def _scan_run(v, S1, S2, L, U, floor_, cand_lo, cand_hi, cand_s, ncand, H, stats
 
 
 @_jit
-def _solve_row(v, L, final, out, stats):
+def _solve_row(v, v32, L, final, out, stats):
     """The exact true-MSE optimum of one row of sorted magnitudes ``v``: writes
     ``(α, Σ(a - Q_α(a))², candidates evaluated)`` into ``out``; ``stats``: ``[breakpoints,
     intervals bounded, rounds, capped, lowest value dropped]``."""
@@ -451,7 +491,7 @@ def _solve_row(v, L, final, out, stats):
         best_q = -1
         for q in range(ncur):
             a1, a2 = c1[q], c2[q]
-            lb, cost = _bound(v, P1, P2, err, a1, a2, L, logm)
+            lb, cost = _bound(v, v32, P1, P2, err, a1, a2, L, logm)
             stats[1] += 1.0
             if lb > U * (1.0 + 1e-10) or lb >= U - floor_:
                 continue
@@ -530,8 +570,9 @@ def _solve_row(v, L, final, out, stats):
 
 
 @_jit
-def true_rows(V, L, alpha, sse, stats, final=_FINAL):
-    """:func:`_solve_row` for every row of ``V`` (R, m): ``alpha``, ``sse`` (R,) are written;
+def true_rows(V, V32, L, alpha, sse, stats, final=_FINAL):
+    """:func:`_solve_row` for every row of ``V`` (R, m) (``V32``: the same rows in float32 when
+    they are float32 numbers, else an array of shape (R, 0)): ``alpha``, ``sse`` (R,) are written;
     ``stats`` (6,) accumulates ``[breakpoints, intervals bounded, rounds (max), rows capped,
     candidates evaluated, certified gap (max)]``."""
     out = np.empty(3)
@@ -542,7 +583,8 @@ def true_rows(V, L, alpha, sse, stats, final=_FINAL):
         st[2] = 0.0
         st[3] = 0.0
         st[4] = np.inf
-        _solve_row(V[r], L, final, out, st)
+        _solve_row(V[r], V32[r] if V32.shape[0] == V.shape[0] else V32[0, :0], L, final,
+                   out, st)
         alpha[r] = out[0]
         sse[r] = out[1]
         stats[0] += st[0]

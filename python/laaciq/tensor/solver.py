@@ -1190,8 +1190,11 @@ def _true_rows_compiled(rows, L, rounding, stats):
     step = max(1, _ROW_BLOCK // m)
     for i in range(0, R, step):
         raw = rows[i:i + step]
-        v = np.sort(np.abs(raw), axis=1).astype(np.float64)
-        _kernels.true_rows(v, L, alpha[i:i + step], sse[i:i + step], st)
+        v32 = np.sort(np.abs(raw), axis=1)
+        v = v32.astype(np.float64)
+        if v32.dtype != np.float32:
+            v32 = np.zeros((v.shape[0], 0), np.float32)
+        _kernels.true_rows(v, v32, L, alpha[i:i + step], sse[i:i + step], st)
         if rounding != "half_up":
             sse[i:i + step] = _sq_err(raw.astype(np.float64), alpha[i:i + step], L, rounding)
     stats["breakpoints"] = stats.get("breakpoints", 0) + int(st[0])
