@@ -137,3 +137,19 @@ def test_bench_view_tables():
     assert v["targets"] == [{"what": "peak extra memory ≤ 3× tensor (true)",
                              "value": "3.50× tensor", "met": False}]
     assert bench_view(None) is None and bench_view({"nothing": 1}) is None
+    # the targets: per channel vs np.sort, the checkpoint run, the real PyTorch observer
+    bench["per_channel_vs_sort"] = {"source": "m", "values": 10, "4b": {
+        "seconds": 0.5, "np_sort_seconds": 0.02, "over_sort": 25.0, "target": 30.0,
+        "target_met": True, "numpy_engine_over_sort": 200.0}}
+    bench["checkpoint"] = {"weights": 2**30, "bits": 4, "jobs": 2, "wall_seconds": 28.0,
+                           "weights_per_second_per_core": 1.9e7, "hours_7B_one_core": 0.1,
+                           "hours_176B_one_core": 2.5, "worker_peak_rss_bytes": 2**28,
+                           "memory_bound_bytes": 2**29, "within_memory_bound": True}
+    bench["torch_observer"] = {"torch": "2.13.0", "laws": {"normal": {
+        "alpha_rel_diff": 3e-8, "mse_over_exact_torch": 1.02, "mse_over_exact_port": 1.02,
+        "port_speedup": 1.1}}}
+    t = bench_view(bench)["targets"]
+    assert [x["met"] for x in t] == [True, True, True, False]
+    assert "25×" in t[0]["value"] and "numpy engine 200×" in t[0]["value"]
+    assert "19.0 M weights/s" in t[1]["value"] and "256 MB of 512 MB" in t[1]["value"]
+    assert "3.0e-08" in t[2]["value"]
