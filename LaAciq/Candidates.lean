@@ -37,6 +37,9 @@ increase with `B` (`optimal_mse_antitone_bits`). At a fixed `α` it can increase
 ## Main results
 
 * `sq_sub_roundS_le`, `sq_sub_quantize_le_grid`: rounding and the quantizer are nearest-point maps.
+* `roundS_eq_of_halves`, `code_eq_of_no_breakpoint`, `code_of_alpha_le`: codes are constant
+  between breakpoints `x/(j + 1/2)` (the pieces the exact solver scans); a clipped value has
+  code `L` at every step that clips it.
 * `mse_le_gridErr`, `mse_eq_gridErr_code`, `gridErr_eq`, `gridErr_vertex_le`, `codeSq_mul_le`.
 * `mse_codeVertex_le`, `mse_le_of_codeSq_eq_zero`, `mse_le_candidate`, `mse_exists_minimizer`.
 * `mse_bit_up`, `mse_exists_bit_up`, `optimal_mse_antitone_bits`, `mse_fixed_alpha_bits_up`.
@@ -76,6 +79,70 @@ theorem code_mem {a : K} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) (x : K) :
   · apply roundS_le_of_le
     apply div_le_of_le_mul_of_pos hs
     grind
+
+omit [IntFloor K] in
+/-- Multiplying out a lower bound of a quotient by a positive number. -/
+theorem mul_le_of_le_div_of_pos {c s y : K} (hs : 0 < s) (h : c ≤ y / s) : c * s ≤ y := by
+  have e : s * (y / s) = y := by grind
+  by_cases hc : c = y / s
+  · grind
+  · have := Lean.Grind.OrderedRing.mul_lt_mul_of_pos_left (Std.lt_of_le_of_ne h hc) hs
+    grind
+
+/-- If every half-integer `j + 1/2` at or below `y` is at or below `y'`, then
+`round y ≤ round y'`. -/
+theorem roundS_le_of_halves {y y' : K}
+    (h : ∀ j : Int, (j : K) + 1 / 2 ≤ y → (j : K) + 1 / 2 ≤ y') : roundS y ≤ roundS y' := by
+  have a := IntFloor.floor_le (y + 1 / 2)
+  have b := IntFloor.lt_floor_add_one (y' + 1 / 2)
+  have c := Lean.Grind.Ring.intCast_sub (α := K) (roundS y) 1
+  have e := Lean.Grind.Ring.intCast_add (α := K) (roundS y') 1
+  have d := h (roundS y - 1) (by unfold roundS at *; grind)
+  have f : roundS y < roundS y' + 1 :=
+    Lean.Grind.OrderedRing.lt_of_intCast_lt_intCast (R := K) _ _ (by unfold roundS at *; grind)
+  omega
+
+/-- Rounding is decided by the half-integers at or below its argument: `round y = round y'`
+when the same `j + 1/2` lie at or below `y` and `y'`. -/
+theorem roundS_eq_of_halves {y y' : K}
+    (h : ∀ j : Int, ((j : K) + 1 / 2 ≤ y ↔ (j : K) + 1 / 2 ≤ y')) : roundS y = roundS y' := by
+  have h₁ := roundS_le_of_halves (K := K) (fun j hj => (h j).1 hj)
+  have h₂ := roundS_le_of_halves (K := K) (fun j hj => (h j).2 hj)
+  omega
+
+/-- Codes are constant between breakpoints: a value `x` inside both clipping ranges gets the same
+code at `a` and at `a'` when no breakpoint `x/(j + 1/2)` separates their steps, i.e. for every
+integer `j` the inequality `(j + 1/2)·step ≤ x` holds at both steps or at neither. -/
+theorem code_eq_of_no_breakpoint {a a' : K} (ha : 0 < a) (ha' : 0 < a') {B : Nat}
+    (hB : 2 ≤ B) {x : K} (h₁ : -a ≤ x ∧ x ≤ a) (h₂ : -a' ≤ x ∧ x ≤ a')
+    (h : ∀ j : Int, (((j : K) + 1 / 2) * step a B ≤ x ↔ ((j : K) + 1 / 2) * step a' B ≤ x)) :
+    code a B x = code a' B x := by
+  have hs := step_pos ha hB
+  have hs' := step_pos ha' hB
+  unfold code
+  rw [clip_of_in_range h₁.1 h₁.2, clip_of_in_range h₂.1 h₂.2]
+  apply roundS_eq_of_halves
+  intro j
+  constructor
+  · intro hj
+    have m := (h j).1 (mul_le_of_le_div_of_pos hs hj)
+    exact le_div_of_mul_le_of_pos hs' (by grind)
+  · intro hj
+    have m := (h j).2 (mul_le_of_le_div_of_pos hs' hj)
+    exact le_div_of_mul_le_of_pos hs (by grind)
+
+/-- A clipped value has the extreme code: `x ≥ a` gives `code = L`. -/
+theorem code_of_alpha_le {a : K} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) {x : K} (h : a ≤ x) :
+    code a B x = (levels B : Int) := by
+  have hs := step_pos ha hB
+  have hsl := step_mul_levels (a := a) hB
+  have hL := intCast_levels (K := K) B
+  unfold code
+  rw [clip_of_alpha_le (Std.le_of_lt ha) h]
+  have e : a / step a B = (((levels B : Int)) : K) := by
+    rw [hL]
+    grind
+  rw [e, roundS_intCast]
 
 /-- Rounding is a nearest integer: `(y - round y)² ≤ (y - j)²` for every integer `j`. -/
 theorem sq_sub_roundS_le (y : K) (j : Int) :

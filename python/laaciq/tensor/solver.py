@@ -41,9 +41,12 @@ codes ``k_α`` at ``α``, the vertex ``β = L·Σ a k_α / Σ k_α²`` has ``MSE
 global minimizer over ``α > 0`` exists among the vertices of the code assignments
 (``mse_exists_minimizer``, candidate list ``trueCandidates``): (1) taken over rounding
 assignments only is exact. ``tests/test_candidates.py`` checks this solver's optimum against
-that candidate list. (Not formalized: that the codes are constant between breakpoints; on a
-breakpoint the tied value has the same error with either neighbouring code, so each piece's
-vertex value is at most the MSE at any optimum in its closure.)
+that candidate list. Codes are constant between breakpoints (``code_eq_of_no_breakpoint``,
+checked: a value inside both clipping ranges gets the same code at two steps that no breakpoint
+``x/(j+½)`` separates; ``code_of_alpha_le``: a clipped value has code ``L``), so the codes of
+every piece scanned are the rounding codes of every step inside it; on a breakpoint the tied
+value has the same error with either neighbouring code, so each piece's vertex value is at most
+the MSE at any step in its closure.
 
 and the minimum of (1) is attained by the assignment that rounding produces on one of the
 pieces between *breakpoints* ``s = a_i/(j + ½)`` (``0 ≤ j < L``, where ``a_i`` moves from level

@@ -149,6 +149,9 @@ CHECK_THEOREMS: dict[str, list[str]] = {
     # --- Candidates.lean
     "prop.candidates.nearest": ["sq_sub_roundS_le", "sq_sub_mul_roundS_le", "quantize_eq_code",
                                 "code_mem", "sq_sub_quantize_le_grid", "code_mul_le"],
+    "prop.candidates.breakpoints": ["roundS_le_of_halves", "roundS_eq_of_halves",
+                                    "code_eq_of_no_breakpoint", "code_of_alpha_le",
+                                    "mul_le_of_le_div_of_pos"],
     "prop.candidates.frozen": ["gridErr_eq", "mse_eq_gridErr_code", "mse_le_gridErr",
                                "codeSq_mul_le", "gridErr_vertex_le", "mse_codeVertex_le",
                                "codeDot_eq_zero_of_codeSq", "mse_le_of_codeSq_eq_zero"],
@@ -270,6 +273,8 @@ _POINTWISE = frozenset({
     "absS_nonneg", "absS_pos", "div_pos_of_pos", "posPart_ge_tail", "sq_posPart_ge",
     "exists_max_of_pred", "sq_sub_roundS_le", "sq_sub_mul_roundS_le", "quantize_eq_code",
     "code_mem", "sq_sub_quantize_le_grid", "code_mul_le", "mem_codeRange", "exists_min_of_list",
+    "roundS_le_of_halves", "roundS_eq_of_halves", "code_eq_of_no_breakpoint", "code_of_alpha_le",
+    "mul_le_of_le_div_of_pos",
     "levels_le_levels_succ", "step_bit_up", "bit_up_pos", "sq_sub_quantize_bit_up",
     "step_of_levels_eq", "natCast_three", "natCast_seven", "intCast_two",
     "eq_zero_of_sq_eq_zero", "one_le_sq_of", "code_two_cases", "one_le_sq_sub_quantize_two",

@@ -125,6 +125,34 @@ def _nearest(ex):
         ("code_mul_le", s * k * k <= 2 * x * k)])
 
 
+@_prop("prop.candidates.breakpoints", "Codes are constant between breakpoints: round y ≤ round "
+       "y' when every half-integer at or below y is at or below y' (= when the same ones are); "
+       "code_α(x) = code_α'(x) for x inside both clipping ranges when no breakpoint x/(j+½) "
+       "separates step_α and step_α'; x ≥ α has code L; c ≤ y/s ⇒ c·s ≤ y (s > 0)",
+       st.tuples(hyp.rationals(-8, 8), _apos, st.integers(0, 64), hyp.bits(2, 5)))
+def _breakpoints(ex):
+    import math
+    x, a, r, b = ex
+    L = quantizer.levels(b)
+    a2 = a * (1 + F(r, 4096))              # a nearby threshold: often no breakpoint between
+    s, s2 = step(a, b), step(a2, b)
+    y, y2 = x / s, x / s2
+    half = F(1, 2)
+    # every integer j outside this range has the same truth values at y and y2
+    js = range(math.floor(min(y, y2)) - 2, math.ceil(max(y, y2)) + 3)
+    up = all(not (j + half <= y) or j + half <= y2 for j in js)
+    same = all((j + half <= y) == (j + half <= y2) for j in js)
+    inside = -a <= x <= a and -a2 <= x <= a2
+    k, k2 = candidates.code_vector([x], a, b)[0], candidates.code_vector([x], a2, b)[0]
+    c = y - F(r, 97)
+    return _first([
+        ("roundS_le_of_halves", not up or round_s(y) <= round_s(y2)),
+        ("roundS_eq_of_halves", not same or round_s(y) == round_s(y2)),
+        ("code_eq_of_no_breakpoint", not (inside and same) or k == k2),
+        ("code_of_alpha_le", x < a or k == L),
+        ("mul_le_of_le_div_of_pos", c * s <= x)])
+
+
 def _codes_all(n, L):
     import itertools
     return itertools.product(range(-L, L + 1), repeat=n)
