@@ -426,7 +426,7 @@ def _scan_run(v, S1, S2, L, U, floor_, cand_lo, cand_hi, cand_s, ncand, H, stats
 
 
 @_jit
-def _solve_row(v, v32, L, final, out, stats):
+def _solve_row(v, v32, L, final, out, stats, P, Bf, lo, hi, wf, wi, cand):
     """The exact true-MSE optimum of one row of sorted magnitudes ``v``: writes
     ``(α, Σ(a - Q_α(a))², candidates evaluated)`` into ``out``; ``stats``: ``[breakpoints,
     intervals bounded, rounds, capped, lowest value dropped]``."""
@@ -437,8 +437,8 @@ def _solve_row(v, v32, L, final, out, stats):
         out[1] = 0.0
         out[2] = 0.0
         return
-    P1 = np.empty(m + 1)
-    P2 = np.empty(m + 1)
+    P1 = P[0]
+    P2 = P[1]
     err = _prefix(v, P1, P2)
     A2 = P2[m]
     U, sU = _lloyd(v, _uniform_start(v, L) / L, L, 6, np.inf, 1.0)
@@ -468,13 +468,13 @@ def _solve_row(v, v32, L, final, out, stats):
     s_lo = min(max(a_lo, vpos) / L, 0.5 * s_hi)
 
     # branch and bound
-    cap = _START * _SPLIT ** 3 + 16
-    c1 = np.empty(cap)
-    c2 = np.empty(cap)
-    n1 = np.empty(cap)
-    n2 = np.empty(cap)
-    f1 = np.empty(cap)
-    f2 = np.empty(cap)
+    cap = Bf.shape[1]
+    c1 = Bf[0]
+    c2 = Bf[1]
+    n1 = Bf[2]
+    n2 = Bf[3]
+    f1 = Bf[4]
+    f2 = Bf[5]
     nf = 0
     ratio = s_hi / s_lo
     ncur = _START
@@ -527,13 +527,9 @@ def _solve_row(v, v32, L, final, out, stats):
 
     # scan: adjacent intervals merged into runs, runs cut so that L·log(s2/s1) ≤ _WMAX
     order = np.argsort(f1[:nf])
-    lo = np.empty(L, np.int64)
-    hi = np.empty(L, np.int64)
-    wf = np.empty((2, 4 * m + 2))
-    wi = np.empty((3, 4 * m + 2), np.int64)
-    cand_lo = np.empty(_CAP)
-    cand_hi = np.empty(_CAP)
-    cand_s = np.empty(_CAP)
+    cand_lo = cand[0]
+    cand_hi = cand[1]
+    cand_s = cand[2]
     ncand = 0
     H = U
     q = 0
@@ -577,6 +573,15 @@ def true_rows(V, V32, L, alpha, sse, stats, final=_FINAL):
     candidates evaluated, certified gap (max)]``."""
     out = np.empty(3)
     st = np.empty(5)
+    m = V.shape[1]
+    # work buffers, made once for all rows
+    P = np.empty((2, m + 1))
+    Bf = np.empty((6, _START * _SPLIT ** 3 + 16))
+    lo = np.empty(L, np.int64)
+    hi = np.empty(L, np.int64)
+    wf = np.empty((2, 4 * m + 2))
+    wi = np.empty((3, 4 * m + 2), np.int64)
+    cand = np.empty((3, _CAP))
     for r in range(V.shape[0]):
         st[0] = 0.0
         st[1] = 0.0
@@ -584,7 +589,7 @@ def true_rows(V, V32, L, alpha, sse, stats, final=_FINAL):
         st[3] = 0.0
         st[4] = np.inf
         _solve_row(V[r], V32[r] if V32.shape[0] == V.shape[0] else V32[0, :0], L, final,
-                   out, st)
+                   out, st, P, Bf, lo, hi, wf, wi, cand)
         alpha[r] = out[0]
         sse[r] = out[1]
         stats[0] += st[0]
