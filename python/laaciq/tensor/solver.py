@@ -102,7 +102,7 @@ quantizer's rule). Zero slices: every α is optimal; ``α = 1`` is returned.
 Cost: rows — one sort per row plus ``O(n)`` passes, in blocks of ``2^18`` values; one large
 tensor — streaming passes in chunks of ``2^18`` values (no copy of the tensor), a histogram of
 ``≤ 2^20`` bins and the breakpoints of the final bracket (``≈ 0.3·n·L·w`` for a bracket of
-relative width ``w``), generated ``≤ n/16`` at a time.
+relative width ``w``), generated ``≤ n/32`` at a time (~190 bytes each: ≤ 6 bytes per value).
 
 API: :func:`exact_alpha` (``axis``: one α per index of that axis; ``group=g``: blocks of ``g``
 consecutive values along ``axis``, default the last one), :func:`exact_alpha_weighted` (the true
@@ -1345,7 +1345,7 @@ def _scan_stream(src, g1, g2, L, total1, stats):
     """Scan the intervals of weighted sources: intervals are cut so that each batch generates
     at most ``_TRANS_BLOCK`` breakpoints (one streaming pass per batch)."""
     n = sum(int(x.size) for x, _ in src)
-    block = min(_TRANS_BLOCK, max(1 << 14, n // 16))   # memory ≈ 120 bytes per breakpoint
+    block = min(_TRANS_BLOCK, max(1 << 14, n // 32))   # memory ≈ 190 bytes per breakpoint
     s1l, s2l = [], []
     for a1, a2 in zip(g1, g2):
         est = total1 * (1 / a1 - 1 / a2)
