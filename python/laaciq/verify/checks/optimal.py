@@ -129,7 +129,8 @@ def _nearest(ex):
        "y' when every half-integer at or below y is at or below y' (= when the same ones are); "
        "code_α(x) = code_α'(x) for x inside both clipping ranges when no breakpoint x/(j+½) "
        "separates step_α and step_α'; x ≥ α has code L; c ≤ y/s ⇒ c·s ≤ y (s > 0)",
-       st.tuples(hyp.rationals(-8, 8), _apos, st.integers(0, 64), hyp.bits(2, 5)))
+       st.tuples(st.fractions(-8, 8, max_denominator=64), _apos, st.integers(0, 64),
+                 hyp.bits(2, 5)))
 def _breakpoints(ex):
     import math
     x, a, r, b = ex
