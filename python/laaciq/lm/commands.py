@@ -144,6 +144,9 @@ def probe(cfg, model=None, text=None, use_cache=True, progress=True, log=None) -
     log = log or (lambda m: print(m, file=sys.stderr))
     cache = assets.cache_dir()
     t0 = time.perf_counter()
+    from laaciq.lm.probe import _git_commit
+    root = Path(__file__).resolve().parents[3]
+    commit = _git_commit(root)        # the code that runs: HEAD when the run starts
     timings = {}
     prov: dict = {"packages": [], "seeds": {"probe": cfg.seed}}
     if text is None:
@@ -206,9 +209,7 @@ def probe(cfg, model=None, text=None, use_cache=True, progress=True, log=None) -
     timings.update(doc["timings"])
     timings["wall_s"] = round(time.perf_counter() - t0, 2)
     doc["timings"] = {k: (round(v, 2) if isinstance(v, float) else v) for k, v in timings.items()}
-    root = Path(__file__).resolve().parents[3]
-    from laaciq.lm.probe import _git_commit
-    doc["commit"] = _git_commit(root)
+    doc["commit"] = commit
     doc["manifest"] = {"model": prov["model"], "texts": prov["texts"]}
     write_json(doc, cached)
     return doc
