@@ -173,3 +173,6 @@ def test_engine_argument():
     r = exact.exact_alpha(np.arange(10.0), 4, engine="numpy")
     assert r.stats["engine"] == "numpy"
     assert exact.exact_alpha(np.arange(10.0), 4).stats["engine"] == "compiled"
+    # "auto": the kernel up to COMPILED_MAX_BITS, the numpy engine above (measured faster there)
+    assert exact.exact_alpha(np.arange(10.0), 16).stats["engine"] == "numpy"
+    assert exact.exact_alpha(np.arange(10.0), 16, engine="compiled").stats["engine"] == "compiled"

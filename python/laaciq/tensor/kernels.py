@@ -576,7 +576,7 @@ def true_rows(V, V32, L, alpha, sse, stats, final=_FINAL):
     m = V.shape[1]
     # work buffers, made once for all rows
     P = np.empty((2, m + 1))
-    Bf = np.empty((6, _START * _SPLIT ** 3 + 16))
+    Bf = np.empty((6, _START * _SPLIT ** 5 + 16))
     lo = np.empty(L, np.int64)
     hi = np.empty(L, np.int64)
     wf = np.empty((2, 4 * m + 2))
