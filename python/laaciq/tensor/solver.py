@@ -116,13 +116,13 @@ vector lanes — and the numpy engine is the batched code of this module. Both a
 tests hold them to the same brute force and to each other. Measured per channel on MiniLM-L6's
 encoder matrices (10.6 M float32 values, ``python -m laaciq.tensor.bench --only
 per_channel_vs_sort``, one core of a 2-core machine, best of 2, in one run): compiled 0.28 s at
-4 bits and 1.27 s at 8 bits, 14× and 64× one ``np.sort(w, axis=-1)`` of the same matrices
-(0.020 s; 0.018–0.031 s from run to run); the numpy engine 4.1 s and 12.9 s (10–14× slower).
+4 bits and 1.25 s at 8 bits, 13× and 63× one ``np.sort(w, axis=-1)`` of the same matrices
+(0.020 s; 0.018–0.031 s from run to run); the numpy engine 4.0 s and 12.4 s (10–14× slower).
 
 Measured (``python -m laaciq.tensor.bench``, 2 cores, float32 N(0,1)): exact surrogate optimum
 at ``n = 2^24`` in 0.17–1.9× one ``np.sort`` (convex models; seed004 at 2 bits ~8×: its bracket
 holds ~30% of the data); exact true optimum of a 4096×4096 per-channel 4-bit tensor in 0.5 s
-(compiled engine), ~120× faster than NVIDIA's 1920-candidate histogram search (numpy port).
+(compiled engine), ~120-135× faster than NVIDIA's 1920-candidate histogram search (numpy port).
 """
 
 from __future__ import annotations
