@@ -19,3 +19,11 @@ def brute_true(x, bits):
     s1, s2 = (k * a).sum(1), (k * k).sum(1)
     st = s1[s2 > 0] / s2[s2 > 0]
     return min(float(np.mean((x - quantizer.quantize(x, s * L, bits)) ** 2)) for s in st)
+
+
+def floor_tol(x, best) -> float:
+    """Absolute float noise of an evaluated error sum near ``best`` (relevant only for
+    near-perfect fits, where ``x - Q(x)`` is a few ulps of ``x``)."""
+    eps = float(np.finfo(np.float64).eps)
+    rms = float(np.sqrt(np.mean(np.square(np.asarray(x, dtype=np.float64)))))
+    return 16 * eps * rms * float(np.sqrt(max(best, 0.0))) + 64 * (eps * rms) ** 2

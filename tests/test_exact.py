@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from oracles import brute_true
+from oracles import brute_true, floor_tol
 
 from laaciq.theory import aciq
 from laaciq.tensor import solver as exact
@@ -37,12 +37,6 @@ def _data(kind: str, n: int, rng) -> np.ndarray:
     raise ValueError(kind)
 
 
-def _floor_tol(x, best) -> float:
-    """Absolute float noise of an evaluated MSE near ``best`` (relevant only for near-perfect
-    fits, where ``x - Q(x)`` is a few ulps of ``x``)."""
-    rms = math.sqrt(float(np.mean(np.square(x))))
-    return 16 * EPS * rms * math.sqrt(max(best, 0.0)) + 64 * (EPS * rms) ** 2
-
 
 KINDS = ["normal", "laplace", "t3", "uniform", "ties", "outliers", "skewed"]
 
@@ -59,7 +53,7 @@ def test_true_never_worse_than_oracle(kind, bits):
     assert float(r.mse) == pytest.approx(
         float(np.mean((x - quantizer.quantize(x, float(r.alpha), bits)) ** 2)), rel=1e-13,
         abs=1e-300)
-    assert float(r.mse) <= o.value * (1 + 1e-12) + _floor_tol(x, o.value)
+    assert float(r.mse) <= o.value * (1 + 1e-12) + floor_tol(x, o.value)
 
 
 def test_true_matches_exhaustive_piece_enumeration():
@@ -72,7 +66,7 @@ def test_true_matches_exhaustive_piece_enumeration():
         for bits in (2, 3, 4, 6, 9):
             got = float(exact.exact_alpha(x, bits).mse)
             best = brute_true(x, bits)
-            assert got <= best * (1 + 1e-12) + _floor_tol(x, best), (x, bits)
+            assert got <= best * (1 + 1e-12) + floor_tol(x, best), (x, bits)
 
 
 def _exact_mse_fraction(values, s, L):
@@ -107,7 +101,7 @@ def test_true_matches_exact_rational_optimum():
                 v = _exact_mse_fraction(x, st, L) / len(x)
                 best = v if best is None or v < best else best
             got = exact.exact_alpha(x, bits).mse
-            assert float(got) <= float(best) * (1 + 1e-12) + _floor_tol(x, float(best))
+            assert float(got) <= float(best) * (1 + 1e-12) + floor_tol(x, float(best))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -194,7 +188,7 @@ def test_streaming_path_matches_rows_path(monkeypatch, objective):
                 r2 = exact.exact_alpha(x, bits, objective)
             assert r1.stats["path"] == "rows" and r2.stats["path"] == "stream"
             assert float(r2.value) == pytest.approx(
-                float(r1.value), rel=1e-12, abs=_floor_tol(x, float(r1.value)))
+                float(r1.value), rel=1e-12, abs=floor_tol(x, float(r1.value)))
             if objective in ("banner", "seed001", "uniform"):
                 assert float(r2.alpha) == pytest.approx(float(r1.alpha), rel=1e-12)
 

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from oracles import brute_true
+from oracles import brute_true, floor_tol
 
 from laaciq.tensor import solver as exact
 from laaciq.theory import quantizer
 
-EPS = np.finfo(np.float64).eps
 
 
 def _rows(kind: str, R: int, m: int, rng) -> np.ndarray:
@@ -35,10 +34,6 @@ def _rows(kind: str, R: int, m: int, rng) -> np.ndarray:
         raise ValueError(kind)
     return x.astype(np.float32)
 
-
-def _floor_tol(x, best) -> float:
-    rms = float(np.sqrt(np.mean(np.square(x.astype(np.float64)))))
-    return 16 * EPS * rms * np.sqrt(max(best, 0.0)) + 64 * (EPS * rms) ** 2
 
 
 # ---------------------------------------------------------------------------------------------
@@ -154,7 +149,7 @@ def test_rows_path_matches_brute_force(kind, bits, force, monkeypatch):
     for i in range(x.shape[0]):
         best = brute_true(x[i].astype(np.float64), bits)
         got = float(res.mse[i])
-        assert got <= best * (1 + 1e-12) + _floor_tol(x[i], best), (kind, bits, i)
+        assert got <= best * (1 + 1e-12) + floor_tol(x[i], best), (kind, bits, i)
         # the returned α is evaluated with the real quantizer
         xi = x[i].astype(np.float64)
         assert got == pytest.approx(

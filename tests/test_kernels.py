@@ -7,18 +7,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from oracles import brute_true
+from oracles import brute_true, floor_tol
 
 from laaciq.tensor import kernels
 from laaciq.tensor import solver as exact
 from laaciq.theory import quantizer
 
-EPS = np.finfo(np.float64).eps
 
-
-def _floor_tol(x, best) -> float:
-    rms = float(np.sqrt(np.mean(np.square(x.astype(np.float64)))))
-    return 16 * EPS * rms * np.sqrt(max(best, 0.0)) + 64 * (EPS * rms) ** 2
 
 
 def _heavy(R, m, rng, dtype=np.float32):
@@ -40,7 +35,7 @@ def test_kernel_never_worse_than_brute_force_on_long_rows(bits):
             xi = x[i].astype(np.float64)
             best = brute_true(xi, bits)
             got = float(res.mse[i])
-            assert got <= best * (1 + 1e-12) + _floor_tol(xi, best), (m, i)
+            assert got <= best * (1 + 1e-12) + floor_tol(xi, best), (m, i)
             q = quantizer.quantize(xi, float(res.alpha[i]), bits)
             assert got == pytest.approx(float(np.mean((xi - q) ** 2)), rel=1e-13, abs=1e-300)
 
@@ -55,7 +50,7 @@ def test_kernel_equals_numpy_engine(bits):
         a = exact.exact_alpha(x, bits, axis=0, engine="compiled")
         b = exact.exact_alpha(x, bits, axis=0, engine="numpy")
         for i in range(R):
-            tol = _floor_tol(x[i], float(b.mse[i])) / m
+            tol = floor_tol(x[i], float(b.mse[i])) / m
             assert abs(float(a.mse[i]) - float(b.mse[i])) <= 1e-12 * float(b.mse[i]) + tol, i
 
 

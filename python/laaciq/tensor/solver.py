@@ -1448,6 +1448,34 @@ def exact_alpha(x, bits: int = 4, objective: str = "true", axis=None, group=None
                                evaluate, t0, engine)
 
 
+def _rows_numpy(rows, bits, objective, rounding, evaluate, stats, alpha, mse, value):
+    """The numpy engine on rows ``(R, m)`` in blocks: the true-MSE rows (:func:`_true_rows`) or
+    a surrogate's exact optimum (evaluated with the true MSE when ``evaluate``); fills
+    ``alpha``, ``mse``, ``value`` (R,)."""
+    R, m = rows.shape
+    L = quantizer.levels(bits)
+    step = max(1, _ROW_BLOCK // m)
+    for i in range(0, R, step):
+        raw = rows[i:i + step]
+        xr = raw.astype(np.float64)
+        if objective == "true":    # sort in the input's precision (exact), then widen
+            stats["engine"] = "numpy"
+            v32 = np.sort(np.abs(raw), axis=1)
+            v = v32.astype(np.float64)
+            al, ms = _true_rows(xr, L, rounding, stats, v,
+                                v32 if v32.dtype == np.float32 else None)
+            alpha[i:i + step], mse[i:i + step], value[i:i + step] = al, ms, ms
+        else:
+            c = surrogate_coefficient(bits, objective)
+            a = np.abs(xr)
+            al, val = _surrogate_rows(a, c, objective == "seed004")
+            zero = ~(al > 0)
+            al[zero] = 1.0
+            val[zero] = 0.0
+            alpha[i:i + step], value[i:i + step] = al, val
+            mse[i:i + step] = _sq_err(xr, al, L, rounding) / m if evaluate else np.nan
+
+
 def exact_alpha_trusted(arr: np.ndarray, bits: int, objective: str = "true", axis=None,
                         group=None, rounding: str = "half_up", evaluate: bool = True,
                         t0: float | None = None, engine: str = "auto") -> ExactResult:
@@ -1484,26 +1512,8 @@ def exact_alpha_trusted(arr: np.ndarray, bits: int, objective: str = "true", axi
             stats["engine"] = "compiled"
             alpha, mse = _true_rows_compiled(rows, L, rounding, stats)
             value = mse
-        step = max(1, _ROW_BLOCK // m)
-        for i in range(0, 0 if (objective == "true" and compiled) else R, step):
-            raw = rows[i:i + step]
-            xr = raw.astype(np.float64)
-            if objective == "true":    # sort in the input's precision (exact), then widen
-                stats["engine"] = "numpy"
-                v32 = np.sort(np.abs(raw), axis=1)
-                v = v32.astype(np.float64)
-                al, ms = _true_rows(xr, L, rounding, stats, v,
-                                    v32 if v32.dtype == np.float32 else None)
-                alpha[i:i + step], mse[i:i + step], value[i:i + step] = al, ms, ms
-            else:
-                c = surrogate_coefficient(bits, objective)
-                a = np.abs(xr)
-                al, val = _surrogate_rows(a, c, objective == "seed004")
-                zero = ~(al > 0)
-                al[zero] = 1.0
-                val[zero] = 0.0
-                alpha[i:i + step], value[i:i + step] = al, val
-                mse[i:i + step] = _sq_err(xr, al, L, rounding) / m if evaluate else np.nan
+        else:
+            _rows_numpy(rows, bits, objective, rounding, evaluate, stats, alpha, mse, value)
     out = (lambda v: v.reshape(shape)) if shape else (lambda v: np.asarray(v[0]))
     return ExactResult(out(alpha), out(mse), out(value), bits, objective,
                        None if axis is None else int(axis), group,
