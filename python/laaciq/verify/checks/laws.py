@@ -82,6 +82,14 @@ def _close(x, y, scale=1.0, rtol=RTOL) -> bool:
     return abs(x - y) <= rtol * max(abs(x), abs(y), scale)
 
 
+def _verdict(fails: list, n: int, passed: str):
+    """The outcome of ``n`` cases with the failure messages ``fails``: the first one shown."""
+    if fails:
+        return outcome("fail", f"{len(fails)} of {n} cases fail; first: {fails[0]}", n,
+                       {"example": fails[0]})
+    return outcome("pass", passed, n)
+
+
 def _grid(fn):
     """Run ``fn(name, dist, alpha, bits) -> None | message`` over the grid; an outcome."""
     n, fails = 0, []
@@ -93,10 +101,7 @@ def _grid(fn):
                 msg = fn(name, d, r * sd, b)
                 if msg:
                     fails.append(f"{name}, α={r}σ, B={b}: {msg}")
-    if fails:
-        return outcome("fail", f"{len(fails)} of {n} cases fail; first: {fails[0]}", n,
-                       {"example": fails[0]})
-    return outcome("pass", f"all {n} cases hold (quadrature, relative tolerance {RTOL:g})", n)
+    return _verdict(fails, n, f"all {n} cases hold (quadrature, relative tolerance {RTOL:g})")
 
 
 def _continuous(id_: str, statement: str):
@@ -178,11 +183,8 @@ def _convex():
             m2 = d2 + c * ((grid[:-2] ** 2) - 2 * grid[1:-1] ** 2 + grid[2:] ** 2)
             if (m2 < 2 * c * h * h * (1 - 1e-6) - 1e-9 * scale).any():
                 fails.append(f"{name}, B={b}: model MSE not strictly convex on the grid")
-    if fails:
-        return outcome("fail", f"{len(fails)} failures; first: {fails[0]}", n,
-                       {"example": fails[0]})
-    return outcome("pass", f"{n} grid points over {len(LAWS)} laws: convex, antitone, model "
-                           f"strictly convex (quadrature)", n)
+    return _verdict(fails, n, f"{n} grid points over {len(LAWS)} laws: convex, antitone, model "
+                            f"strictly convex (quadrature)")
 
 
 @_continuous("law.continuous.fixed_point", "Continuous laws, c = 1/(3·4^B), B ∈ {2, 3, 4}: at the "
@@ -214,11 +216,8 @@ def _fixed():
                 rhs = f(a) - 2 * t * pp + t * t + c * ((a + t) ** 2 - a * a)
                 if lhs > rhs + 1e-9 * max(1.0, abs(rhs)):
                     fails.append(f"{name}, B={b}, t={t:g}: quadratic bound fails")
-    if fails:
-        return outcome("fail", f"{len(fails)} failures; first: {fails[0]}", n,
-                       {"example": fails[0]})
-    return outcome("pass", f"{n} cases: fixed point at the minimizer and the quadratic bound "
-                           f"hold (quadrature)", n)
+    return _verdict(fails, n, f"{n} cases: fixed point at the minimizer and the quadratic bound "
+                            f"hold (quadrature)")
 
 
 @_continuous("law.continuous.moments", "Continuous laws: E[X - μ] = 0, E[(X - c)²] = m2 + (μ-c)², "
@@ -246,10 +245,7 @@ def _moments():
                 fails.append(f"{name}, c={c}: second moment about c")
             if not _close(e4, m4 + 4 * m3 * dd + 6 * m2 * dd * dd + dd ** 4, e4, 1e-6):
                 fails.append(f"{name}, c={c}: fourth moment about c")
-    if fails:
-        return outcome("fail", f"{len(fails)} failures; first: {fails[0]}", n,
-                       {"example": fails[0]})
-    return outcome("pass", f"{n} cases over {len(LAWS)} laws (quadrature vs closed forms)", n)
+    return _verdict(fails, n, f"{n} cases over {len(LAWS)} laws (quadrature vs closed forms)")
 
 
 @_continuous("law.continuous.mixture", "A 3-component mixture 0.5·N(0.3, 1.7²) + 0.3·Laplace + "
