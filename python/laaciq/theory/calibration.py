@@ -42,8 +42,10 @@ Strategies (seed 001 "Calibration Strategies", seed 002 §4.3), each returning a
 Seed 003 §7: :func:`pre_quantization_checklist` (§7.1), :func:`strategy_rule` (§7.2),
 :func:`fairness_record` (§7.3). :func:`synthetic_example` builds a small deterministic model.
 
-Arguments are checked once, at the public functions named above (and in ``LayerModel``'s
-constructor); the private ``_…`` helpers they call trust their checked arguments.
+Arguments are checked at the public functions named above (and in ``LayerModel``'s
+constructor) with the checks of :mod:`laaciq.argcheck`; a public function that needs another's
+result calls that public function (the checks are cheap and idempotent), so no function has a
+private unchecked twin.
 """
 
 from __future__ import annotations
@@ -60,7 +62,10 @@ from laaciq.theory import mixture
 from laaciq.theory import mse
 from laaciq.theory.distribution import (ContinuousDist, Distribution, FiniteDist, Gaussian, GenGaussian,
                            Laplace, Mixture, StudentT, Uniform)
-from laaciq.argcheck import WEIGHT_SUM_TOL, check_array, check_bits, check_choice, check_weights
+from laaciq.argcheck import (WEIGHT_SUM_TOL, check_array, check_bits, check_choice, check_count,
+                             check_excess_kurtosis, check_indices, check_instance,
+                             check_key_weights, check_kurtosis_array, check_mapping,
+                             check_real_values, check_sequence, check_weights)
 
 __all__ = [
     "LayerModel", "Disparity", "StrategyResult", "RuleAlpha", "ChecklistItem",
@@ -83,77 +88,23 @@ VAR_OUTLIER_THRESHOLD = 1e-3
 
 
 # =============================================================================================
-# argument helpers
+# argument checks (the generic ones live in laaciq.argcheck)
 
 
-def _check_law(law, name: str, continuous: bool = True):
-    kind = ContinuousDist if continuous else Distribution
-    if not isinstance(law, kind):
-        what = "a continuous law (Gaussian, Laplace, StudentT, GenGaussian, Uniform, Mixture)" \
-            if continuous else "a law from laaciq.theory.distribution"
-        raise TypeError(f"{name} must be {what}, got {type(law).__name__}")
-    return law
+def _check_law(law, name: str):
+    return check_instance(law, ContinuousDist, name, "a continuous law (Gaussian, Laplace, "
+                          "StudentT, GenGaussian, Uniform, Mixture)")
 
 
 def _check_laws(laws, name: str = "layer_laws") -> tuple:
-    if isinstance(laws, (str, bytes, Distribution)) or not isinstance(laws, Sequence):
-        raise TypeError(f"{name} must be a sequence of continuous laws, got {type(laws).__name__}")
-    if len(laws) == 0:
-        raise ValueError(f"{name} is empty: need at least one layer law")
-    return tuple(_check_law(law, f"{name}[{i}]") for i, law in enumerate(laws))
-
-
-def _check_mapping(m, name: str) -> Mapping:
-    if not isinstance(m, Mapping):
-        raise TypeError(f"{name} must be a mapping (dict) keyed by language, got "
-                        f"{type(m).__name__}")
-    if not m:
-        raise ValueError(f"{name} is empty: need at least one language")
-    for k in m:
-        if not isinstance(k, str) or not k:
-            raise TypeError(f"{name} keys must be non-empty language names (str), got {k!r}")
-    return m
-
-
-def _check_real_values(m: Mapping, name: str, allow_inf: bool = False) -> dict[str, float]:
-    out = {}
-    for k, v in m.items():
-        if isinstance(v, bool) or not isinstance(v, (numbers.Real, np.floating, np.integer)):
-            raise TypeError(f"{name}[{k!r}] must be a real number, got {v!r}")
-        f = float(v)
-        if math.isnan(f) or (math.isinf(f) and not allow_inf):
-            raise ValueError(f"{name}[{k!r}] must be finite, got {v!r}")
-        out[k] = f
-    return out
+    if isinstance(laws, Distribution):
+        raise TypeError(f"{name} must be a sequence of continuous laws, got "
+                        f"{type(laws).__name__}")
+    return check_sequence(laws, name, "continuous laws", _check_law)
 
 
 def _check_model(model) -> LayerModel:
-    if not isinstance(model, LayerModel):
-        raise TypeError(f"model must be a calibration.LayerModel, got {type(model).__name__}")
-    return model
-
-
-def _check_pi(pi, languages) -> dict[str, float]:
-    if pi is None:
-        return {lang: 1.0 / len(languages) for lang in languages}
-    pi = _check_mapping(pi, "pi")
-    if set(pi) != set(languages):
-        raise ValueError(f"pi must give one weight per language {sorted(languages)}, got keys "
-                         f"{sorted(pi)}")
-    vals = _check_real_values(pi, "pi")
-    check_weights([vals[lang] for lang in languages], name="pi")
-    return {lang: vals[lang] for lang in languages}
-
-
-def _check_kappa_value(k, name: str) -> float:
-    if isinstance(k, bool) or not isinstance(k, (numbers.Real, np.floating, np.integer)):
-        raise TypeError(f"{name} must be a real number (an excess kurtosis), got {k!r}")
-    f = float(k)
-    if math.isnan(f):
-        raise ValueError(f"{name} must not be NaN")
-    if f < -2:
-        raise ValueError(f"{name} must be >= -2 (excess kurtosis), got {k!r}")
-    return f
+    return check_instance(model, LayerModel, "model", "a calibration.LayerModel")
 
 
 # =============================================================================================
@@ -178,7 +129,7 @@ class LayerModel:
 
     def __post_init__(self):
         laws = _check_laws(self.layer_laws)
-        norms = _check_mapping(self.norms, "norms")
+        norms = check_mapping(self.norms, "norms")
         a_bars = {}
         for lang, n in norms.items():
             try:
@@ -255,10 +206,8 @@ def _mix(w, laws) -> Mixture:
 def effective_law_from_samples(a_bar, layer_samples) -> FiniteDist:
     """The finite effective law pooling per-layer samples: sample ``j`` of layer ``l`` gets
     weight ``ā_l / n_l`` (so each layer contributes its activation fraction, whatever ``n_l``)."""
-    if isinstance(layer_samples, (str, bytes)) or not isinstance(layer_samples, Sequence) \
-            or len(layer_samples) == 0:
-        raise TypeError("layer_samples must be a non-empty sequence of sample arrays")
-    arrs = [check_array(s, f"layer_samples[{i}]").ravel() for i, s in enumerate(layer_samples)]
+    arrs = check_sequence(layer_samples, "layer_samples", "sample arrays",
+                          lambda s, name: check_array(s, name).ravel())
     w = check_weights(a_bar, len(arrs), name="a_bar")
     vals = np.concatenate(arrs)
     wts = np.concatenate([np.full(a.size, wl / a.size) for a, wl in zip(arrs, w)])
@@ -271,11 +220,8 @@ def sample_law(law, n: int, seed: int = 0) -> np.ndarray:
     Supports Gaussian, Laplace, StudentT, GenGaussian, Uniform and Mixture (recursively).
     """
     _check_law(law, "law")
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    return _draw(law, int(n), np.random.default_rng(int(seed)))
+    n, seed = check_count(n, "n"), check_count(seed, "seed", minimum=0)
+    return _draw(law, n, np.random.default_rng(seed))
 
 
 def _draw(law, n, rng) -> np.ndarray:
@@ -304,11 +250,7 @@ def _draw(law, n, rng) -> np.ndarray:
 def language_average_law(model, pi=None) -> Mixture:
     """``P̄ = Σ_λ π_λ P_λ = Σ_l (Σ_λ π_λ ā_l(λ)) P_l`` (``π`` uniform unless given)."""
     model = _check_model(model)
-    return _average_law(model, _check_pi(pi, model.languages))
-
-
-def _average_law(model: LayerModel, p: dict) -> Mixture:
-    """``P̄`` for a checked model and checked language weights ``p``."""
+    p = check_key_weights(pi, model.languages)
     w = sum(p[lang] * model.a_bar(lang) for lang in model.languages)
     return _mix(w / w.sum(), model.layer_laws)
 
@@ -321,14 +263,7 @@ def language_blind_alpha(model, bits: int = 4, *, pi=None,
                          objective: str = "exact") -> aciq.ClipResult:
     """The language-blind ``α``: optimal (for ``objective``) for the language-average law
     ``P̄ = Σ_λ π_λ P_λ`` with ``π`` uniform unless given (the pooling rule of the module)."""
-    model = _check_model(model)
-    return _blind_alpha(model, check_bits(bits), _check_pi(pi, model.languages), objective)
-
-
-def _blind_alpha(model: LayerModel, bits: int, p: dict,
-                 objective: str = "exact") -> aciq.ClipResult:
-    """:func:`language_blind_alpha` on checked arguments."""
-    return aciq.optimal_alpha(_average_law(model, p), bits, objective)
+    return aciq.optimal_alpha(language_average_law(model, pi), check_bits(bits), objective)
 
 
 def sigma_global(model, pi=None) -> float:
@@ -338,11 +273,7 @@ def sigma_global(model, pi=None) -> float:
 
 def sigma_eff(model, language: str) -> float:
     """Seed 004's ``σ_eff(λ)``: ``sqrt(Σ ā σ_l² + Σ ā δ_l²)``, the std of ``P_λ``."""
-    return _sigma_eff(_check_model(model), language)
-
-
-def _sigma_eff(model: LayerModel, language: str) -> float:
-    """:func:`sigma_eff` for a checked model (an unknown language still raises)."""
+    model = _check_model(model)
     law = model.effective_law(language)
     moms = [mixture.layer_law_moments(x) for x in model.layer_laws]
     v = mixture.mixture_variance(model.a_bar(language), [m[0] for m in moms],
@@ -353,11 +284,7 @@ def _sigma_eff(model: LayerModel, language: str) -> float:
 def effective_kurtosis_table(model) -> dict[str, dict[str, float]]:
     """Per language: ``linear`` (seeds 001/002, ``Σ ā κ_l``), ``true`` (the kurtosis of ``P_λ``)
     and ``seed004`` (seed 004's printed formula; ``nan`` if a layer has infinite kurtosis)."""
-    return _kurtosis_table(_check_model(model))
-
-
-def _kurtosis_table(model: LayerModel) -> dict[str, dict[str, float]]:
-    """:func:`effective_kurtosis_table` for a checked model."""
+    model = _check_model(model)
     kappas = model.layer_kappas()
     moms = [mixture.layer_law_moments(x) for x in model.layer_laws]
     out = {}
@@ -378,12 +305,7 @@ def _kurtosis_table(model: LayerModel) -> dict[str, dict[str, float]]:
 def per_language_alpha_exact(model, bits: int = 4, *,
                              objective: str = "exact") -> dict[str, aciq.ClipResult]:
     """``α*(λ) = argmin_α MSE(λ)`` for every language (:func:`aciq.optimal_alpha` on ``P_λ``)."""
-    return _alpha_exact(_check_model(model), check_bits(bits), objective)
-
-
-def _alpha_exact(model: LayerModel, bits: int,
-                 objective: str = "exact") -> dict[str, aciq.ClipResult]:
-    """:func:`per_language_alpha_exact` on checked arguments."""
+    model, bits = _check_model(model), check_bits(bits)
     return {lang: aciq.optimal_alpha(model.effective_law(lang), bits, objective)
             for lang in model.languages}
 
@@ -411,14 +333,14 @@ def per_language_alpha_rule(model, bits: int = 4, *, rule: str = "004", form: st
     check_choice(rule, "rule", ("002", "004"))
     form = form if form is not None else ("001" if rule == "002" else "004")
     check_choice(form, "form", aciq.KURTOSIS_RULE_FORMS)
-    table = _kurtosis_table(model)
+    table = effective_kurtosis_table(model)
     out = {}
-    sg = _average_law(model, _check_pi(pi, model.languages)).std() if rule == "002" else None
+    sg = sigma_global(model, pi) if rule == "002" else None
     for lang in model.languages:
         if rule == "002":
             sigma, kappa = sg, table[lang]["linear"]
         else:
-            sigma, kappa = _sigma_eff(model, lang), table[lang]["true"]
+            sigma, kappa = sigma_eff(model, lang), table[lang]["true"]
         if not math.isfinite(kappa):
             raise ValueError(f"model: language {lang!r} has infinite effective kurtosis (a layer "
                              f"with a divergent fourth moment): the kurtosis rule is undefined")
@@ -438,12 +360,6 @@ def per_language_mse(model, alpha, bits: int = 4) -> dict[str, float]:
         alphas = {lang: alpha[lang] for lang in model.languages}
     else:
         alphas = {lang: alpha for lang in model.languages}
-    return _mse_table(model, alphas, bits)
-
-
-def _mse_table(model: LayerModel, alphas: Mapping, bits: int) -> dict[str, float]:
-    """``{λ: MSE_{P_λ}(alphas[λ])}`` for a checked model and bits (``mse.mse_exact`` checks
-    each threshold)."""
     return {lang: float(mse.mse_exact(model.effective_law(lang), alphas[lang], bits))
             for lang in model.languages}
 
@@ -466,11 +382,7 @@ class Disparity:
 
 def disparity(values) -> Disparity:
     """Seed 002 Definition 3: ``max_λ v(λ) − min_λ v(λ)`` (and ``max/min``)."""
-    return _disparity(_check_real_values(_check_mapping(values, "values"), "values"))
-
-
-def _disparity(vals: dict[str, float]) -> Disparity:
-    """:func:`disparity` of a checked, non-empty ``{language: finite float}``."""
+    vals = check_real_values(values, "values")
     worst = max(vals, key=vals.get)
     best = min(vals, key=vals.get)
     hi, lo = vals[worst], vals[best]
@@ -506,17 +418,16 @@ class StrategyResult:
 def _result(name, desc, bits, alphas, errs, p: dict, details=None) -> StrategyResult:
     """A :class:`StrategyResult` from checked parts (``p``: the checked language weights)."""
     return StrategyResult(name, desc, tuple(int(b) for b in bits), dict(alphas), dict(errs),
-                          _disparity(errs), math.fsum(p[k] * errs[k] for k in errs),
+                          disparity(errs), math.fsum(p[k] * errs[k] for k in errs),
                           details or {})
 
 
 def strategy_blind(model, bits: int = 4, *, pi=None) -> StrategyResult:
     """Baseline (standard ACIQ): one language-blind ``α`` (pooling rule) for every language."""
-    model = _check_model(model)
-    bits = check_bits(bits)
-    p = _check_pi(pi, model.languages)
-    r = _blind_alpha(model, bits, p)
-    errs = _mse_table(model, dict.fromkeys(model.languages, r.alpha), bits)
+    model, bits = _check_model(model), check_bits(bits)
+    p = check_key_weights(pi, model.languages)
+    r = language_blind_alpha(model, bits, pi=p)
+    errs = per_language_mse(model, r.alpha, bits)
     return _result("blind", "one language-blind alpha (optimal for the language-average "
                    "law)", [bits] * model.n_layers, {k: r.alpha for k in errs}, errs, p,
                    {"alpha": r.alpha, "alpha_over_sigma": r.alpha_over_sigma})
@@ -524,12 +435,11 @@ def strategy_blind(model, bits: int = 4, *, pi=None) -> StrategyResult:
 
 def strategy_oracle(model, bits: int = 4, *, pi=None) -> StrategyResult:
     """Per-language exact ``α*(λ)`` computed on the true ``P_λ`` (the limit of strategy A)."""
-    model = _check_model(model)
-    bits = check_bits(bits)
-    p = _check_pi(pi, model.languages)
-    alphas = {k: r.alpha for k, r in _alpha_exact(model, bits).items()}
+    model, bits = _check_model(model), check_bits(bits)
+    p = check_key_weights(pi, model.languages)
+    alphas = {k: r.alpha for k, r in per_language_alpha_exact(model, bits).items()}
     return _result("oracle", "per-language exact alpha on the true effective laws",
-                   [bits] * model.n_layers, alphas, _mse_table(model, alphas, bits), p)
+                   [bits] * model.n_layers, alphas, per_language_mse(model, alphas, bits), p)
 
 
 def strategy_a(model, bits: int = 4, *, samples=None, n_per_layer: int = 400, seed: int = 0,
@@ -542,11 +452,10 @@ def strategy_a(model, bits: int = 4, *, samples=None, n_per_layer: int = 400, se
     (:func:`effective_law_from_samples`): ``model.layer_samples`` if present, else
     ``n_per_layer`` draws per layer from :func:`sample_law` (seeded by ``seed + l``).
     """
-    model = _check_model(model)
-    bits = check_bits(bits)
-    p = _check_pi(pi, model.languages)
+    model, bits = _check_model(model), check_bits(bits)
+    p = check_key_weights(pi, model.languages)
     if samples is not None:
-        samples = _check_mapping(samples, "samples")
+        samples = check_mapping(samples, "samples")
         missing = [lang for lang in model.languages if lang not in samples]
         if missing:
             raise ValueError(f"samples has no calibration sample for {missing}")
@@ -566,7 +475,7 @@ def strategy_a(model, bits: int = 4, *, samples=None, n_per_layer: int = 400, se
     for lang, law in calib.items():
         r = aciq.optimal_alpha(law, bits)
         alphas[lang], in_sample[lang] = r.alpha, r.value
-    errs = _mse_table(model, alphas, bits)
+    errs = per_language_mse(model, alphas, bits)
     return _result("A", "per-language calibration from per-language samples",
                    [bits] * model.n_layers, alphas, errs, p,
                    {"calibration_mse": in_sample,
@@ -583,10 +492,10 @@ def strategy_b(model, *, tau: float = KAPPA_CAUTION, low_bits: int = 4, high_bit
     """
     model = _check_model(model)
     low_bits, high_bits = check_bits(low_bits), check_bits(high_bits)
-    tau = _check_kappa_value(tau, "tau")
+    tau = check_excess_kurtosis(tau, "tau")
     kappas = model.layer_kappas()
     bits = [high_bits if k > tau else low_bits for k in kappas]
-    p = _check_pi(pi, model.languages)
+    p = check_key_weights(pi, model.languages)
     avg = sum(p[lang] * model.a_bar(lang) for lang in model.languages)
     group_alpha, layer_alpha = {}, [0.0] * model.n_layers
     for b in sorted(set(bits)):
@@ -615,11 +524,10 @@ def confusion_detector(confusion) -> Callable:
     """A detector from a confusion table ``{true: {detected: probability}}``: called on an input
     (the true language label, as :func:`strategy_c` passes by default) it returns the row.
     Languages not in the table are detected correctly."""
-    confusion = _check_mapping(confusion, "confusion")
+    confusion = check_mapping(confusion, "confusion")
     rows = {}
     for true, row in confusion.items():
-        row = _check_mapping(row, f"confusion[{true!r}]")
-        vals = _check_real_values(row, f"confusion[{true!r}]")
+        vals = check_real_values(row, f"confusion[{true!r}]")
         check_weights(list(vals.values()), name=f"confusion[{true!r}]")
         rows[true] = vals
 
@@ -641,9 +549,8 @@ def strategy_c(model, detector, bits: int = 4, *, inputs=None, alphas=None,
     ``MSE(λ)`` is the average over its inputs of ``Σ_d p(d) · MSE_{P_λ}(α(d))``.
     ``alphas``: the per-language thresholds (default: :func:`per_language_alpha_exact`).
     """
-    model = _check_model(model)
-    bits = check_bits(bits)
-    lang_w = _check_pi(pi, model.languages)
+    model, bits = _check_model(model), check_bits(bits)
+    lang_w = check_key_weights(pi, model.languages)
     if not callable(detector):
         raise TypeError(f"detector must be callable (input -> language label), got "
                         f"{type(detector).__name__}")
@@ -651,7 +558,7 @@ def strategy_c(model, detector, bits: int = 4, *, inputs=None, alphas=None,
     if inputs is None:
         inputs = {lang: [lang] for lang in langs}
     else:
-        inputs = _check_mapping(inputs, "inputs")
+        inputs = check_mapping(inputs, "inputs")
         missing = [lang for lang in langs if lang not in inputs]
         if missing:
             raise ValueError(f"inputs has no inputs for {missing}: give at least one per "
@@ -661,17 +568,16 @@ def strategy_c(model, detector, bits: int = 4, *, inputs=None, alphas=None,
             if isinstance(xs, (str, bytes)) or not isinstance(xs, Sequence) or len(xs) == 0:
                 raise ValueError(f"inputs[{lang!r}] must be a non-empty sequence of inputs")
     if alphas is None:
-        table = {k: r.alpha for k, r in _alpha_exact(model, bits).items()}
+        table = {k: r.alpha for k, r in per_language_alpha_exact(model, bits).items()}
     else:
-        alphas = _check_mapping(alphas, "alphas")
-        table = _check_real_values(alphas, "alphas")
+        table = check_real_values(alphas, "alphas")
         for k, v in table.items():
             if v <= 0:
                 raise ValueError(f"alphas[{k!r}] must be > 0, got {v!r}")
         missing = [lang for lang in langs if lang not in table]
         if missing:
             raise ValueError(f"alphas has no threshold for {missing}")
-    fallback = _blind_alpha(model, bits, lang_w).alpha
+    fallback = language_blind_alpha(model, bits, pi=lang_w).alpha
     cache: dict = {}
 
     def err(true, a):
@@ -713,47 +619,10 @@ def strategy_c(model, detector, bits: int = 4, *, inputs=None, alphas=None,
 # seed 003 §7
 
 
-def _check_kappas_seq(layer_kappas) -> np.ndarray:
-    if isinstance(layer_kappas, (str, bytes)) or np.ndim(layer_kappas) != 1:
-        raise TypeError("layer_kappas must be a one-dimensional sequence of excess kurtoses")
-    try:
-        arr = np.asarray(layer_kappas, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError("layer_kappas must contain real numbers") from None
-    if arr.size == 0:
-        raise ValueError("layer_kappas is empty: need one kurtosis per layer")
-    if np.any(np.isnan(arr)):
-        raise ValueError("layer_kappas must not contain NaN")
-    if np.any(arr < -2):
-        raise ValueError(f"layer_kappas must be >= -2 (excess kurtosis), found "
-                         f"{arr[arr < -2][0]!r}")
-    return arr
-
-
-def _check_layer_ids(ids, n: int, name: str = "outlier_layers") -> tuple[int, ...]:
-    if isinstance(ids, (str, bytes)) or not isinstance(ids, (Sequence, set, frozenset,
-                                                             np.ndarray)):
-        raise TypeError(f"{name} must be a collection of layer indices, got {type(ids).__name__}")
-    out = []
-    for i in ids:
-        if isinstance(i, bool) or not isinstance(i, (numbers.Integral, np.integer)):
-            raise TypeError(f"{name} must contain integer layer indices, found {i!r}")
-        if not 0 <= int(i) < n:
-            raise ValueError(f"{name} index {i} is out of range 0..{n - 1}")
-        out.append(int(i))
-    return tuple(sorted(set(out)))
-
-
 def outlier_activation(activation_patterns, outlier_layers) -> dict[str, float]:
     """Seed 002 §3.4: ``ā_outlier(λ) = Σ_{l ∈ outlier} ā_l(λ)`` for each language
     (``activation_patterns``: ``{language: norms or fractions}``)."""
-    pats = _check_mapping(activation_patterns, "activation_patterns")
-    return _outlier_activation(pats, outlier_layers)
-
-
-def _outlier_activation(pats: Mapping, outlier_layers) -> dict[str, float]:
-    """:func:`outlier_activation` for a checked mapping (the norms and the indices are checked
-    here, against the first pattern's layer count)."""
+    pats = check_mapping(activation_patterns, "activation_patterns")
     out, n = {}, None
     for lang, norms in pats.items():
         try:
@@ -762,7 +631,7 @@ def _outlier_activation(pats: Mapping, outlier_layers) -> dict[str, float]:
             raise type(exc)(f"activation_patterns[{lang!r}]: {exc}") from None
         if n is None:
             n = a.size
-            ids = _check_layer_ids(outlier_layers, n)
+            ids = check_indices(outlier_layers, n, "outlier_layers")
         elif a.size != n:
             raise ValueError(f"activation_patterns[{lang!r}] has {a.size} layers, others {n}")
         out[lang] = float(math.fsum(a[list(ids)])) if ids else 0.0
@@ -803,11 +672,7 @@ def strategy_rule(max_kappa) -> StrategyDecision:
     The seed comments the ELSE as "max κ > 50", but ``max κ = 50`` exactly also lands there
     (while §7.1's "If max κ > 50" does not fire at 50).
     """
-    return _decision(_check_kappa_value(max_kappa, "max_kappa"))
-
-
-def _decision(k: float) -> StrategyDecision:
-    """:func:`strategy_rule` for a checked kurtosis ``k``."""
+    k = check_excess_kurtosis(max_kappa, "max_kappa")
     if k < KAPPA_STANDARD:
         return StrategyDecision(k, "max κ < 5", "standard PTQ (no special handling)", (),
                                 "seed 003 §7.2 IF")
@@ -834,8 +699,8 @@ def pre_quantization_checklist(layer_kappas, activation_patterns, *, outlier_lay
     ``κ_l > kappa_caution``). ``Var[ā_outlier]`` is over languages with ``ddof`` (0: population
     variance; the seed does not say which).
     """
-    kappas = _check_kappas_seq(layer_kappas)
-    kappa_caution = _check_kappa_value(kappa_caution, "kappa_caution")
+    kappas = check_kurtosis_array(layer_kappas)
+    kappa_caution = check_excess_kurtosis(kappa_caution, "kappa_caution")
     if isinstance(var_threshold, bool) or not isinstance(var_threshold, numbers.Real) \
             or not math.isfinite(var_threshold) or var_threshold < 0:
         raise ValueError(f"var_threshold must be a finite number >= 0, got {var_threshold!r}")
@@ -843,8 +708,8 @@ def pre_quantization_checklist(layer_kappas, activation_patterns, *, outlier_lay
         raise ValueError(f"ddof must be 0 or 1, got {ddof!r}")
     if outlier_layers is None:
         outlier_layers = [i for i, k in enumerate(kappas) if k > kappa_caution]
-    ids = _check_layer_ids(outlier_layers, kappas.size)
-    frac = _outlier_activation(_check_mapping(activation_patterns, "activation_patterns"), ids)
+    ids = check_indices(outlier_layers, kappas.size, "outlier_layers")
+    frac = outlier_activation(activation_patterns, ids)
     n_layers_pat = len(mixture.activation_fractions(next(iter(activation_patterns.values()))))
     if n_layers_pat != kappas.size:
         raise ValueError(f"activation_patterns have {n_layers_pat} layers but layer_kappas has "
@@ -855,7 +720,7 @@ def pre_quantization_checklist(layer_kappas, activation_patterns, *, outlier_lay
     var = float(np.var(vals, ddof=ddof)) if vals.size else 0.0
     kmax = float(np.max(kappas))
     argmax = int(np.argmax(kappas))
-    decision = _decision(kmax)
+    decision = strategy_rule(kmax)
     caution = kmax > kappa_caution
     varies = var > var_threshold
     return [
@@ -900,7 +765,7 @@ class FairnessRecord:
 def fairness_record(degradation, outlier_layers, bits) -> FairnessRecord:
     """Seed 003 §7.3 "Always report": ``degradation`` ``{language: D(λ)}`` (finite numbers),
     ``outlier_layers`` (indices or names), ``bits`` (one bit-width or one per layer)."""
-    d = _check_real_values(_check_mapping(degradation, "degradation"), "degradation")
+    d = check_real_values(degradation, "degradation")
     if isinstance(outlier_layers, (str, bytes)) or not isinstance(
             outlier_layers, (Sequence, set, frozenset, np.ndarray)):
         raise TypeError(f"outlier_layers must be a collection of layer indices or names, got "
@@ -916,7 +781,7 @@ def fairness_record(degradation, outlier_layers, bits) -> FairnessRecord:
         b = tuple(check_bits(x) for x in bits)
     else:
         b = check_bits(bits)
-    disp = _disparity(d)
+    disp = disparity(d)
     return FairnessRecord(d, disp.gap, disp.ratio, disp.worst, disp.best, tuple(ol), b)
 
 
@@ -938,11 +803,7 @@ def synthetic_example(n_samples: int = 400, seed: int = 20260103) -> LayerModel:
     0.12, 0.16 (spread out so that seed 003's ``Var[ā_outlier] > 0.001`` fires), the rest shared
     as in the norms below. ``layer_samples``: ``n_samples`` draws per layer (seed ``seed + l``).
     """
-    if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral) \
-            or n_samples < 1:
-        raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    n_samples, seed = check_count(n_samples, "n_samples"), check_count(seed, "seed", minimum=0)
     laws = (Gaussian(0.0, 1.0), Laplace(0.0, 0.6), StudentT(6.0, 0.0, 0.8),
             Mixture((0.98, 0.02), (Gaussian(0.0, 0.8), Gaussian(0.0, 8.0))),
             Gaussian(0.05, 0.9), StudentT(4.1, 0.0, 0.5))
@@ -953,5 +814,5 @@ def synthetic_example(n_samples: int = 400, seed: int = 20260103) -> LayerModel:
         "hin": (22.0, 18.0, 20.0, 7.0, 28.0, 5.0),     # 12/100
         "ara": (20.0, 17.0, 19.0, 9.0, 28.0, 7.0),     # 16/100
     }
-    samples = tuple(sample_law(law, int(n_samples), int(seed) + i) for i, law in enumerate(laws))
+    samples = tuple(sample_law(law, n_samples, seed + i) for i, law in enumerate(laws))
     return LayerModel(laws, norms, _SYN_LAYERS, samples)
