@@ -9,6 +9,8 @@ import pytest
 
 from laaciq.theory import aciq
 from laaciq.theory import calibration as cal
+from laaciq.theory import practice
+from laaciq.theory import strategies as strat
 from laaciq.theory import mixture
 from laaciq.theory import mse
 from laaciq.theory.distribution import FiniteDist, Gaussian, Laplace, Mixture, StudentT
@@ -26,7 +28,7 @@ def exact_alphas(model):
 
 @pytest.fixture(scope="module")
 def blind(model):
-    return cal.strategy_blind(model, 4)
+    return strat.strategy_blind(model, 4)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -40,7 +42,7 @@ def test_synthetic_example_is_deterministic(model):
     for a, b in zip(model.layer_samples, other.layer_samples):
         np.testing.assert_array_equal(a, b)
     k = model.layer_kappas()
-    assert sum(k > cal.KAPPA_CAUTION) == 2  # two outlier layers
+    assert sum(k > practice.KAPPA_CAUTION) == 2  # two outlier layers
     for lang in model.languages:
         assert model.a_bar(lang).sum() == pytest.approx(1.0, abs=1e-12)
 
@@ -142,10 +144,10 @@ def _check_result(res, model):
 
 
 def test_strategies_run(model, blind):
-    oracle = cal.strategy_oracle(model)
-    a = cal.strategy_a(model)
-    b = cal.strategy_b(model)
-    c = cal.strategy_c(model, cal.confusion_detector({"hin": {"hin": 0.7, "eng": 0.3}}))
+    oracle = strat.strategy_oracle(model)
+    a = strat.strategy_a(model)
+    b = strat.strategy_b(model)
+    c = strat.strategy_c(model, strat.confusion_detector({"hin": {"hin": 0.7, "eng": 0.3}}))
     for r in (blind, oracle, a, b, c):
         _check_result(r, model)
     # per-language exact α never loses to the blind α, language by language
@@ -162,21 +164,21 @@ def test_strategies_run(model, blind):
 
 
 def test_strategy_c_limits(model, blind):
-    oracle = cal.strategy_oracle(model)
-    perfect = cal.strategy_c(model, lambda x: x)
+    oracle = strat.strategy_oracle(model)
+    perfect = strat.strategy_c(model, lambda x: x)
     assert perfect.mse == pytest.approx(oracle.mse, rel=1e-12)
-    undetected = cal.strategy_c(model, lambda x: None)
+    undetected = strat.strategy_c(model, lambda x: None)
     assert undetected.mse == pytest.approx(blind.mse, rel=1e-12)
     # inputs and a custom α table
     alphas = {lang: 3.0 for lang in model.languages}
-    res = cal.strategy_c(model, lambda x: x[:3], inputs={lang: [lang + "-1", lang + "-2"]
+    res = strat.strategy_c(model, lambda x: x[:3], inputs={lang: [lang + "-1", lang + "-2"]
                                                          for lang in model.languages},
                          alphas=alphas)
     assert res.mse == pytest.approx(cal.per_language_mse(model, 3.0), rel=1e-12)
 
 
 def test_strategy_b_without_high_layers_is_blind(model, blind):
-    b = cal.strategy_b(model, tau=math.inf)
+    b = strat.strategy_b(model, tau=math.inf)
     assert b.bits == (4,) * 6
     assert b.mse == pytest.approx(blind.mse, rel=1e-9)
 
@@ -184,7 +186,7 @@ def test_strategy_b_without_high_layers_is_blind(model, blind):
 def test_strategy_a_with_explicit_samples(model):
     samples = {lang: cal.sample_law(model.effective_law(lang), 3000, i)
                for i, lang in enumerate(model.languages)}
-    res = cal.strategy_a(model, samples=samples)
+    res = strat.strategy_a(model, samples=samples)
     _check_result(res, model)
     assert res.details["calibration_sizes"] == {lang: 3000 for lang in model.languages}
 
@@ -201,7 +203,7 @@ def test_sample_law_moments():
 
 
 def test_checklist(model):
-    items = cal.pre_quantization_checklist(model.layer_kappas(), model.norms)
+    items = practice.pre_quantization_checklist(model.layer_kappas(), model.norms)
     assert len(items) == 5
     assert items[1].value == pytest.approx(max(model.layer_kappas())) and items[1].flagged
     frac = items[2].value
@@ -211,26 +213,26 @@ def test_checklist(model):
     # seed 002's own BLOOM fractions do not pass seed 003's Var > 0.001 test
     bloom = {k: [v, 1 - v] for k, v in
              {"eng": 0.205, "fra": 0.202, "hin": 0.172, "ara": 0.177}.items()}
-    it = cal.pre_quantization_checklist([164.0, 1.0], bloom)
+    it = practice.pre_quantization_checklist([164.0, 1.0], bloom)
     assert it[3].value < 1e-3 and not it[3].flagged
     assert it[1].flagged
 
 
 def test_strategy_rule_branches():
-    assert cal.strategy_rule(1.9).branch == "max κ < 5"
-    assert cal.strategy_rule(5).branch == "5 ≤ max κ < 50"
-    assert cal.strategy_rule(45).branch == "5 ≤ max κ < 50"
-    assert cal.strategy_rule(50).branch == "max κ ≥ 50"
-    assert len(cal.strategy_rule(164).options) == 3
-    assert cal.strategy_rule(math.inf).branch == "max κ ≥ 50"
+    assert practice.strategy_rule(1.9).branch == "max κ < 5"
+    assert practice.strategy_rule(5).branch == "5 ≤ max κ < 50"
+    assert practice.strategy_rule(45).branch == "5 ≤ max κ < 50"
+    assert practice.strategy_rule(50).branch == "max κ ≥ 50"
+    assert len(practice.strategy_rule(164).options) == 3
+    assert practice.strategy_rule(math.inf).branch == "max κ ≥ 50"
 
 
 def test_fairness_record(model, blind):
-    rec = cal.fairness_record(blind.mse, [3, 5], 4)
+    rec = practice.fairness_record(blind.mse, [3, 5], 4)
     d = rec.as_dict()
     assert d["disparity"] == pytest.approx(blind.disparity.gap)
     assert d["outlier_layers"] == [3, 5] and d["bits"] == 4
-    rec2 = cal.fairness_record({"eng": 0.005, "ara": 0.025}, ["5", "21", "22"], [4, 8, 4])
+    rec2 = practice.fairness_record({"eng": 0.005, "ara": 0.025}, ["5", "21", "22"], [4, 8, 4])
     assert rec2.disparity == pytest.approx(0.02) and rec2.worst == "ara"
     assert rec2.as_dict()["bits"] == [4, 8, 4]
 
@@ -248,17 +250,17 @@ def test_fairness_record(model, blind):
     (lambda m: cal.LayerModel([Gaussian()], {"a": [-1]}), ValueError, "norms"),
     (lambda m: cal.LayerModel([Gaussian(), Gaussian()], {"a": [1, 1]}, ("x", "x")),
      ValueError, "layer_names"),
-    (lambda m: cal.strategy_blind("model"), TypeError, "model"),
-    (lambda m: cal.strategy_blind(m, bits=1), ValueError, "bits"),
-    (lambda m: cal.strategy_blind(m, bits=4.0), TypeError, "bits"),
-    (lambda m: cal.strategy_blind(m, pi={"eng": 1.0}), ValueError, "pi"),
-    (lambda m: cal.strategy_c(m, "not callable"), TypeError, "detector"),
-    (lambda m: cal.strategy_c(m, lambda x: "xx"), ValueError, "detector"),
-    (lambda m: cal.strategy_c(m, lambda x: {x: 0.5}), ValueError, "detector"),
-    (lambda m: cal.strategy_c(m, lambda x: x, inputs={"eng": ["a"]}), ValueError, "inputs"),
-    (lambda m: cal.strategy_c(m, lambda x: x, alphas={"eng": -1.0}), ValueError, "alphas"),
-    (lambda m: cal.strategy_a(m, samples={"eng": [1.0]}), ValueError, "samples"),
-    (lambda m: cal.strategy_b(m, tau=float("nan")), ValueError, "tau"),
+    (lambda m: strat.strategy_blind("model"), TypeError, "model"),
+    (lambda m: strat.strategy_blind(m, bits=1), ValueError, "bits"),
+    (lambda m: strat.strategy_blind(m, bits=4.0), TypeError, "bits"),
+    (lambda m: strat.strategy_blind(m, pi={"eng": 1.0}), ValueError, "pi"),
+    (lambda m: strat.strategy_c(m, "not callable"), TypeError, "detector"),
+    (lambda m: strat.strategy_c(m, lambda x: "xx"), ValueError, "detector"),
+    (lambda m: strat.strategy_c(m, lambda x: {x: 0.5}), ValueError, "detector"),
+    (lambda m: strat.strategy_c(m, lambda x: x, inputs={"eng": ["a"]}), ValueError, "inputs"),
+    (lambda m: strat.strategy_c(m, lambda x: x, alphas={"eng": -1.0}), ValueError, "alphas"),
+    (lambda m: strat.strategy_a(m, samples={"eng": [1.0]}), ValueError, "samples"),
+    (lambda m: strat.strategy_b(m, tau=float("nan")), ValueError, "tau"),
     (lambda m: cal.per_language_mse(m, {"eng": 1.0}), ValueError, "alpha"),
     (lambda m: cal.per_language_mse(m, -1.0), ValueError, "alpha"),
     (lambda m: cal.per_language_alpha_rule(m, rule="003"), ValueError, "rule"),
@@ -269,19 +271,19 @@ def test_fairness_record(model, blind):
     (lambda m: cal.effective_law([0.5, 0.6], [Gaussian(), Gaussian()]), ValueError, "a_bar"),
     (lambda m: cal.effective_law_from_samples([1.0], [[np.nan]]), ValueError, "layer_samples"),
     (lambda m: cal.sample_law(Gaussian(), 0), ValueError, "n"),
-    (lambda m: cal.strategy_rule(-3), ValueError, "max_kappa"),
-    (lambda m: cal.strategy_rule(float("nan")), ValueError, "max_kappa"),
-    (lambda m: cal.strategy_rule("big"), TypeError, "max_kappa"),
-    (lambda m: cal.pre_quantization_checklist([], {"a": [1]}), ValueError, "layer_kappas"),
-    (lambda m: cal.pre_quantization_checklist([1.0, 2.0], {"a": [1]}), ValueError, "layers"),
-    (lambda m: cal.pre_quantization_checklist([1.0], {"a": [1]}, outlier_layers=[3]),
+    (lambda m: practice.strategy_rule(-3), ValueError, "max_kappa"),
+    (lambda m: practice.strategy_rule(float("nan")), ValueError, "max_kappa"),
+    (lambda m: practice.strategy_rule("big"), TypeError, "max_kappa"),
+    (lambda m: practice.pre_quantization_checklist([], {"a": [1]}), ValueError, "layer_kappas"),
+    (lambda m: practice.pre_quantization_checklist([1.0, 2.0], {"a": [1]}), ValueError, "layers"),
+    (lambda m: practice.pre_quantization_checklist([1.0], {"a": [1]}, outlier_layers=[3]),
      ValueError, "outlier_layers"),
-    (lambda m: cal.pre_quantization_checklist([1.0], {"a": [1]}, var_threshold=-1),
+    (lambda m: practice.pre_quantization_checklist([1.0], {"a": [1]}, var_threshold=-1),
      ValueError, "var_threshold"),
-    (lambda m: cal.fairness_record({"a": 1.0}, [0], 1), ValueError, "bits"),
-    (lambda m: cal.fairness_record({"a": 1.0}, 3, 4), TypeError, "outlier_layers"),
-    (lambda m: cal.fairness_record({"a": math.inf}, [0], 4), ValueError, "degradation"),
-    (lambda m: cal.confusion_detector({"a": {"a": 0.5}}), ValueError, "confusion"),
+    (lambda m: practice.fairness_record({"a": 1.0}, [0], 1), ValueError, "bits"),
+    (lambda m: practice.fairness_record({"a": 1.0}, 3, 4), TypeError, "outlier_layers"),
+    (lambda m: practice.fairness_record({"a": math.inf}, [0], 4), ValueError, "degradation"),
+    (lambda m: strat.confusion_detector({"a": {"a": 0.5}}), ValueError, "confusion"),
     (lambda m: cal.synthetic_example(n_samples=0), ValueError, "n_samples"),
 ])
 def test_bad_inputs_raise(model, call, exc, name):
@@ -295,4 +297,4 @@ def test_infinite_kurtosis_layer():
     assert t["a"]["true"] == math.inf
     with pytest.raises(ValueError, match="kurtosis rule"):
         cal.per_language_alpha_rule(m)
-    assert cal.strategy_b(m).bits == (4, 8)
+    assert strat.strategy_b(m).bits == (4, 8)

@@ -534,7 +534,7 @@ def _load_activations(path, names) -> tuple[list[str], dict]:
 
 def assess_report(path, activations=None, bits=4, patterns=None, quiet=True) -> dict:
     """The ``assess`` document (see the module docstring)."""
-    from laaciq.theory import calibration
+    from laaciq.theory import practice
     from laaciq.argcheck import check_bits
 
     try:
@@ -564,18 +564,18 @@ def assess_report(path, activations=None, bits=4, patterns=None, quiet=True) -> 
     kappas = [d["kurtosis"] for d in layers]
     doc["layers"] = [{k: v for k, v in d.items() if k != "_m"} for d in layers]
     kmax = max(kappas)
-    dec = calibration.strategy_rule(kmax)
+    dec = practice.strategy_rule(kmax)
     doc["strategy"] = {"max_kappa": kmax, "layer": layers[int(np.argmax(kappas))]["name"],
                        "branch": dec.branch, "action": dec.action,
                        "options": list(dec.options), "note": dec.note}
-    outliers = [i for i, k in enumerate(kappas) if k > calibration.KAPPA_CAUTION]
+    outliers = [i for i, k in enumerate(kappas) if k > practice.KAPPA_CAUTION]
     doc["outlier_layers"] = [layers[i]["name"] for i in outliers]
     if act is None:
         doc["checklist"] = None
         doc["note"] = ("activation items of the checklist, per-language κ_eff, α*(λ) and the "
                        "fairness record need --activations")
         return doc
-    items = calibration.pre_quantization_checklist(kappas, {k: list(v) for k, v in act.items()})
+    items = practice.pre_quantization_checklist(kappas, {k: list(v) for k, v in act.items()})
     doc["checklist"] = [{"item": it.item, "value": it.value, "threshold": it.threshold,
                          "flagged": it.flagged, "note": it.note} for it in items]
     arrays = [by_name[d["name"]].reshape(-1) for d in layers]
@@ -610,7 +610,7 @@ def assess_report(path, activations=None, bits=4, patterns=None, quiet=True) -> 
                                       if d["mse_at_alpha_star"] > 0 else 0.0)
         degradation[lang] = d["mse_at_blind_alpha"] / d["second_moment"] \
             if d["second_moment"] > 0 else 0.0
-    rec = calibration.fairness_record(degradation, doc["outlier_layers"], bits)
+    rec = practice.fairness_record(degradation, doc["outlier_layers"], bits)
     doc["languages"] = langs
     doc["alpha_blind"] = a_blind
     doc["fairness"] = rec.as_dict()

@@ -16,7 +16,7 @@ import math
 import mpmath
 import numpy as np
 
-from laaciq.theory import calibration
+from laaciq.theory import calibration, practice, strategies
 from laaciq.verify.checks import check, exact_arith as exact, outcome
 
 #: Said in every simulation record.
@@ -29,28 +29,28 @@ SWEEP_BITS = (2, 3, 4, 5, 6, 8)
 def summary() -> dict:
     """Everything the simulation checks and the report's fairness section need (cached)."""
     m = calibration.synthetic_example()
-    strat = {s.strategy: s for s in (calibration.strategy_blind(m, 4),
-                                     calibration.strategy_oracle(m, 4),
-                                     calibration.strategy_a(m, 4),
-                                     calibration.strategy_b(m))}
+    strat = {s.strategy: s for s in (strategies.strategy_blind(m, 4),
+                                     strategies.strategy_oracle(m, 4),
+                                     strategies.strategy_a(m, 4),
+                                     strategies.strategy_b(m))}
     kt = calibration.effective_kurtosis_table(m)
     kappas = m.layer_kappas()
-    outlier = [i for i, k in enumerate(kappas) if k > calibration.KAPPA_CAUTION]
+    outlier = [i for i, k in enumerate(kappas) if k > practice.KAPPA_CAUTION]
     sweep = []
     for b in SWEEP_BITS:
-        bl, orc = calibration.strategy_blind(m, b), calibration.strategy_oracle(m, b)
+        bl, orc = strategies.strategy_blind(m, b), strategies.strategy_oracle(m, b)
         sweep.append({"bits": b, "blind": bl.disparity.gap, "per_language": orc.disparity.gap,
                       "blind_ratio": bl.disparity.ratio,
                       "per_language_ratio": orc.disparity.ratio})
     patterns = {lang: list(map(float, m.a_bar(lang))) for lang in m.languages}
-    checklist = calibration.pre_quantization_checklist(list(map(float, kappas)), patterns,
+    checklist = practice.pre_quantization_checklist(list(map(float, kappas)), patterns,
                                                        outlier_layers=outlier)
-    records = {name: calibration.fairness_record(s.mse, [m.layer_names[i] for i in outlier],
+    records = {name: practice.fairness_record(s.mse, [m.layer_names[i] for i in outlier],
                                                  s.bits if len(set(s.bits)) > 1 else s.bits[0])
                for name, s in strat.items()}
     return {"model": m, "strategies": strat, "kappa_table": kt, "layer_kappas": kappas,
             "outlier_layers": outlier, "sweep": sweep, "checklist": checklist,
-            "fairness": records, "decision": calibration.strategy_rule(float(np.max(kappas)))}
+            "fairness": records, "decision": practice.strategy_rule(float(np.max(kappas)))}
 
 
 @functools.lru_cache(maxsize=None)
