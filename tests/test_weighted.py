@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from laaciq.tensor.weighted import weighted_error, weighted_exact_alpha
+from laaciq.tensor.exact import weighted_error, weighted_exact_alpha
 
 
 def _q_err_exact(a: Fraction, s: Fraction, L: int) -> Fraction:
@@ -131,8 +131,8 @@ def test_degenerate_rows_and_bad_input():
 @pytest.mark.parametrize("bits", [3, 4, 6])
 def test_uniform_weights_agree_with_the_blind_exact_solver(bits):
     """With every weight 1 the objective is the plain true MSE: the two exact solvers (written
-    independently: breakpoint scan here, branch and bound in tensor.solver) agree."""
-    from laaciq.tensor import solver
+    independently: breakpoint scan here, branch and bound in tensor.exact) agree."""
+    from laaciq.tensor import exact as solver
 
     rng = np.random.default_rng(bits)
     W = np.concatenate([rng.standard_t(4, size=(6, 96)), rng.normal(size=(6, 96))])

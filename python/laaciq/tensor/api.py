@@ -2,10 +2,10 @@
 :func:`dequantize` on numpy arrays and, when torch is installed, torch tensors (the result comes
 back with the input's dtype and device; the work is done in numpy on the CPU).
 
-Granularity everywhere (see :func:`solver.as_slices`): ``axis=None, group=None`` one threshold
+Granularity everywhere (see :func:`exact.as_slices`): ``axis=None, group=None`` one threshold
 per tensor; ``axis=a`` one per index of axis ``a`` (per channel); ``group=g`` one per block of
 ``g`` consecutive values along ``axis`` (default the last one). Thresholds have the shape
-:func:`solver.as_slices` gives.
+:func:`exact.as_slices` gives.
 
 Precision: ``Q_α(w)`` is computed in float64 from the input's values and rounded *once* to the
 input's dtype. For float32 that rounding is below the grid's resolution, but for bfloat16/float16
@@ -21,7 +21,7 @@ import numpy as np
 
 from laaciq.argcheck import check_bits, check_choice
 from laaciq.theory import quantizer
-from laaciq.tensor import solver
+from laaciq.tensor import exact
 
 __all__ = ["round_once", "optimal_clip", "fake_quantize", "quantize_codes", "dequantize", "from_slices",
            "fake_quantize_trusted", "codes_trusted"]
@@ -68,7 +68,7 @@ def _from_torch(w):
 
 
 def from_slices(rows: np.ndarray, shape: tuple, axis=None, group=None) -> np.ndarray:
-    """Inverse of :func:`solver.as_slices`: the rows ``(R, m)`` back to the tensor ``shape``."""
+    """Inverse of :func:`exact.as_slices`: the rows ``(R, m)`` back to the tensor ``shape``."""
     nd = len(shape)
     if group is None and axis is None:
         return rows.reshape(shape)
@@ -82,7 +82,7 @@ def from_slices(rows: np.ndarray, shape: tuple, axis=None, group=None) -> np.nda
 
 def optimal_clip(w, bits: int, axis=None, group=None, objective: str = "true", weights=None):
     """The exact minimizer ``α`` of ``objective`` ("true": the real round-to-nearest MSE; or a
-    surrogate of :data:`solver.SURROGATES`) per slice of ``w``: a float per tensor, else an
+    surrogate of :data:`exact.SURROGATES`) per slice of ``w``: a float per tensor, else an
     array of the threshold shape (torch in, torch float64 out on the same device).
 
     ``weights`` (per-element importance) is not supported yet and raises NotImplementedError.
@@ -91,7 +91,7 @@ def optimal_clip(w, bits: int, axis=None, group=None, objective: str = "true", w
         raise NotImplementedError("optimal_clip(weights=...) (per-element weighted MSE) is not "
                                   "available yet: call it without weights")
     arr, restore = _from_torch(w)
-    r = solver.exact_alpha(arr, bits, objective, axis=axis, group=group)
+    r = exact.exact_alpha(arr, bits, objective, axis=axis, group=group)
     if np.ndim(r.alpha) == 0:
         return float(r.alpha)
     return restore(np.asarray(r.alpha), keep_dtype=False)
@@ -99,8 +99,8 @@ def optimal_clip(w, bits: int, axis=None, group=None, objective: str = "true", w
 
 def _prepare(w, alpha, bits, axis, group):
     bits = check_bits(bits)
-    arr = solver._check_input(w)
-    _, tshape = solver.as_slices(arr, axis, group)
+    arr = exact.check_input(w)
+    _, tshape = exact.as_slices(arr, axis, group)
     a = np.asarray(alpha, dtype=np.float64)
     try:
         a = np.broadcast_to(a, tshape)
@@ -116,12 +116,12 @@ def fake_quantize_trusted(arr, alpha_flat, bits, axis=None, group=None,
                           rounding: str = "half_up") -> np.ndarray:
     """``Q_α(arr)`` in float64 without checks (finite ``arr``, positive ``alpha_flat`` with one
     threshold per slice: the caller's), computed in blocks of rows."""
-    rows, _ = solver.as_slices(arr, axis, group)
+    rows, _ = exact.as_slices(arr, axis, group)
     L = quantizer.levels(bits)
     out = np.empty(rows.shape, dtype=np.float64)
     step = max(1, _BLOCK // rows.shape[1])
     for i in range(0, rows.shape[0], step):
-        k, s = solver.level_rows(rows[i:i + step].astype(np.float64), alpha_flat[i:i + step], L,
+        k, s = exact.level_rows(rows[i:i + step].astype(np.float64), alpha_flat[i:i + step], L,
                                  rounding)
         out[i:i + step] = k * s
     return from_slices(out, arr.shape, axis, group)
@@ -129,12 +129,12 @@ def fake_quantize_trusted(arr, alpha_flat, bits, axis=None, group=None,
 
 def codes_trusted(arr, alpha_flat, bits, axis=None, group=None, rounding: str = "half_up"):
     """Integer levels (int8 up to 8 bits, else int16) of ``arr``, without checks."""
-    rows, _ = solver.as_slices(arr, axis, group)
+    rows, _ = exact.as_slices(arr, axis, group)
     L = quantizer.levels(bits)
     out = np.empty(rows.shape, dtype=np.int8 if bits <= 8 else np.int16)
     step = max(1, _BLOCK // rows.shape[1])
     for i in range(0, rows.shape[0], step):
-        k, _ = solver.level_rows(rows[i:i + step].astype(np.float64), alpha_flat[i:i + step], L,
+        k, _ = exact.level_rows(rows[i:i + step].astype(np.float64), alpha_flat[i:i + step], L,
                                  rounding)
         out[i:i + step] = k
     return from_slices(out, arr.shape, axis, group)
@@ -160,7 +160,7 @@ def quantize_codes(w, alpha, bits: int, axis=None, group=None, rounding: str = "
     check_choice(rounding, "rounding", quantizer.ROUNDINGS)
     arr, _ = _from_torch(w)
     a, al, bits = _prepare(arr, alpha, bits, axis, group)
-    _, tshape = solver.as_slices(a, axis, group)
+    _, tshape = exact.as_slices(a, axis, group)
     return codes_trusted(a, al, bits, axis, group, rounding), \
         (al / quantizer.levels(bits)).reshape(tshape)
 
@@ -169,7 +169,7 @@ def dequantize(codes, scale, axis=None, group=None, dtype=None) -> np.ndarray:
     """``codes · scale`` in float64 (one scale per slice, the layout of :func:`quantize_codes`),
     rounded once to ``dtype`` when given."""
     c = np.asarray(codes)
-    rows, tshape = solver.as_slices(c, axis, group)
+    rows, tshape = exact.as_slices(c, axis, group)
     s = np.broadcast_to(np.asarray(scale, dtype=np.float64), tshape).reshape(-1, 1)
     out = from_slices(rows.astype(np.float64) * s, c.shape, axis, group)
     return out if dtype is None else round_once(out, dtype)

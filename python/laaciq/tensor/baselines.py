@@ -1,5 +1,5 @@
 """Numpy re-implementations of the clip thresholds other tools pick (the peers of
-:mod:`laaciq.tensor.solver`), each on the rows ``(R, m)`` of :func:`exact.as_slices` (one α per row).
+:mod:`laaciq.tensor.exact`), each on the rows ``(R, m)`` of :func:`exact.as_slices` (one α per row).
 
 Sources: ``/work/shared/reference/quantization-anchors.md``. Every method returns thresholds only;
 benchmarks and ``laaciq clip`` then evaluate the *true* MSE of the project's quantizer

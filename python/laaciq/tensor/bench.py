@@ -1,4 +1,4 @@
-"""Benchmarks of :mod:`laaciq.tensor.solver` against the peers of :mod:`laaciq.tensor.baselines`
+"""Benchmarks of :mod:`laaciq.tensor.exact` against the peers of :mod:`laaciq.tensor.baselines`
 (``python -m laaciq.tensor.bench [--full] [--out report/bench.json]``; not part of ``validate``).
 
 Every method gets the same float32 tensors; every ratio is measured in one run.
@@ -53,7 +53,7 @@ from pathlib import Path
 import numpy as np
 
 from laaciq.tensor import baselines
-from laaciq.tensor import solver as exact
+from laaciq.tensor import exact
 from laaciq.io import atomic_write_text
 
 LAWS = ("normal", "laplace", "t3", "normal+outliers")

@@ -1,4 +1,5 @@
-"""The exact minimizer of a per-element-weighted round-to-nearest error, one α per row.
+"""The weighted objective: the exact minimizer of a per-element-weighted round-to-nearest error,
+one α per row (``PROOF.md`` §8, *Weighted objective*); the numpy engine and the entry point.
 
 For a row ``w`` (``n`` values), non-negative weights ``c`` (one per value) and ``B`` bits
 (``L = 2^(B-1) - 1`` positive levels, step ``s = α/L``)::
@@ -22,7 +23,7 @@ better than the last piece's clamped minimum, which includes its right end.
 Vectorized: the ``n·L`` breakpoints of a block of rows are sorted once per row and the running
 ``S1``, ``S2`` are cumulative sums of the per-breakpoint changes (``ΔS1 = -c a``,
 ``ΔS2 = -c (2j + 1)``). Memory is bounded by processing rows in blocks of at most
-``_EVENTS`` breakpoints. The returned α is re-evaluated with the real quantizer
+``PARAMS.weighted_events`` breakpoints. The returned α is re-evaluated with the real quantizer
 (:func:`weighted_error`), so the reported error is the quantizer's, not the scan's.
 
 Rows whose weighted values are all zero (``c·a = 0``) have every α optimal; ``max|w|`` (or 1
@@ -34,11 +35,11 @@ from __future__ import annotations
 import numpy as np
 
 from laaciq.argcheck import check_bits
+from laaciq.tensor.exact import params
 from laaciq.theory import quantizer
 
 __all__ = ["weighted_exact_alpha", "weighted_error"]
 
-_EVENTS = 1 << 21  # values x levels per block of rows (bounds the breakpoints held)
 
 
 def _rows_and_weights(w, c):
@@ -202,7 +203,7 @@ def weighted_exact_alpha(w, c, bits: int = 4, rounding: str = "half_up", hint=No
     R, n = W.shape
     A = np.abs(W)
     alpha = np.empty(R)
-    step = max(1, _EVENTS // (n * L))
+    step = max(1, params.PARAMS.weighted_events // (n * L))
     for i in range(0, R, step):
         alpha[i:i + step] = L * _solve_block(
             A[i:i + step], C[i:i + step], L,

@@ -1,15 +1,16 @@
-"""Compiled kernel of the exact per-slice true-MSE optimum (numba, one row at a time).
+"""The compiled engine (numba): the exact per-slice true-MSE optimum one row at a time
+(``PROOF.md`` §3–§6; the numpy engine, :mod:`laaciq.tensor.exact.numpy_engine`, is the same
+algorithm in padded batches).
 
-The same algorithm as :mod:`laaciq.tensor.solver`'s numpy row path (its module docstring has the
-proofs): an upper value ``U`` from Lloyd iterations, the bracket ``[s_lo, s_hi]`` from the clip
-and zero bounds, branch and bound on ``s``-intervals with the gap-sum lower bound
-``Σ dist(a, G(I))²`` (prefix sums, minus a rigorous rounding margin), then a scan of every
-breakpoint left in shifted sums with a rounding bound ``tol`` per piece. Every piece whose value
-may be within ``tol`` of the best, and the Lloyd point, is evaluated with the quantizer's own
-arithmetic (``k = ⌊t⌋ + [t - ⌊t⌋ ≥ ½]`` of ``t = min(a, α)/s``, ``s = α/L``, as
+An upper value ``U`` from Lloyd iterations, the bracket ``[s_lo, s_hi]`` from the clip and zero
+bounds, branch and bound on ``s``-intervals with the gap-sum lower bound ``Σ dist(a, G(I))²``
+(prefix sums, minus a rigorous rounding margin), then a scan of every breakpoint left in shifted
+sums with a rounding bound ``tol`` per piece. Every piece whose value may be within ``tol`` of the
+best, and the Lloyd point, is evaluated with the quantizer's own arithmetic
+(``k = ⌊t⌋ + [t - ⌊t⌋ ≥ ½]`` of ``t = min(a, α)/s``, ``s = α/L``, as
 :func:`laaciq.theory.quantizer.quantize`) and the best is returned.
 
-What differs from the numpy path is the bookkeeping, not the mathematics: intervals are handled
+What differs from the numpy engine is the bookkeeping, not the mathematics: intervals are handled
 per row with scalar loops (no padded batches); the breakpoints of a run of adjacent intervals are
 found by one merged walk of the row and the levels' thresholds and bucket-sorted; the
 value-by-value bound, the Lloyd moments and the error sums run in vector lanes (additions in any
@@ -19,7 +20,7 @@ order: every rounding bound used holds for any order), the bound in float32 for 
 Inputs are rows of sorted magnitudes ``|x|`` (float64, ascending; finite: the caller's check).
 The error of a signed value equals that of its magnitude under half-up rounding (at a tie both
 neighbouring levels are equally far), so the returned sums are those of the signed rows, added
-in another order.
+in another order. Constants: :data:`laaciq.tensor.exact.params.PARAMS` (read at import).
 """
 
 from __future__ import annotations
@@ -27,14 +28,18 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from laaciq.tensor.exact.params import PARAMS
+from laaciq.tensor.exact.slices import _sq_err
+
 _EPS = float(np.finfo(np.float64).eps)
-_START = 16          # initial intervals per row
-_SPLIT = 4           # each surviving interval is split in 4
-_ROUNDS = 14         # branch-and-bound rounds at most
-_FINAL = 1.0         # an interval is scanned once scanning it costs below _FINAL × bounding its parts
-_SCAN_NS = 15.0      # cost of one breakpoint scanned (ns, measured; the bounds return theirs)
-_CAP = 64            # near-best pieces kept per row (the lowest are kept beyond that)
-_WMAX = 8.0          # a scanned run spans L·log(s2/s1) ≤ _WMAX (conditioning of the shifted sums)
+# compile-time constants of the kernels, all read from the one parameter set
+_START = PARAMS.start_intervals
+_SPLIT = PARAMS.split
+_ROUNDS = PARAMS.max_rounds
+_FINAL = PARAMS.final
+_SCAN_NS = PARAMS.scan_ns
+_CAP = PARAMS.compiled_cap
+_WMAX = PARAMS.compiled_wmax
 
 _jit = nb.njit(cache=True, nogil=True)
 # sums of many terms may be added in any order (vector lanes); nothing else is relaxed. Every
@@ -601,3 +606,35 @@ def true_rows(V, V32, L, alpha, sse, stats, final=_FINAL):
             low = max(st[4], 0.0)
             gap = (out[1] - low) / out[1] if out[1] > 0.0 else 0.0
             stats[5] = max(stats[5], gap)
+
+
+def true_rows_compiled(rows, L, rounding, stats):
+    """The exact true-MSE optimum of every row of ``rows`` (R, m) with the compiled kernel
+    (:func:`true_rows`, the same algorithm as the numpy engine's ``_true_rows``): blocks of rows are
+    sorted by magnitude in the input's precision (exact), widened to float64 and solved row by
+    row. The kernel's error sums use :func:`quantizer.quantize`'s half-up arithmetic on
+    magnitudes (the same error per value for signed data); another ``rounding`` rule is
+    evaluated here with the real quantizer (the optimum does not depend on it: at a tie both
+    levels are equally far)."""
+    R, m = rows.shape
+    alpha = np.empty(R)
+    sse = np.empty(R)
+    st = np.zeros(6)
+    step = max(1, PARAMS.row_block // m)
+    for i in range(0, R, step):
+        raw = rows[i:i + step]
+        v32 = np.sort(np.abs(raw), axis=1)
+        v = v32.astype(np.float64)
+        if v32.dtype != np.float32:
+            v32 = np.zeros((v.shape[0], 0), np.float32)
+        true_rows(v, v32, L, alpha[i:i + step], sse[i:i + step], st)
+        if rounding != "half_up":
+            sse[i:i + step] = _sq_err(raw.astype(np.float64), alpha[i:i + step], L, rounding)
+    stats["breakpoints"] = stats.get("breakpoints", 0) + int(st[0])
+    stats["bounds"] = stats.get("bounds", 0) + int(st[1])
+    stats["rounds"] = max(stats.get("rounds", 0), int(st[2]))
+    stats["candidates"] = stats.get("candidates", 0) + int(st[4])
+    if st[3]:
+        stats["near_capped"] = stats.get("near_capped", 0) + int(st[3])
+        stats["certified_gap"] = max(stats.get("certified_gap", 0.0), float(st[5]))
+    return alpha, sse / m
