@@ -16,7 +16,7 @@ import pytest
 from oracles import brute_true, floor_tol, hard_rows, heavy_rows
 
 from laaciq.tensor import exact
-from laaciq.tensor.exact import bounds, compiled
+from laaciq.tensor.exact import bounds, compiled, compiled_bounds
 from laaciq.theory import quantizer
 
 KINDS = ["normal", "ties", "duplicates", "zeros", "outliers"]
@@ -176,13 +176,13 @@ def test_kernel_bounds_are_below_the_error_inside_their_interval(bits, mode, f32
         v = np.sort(np.abs(row))
         v32 = v.astype(np.float32)
         P1, P2 = np.empty(v.size + 1), np.empty(v.size + 1)
-        err = compiled._prefix(v, P1, P2)
+        err = compiled_bounds._prefix(v, P1, P2)
         np.testing.assert_allclose(P1, np.r_[0, np.cumsum(v)], rtol=1e-13)
         assert v32.astype(np.float64).tolist() == v.tolist()        # exact float32 numbers
         for s1 in v[-1] / L * np.exp(rng.uniform(-1.5, 0.3, 25)):
             for w in (1e-4, 1e-2, 0.2):
                 s2 = s1 * (1 + w)
-                lb, cost = compiled._bound(v, v32 if f32 else v32[:0], P1, P2, err, s1, s2, L,
+                lb, cost = compiled_bounds._bound(v, v32 if f32 else v32[:0], P1, P2, err, s1, s2, L,
                                           np.log2(v.size + 1), mode)
                 assert cost > 0
                 positive += lb > 0
@@ -199,12 +199,12 @@ def test_bounds_agree_between_modes():
     v32 = np.sort(np.abs(heavy_rows(1, 300, rng, np.float32)[0]))
     v = v32.astype(np.float64)
     P1, P2 = np.empty(v.size + 1), np.empty(v.size + 1)
-    err = compiled._prefix(v, P1, P2)
+    err = compiled_bounds._prefix(v, P1, P2)
     for s1 in v[-1] / 7 * np.exp(rng.uniform(-1, 0.2, 40)):
         s2 = s1 * 1.01
-        g = compiled._bound(v, v32[:0], P1, P2, err, s1, s2, 7, 8.0, 1)[0]
-        d = compiled._bound(v, v32[:0], P1, P2, err, s1, s2, 7, 8.0, 2)[0]
-        d32 = compiled._bound(v, v32, P1, P2, err, s1, s2, 7, 8.0, 2)[0]
+        g = compiled_bounds._bound(v, v32[:0], P1, P2, err, s1, s2, 7, 8.0, 1)[0]
+        d = compiled_bounds._bound(v, v32[:0], P1, P2, err, s1, s2, 7, 8.0, 2)[0]
+        d32 = compiled_bounds._bound(v, v32, P1, P2, err, s1, s2, 7, 8.0, 2)[0]
         assert d == pytest.approx(g, rel=1e-9, abs=1e-12 * float(P2[-1]))
         # float32: lower by its margins only (a few per mille of the bound at most)
         assert d32 <= g + 1e-12 * float(P2[-1]) and d32 >= 0.99 * g - 1e-12 * float(P2[-1])

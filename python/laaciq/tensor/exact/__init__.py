@@ -15,7 +15,9 @@ section. Modules, from the entry points down:
 * :mod:`~laaciq.tensor.exact.numpy_engine`, :mod:`~laaciq.tensor.exact.compiled` — the two
   engines of the true-MSE rows;
 * :mod:`~laaciq.tensor.exact.stream` — one large tensor or a weighted pool, streaming (§7);
-* :mod:`~laaciq.tensor.exact.weighted` — the weighted objective (§8).
+* :mod:`~laaciq.tensor.exact.weighted`, :mod:`~laaciq.tensor.exact.weighted_compiled` — the
+  weighted objective, numpy and compiled engines (§8);
+* :mod:`~laaciq.tensor.exact.compiled_bounds` — the compiled engines' lower bounds (§5).
 
 Public functions are re-exported here; callers import from ``laaciq.tensor.exact`` only.
 """
