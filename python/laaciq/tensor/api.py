@@ -23,8 +23,9 @@ from laaciq.argcheck import check_bits, check_choice
 from laaciq.theory import quantizer
 from laaciq.tensor import exact
 
-__all__ = ["round_once", "optimal_clip", "fake_quantize", "quantize_codes", "dequantize", "from_slices",
-           "fake_quantize_trusted", "codes_trusted"]
+__all__ = ["round_once", "optimal_clip", "optimal_codes_output", "fake_quantize",
+           "quantize_codes", "dequantize", "from_slices", "fake_quantize_trusted",
+           "codes_trusted"]
 
 _BLOCK = 1 << 18
 
@@ -80,21 +81,80 @@ def from_slices(rows: np.ndarray, shape: tuple, axis=None, group=None) -> np.nda
     return np.moveaxis(rows.reshape(moved), -1, ax)
 
 
-def optimal_clip(w, bits: int, axis=None, group=None, objective: str = "true", weights=None):
-    """The exact minimizer ``α`` of ``objective`` ("true": the real round-to-nearest MSE; or a
-    surrogate of :data:`exact.SURROGATES`) per slice of ``w``: a float per tensor, else an
+def optimal_clip(w, bits: int, axis=None, group=None, objective: str = "true", weights=None,
+                 H=None, damp: float = 0.0):
+    """The exact minimizer ``α`` of ``objective`` per slice of ``w``: a float per tensor, else an
     array of the threshold shape (torch in, torch float64 out on the same device).
 
-    ``weights`` (per-element importance) is not supported yet and raises NotImplementedError.
+    ``objective``: "true" (the real round-to-nearest MSE), a surrogate of
+    :data:`exact.SURROGATES`, or "output" (below). ``weights`` (with "true"): the weighted error
+    ``Σ c_j (w_j - q_j)²`` per slice, ``c`` broadcast to ``w``'s shape (one importance per
+    input column: shape ``(in_features,)`` for an ``(out, in)`` weight) and sliced as ``w``.
+    "output": per output row of a 2-D ``(out, in)`` weight, the exact minimum of
+    ``(w - q)ᵀ H (w - q)`` over the step and the nearest codes (free at ties), ``H`` the
+    ``(in, in)`` second moment of the layer's inputs damped by ``damp·mean(diag H)``; ``axis=0``
+    (one α per row) or ``axis=1, group=g`` (blocks of ``g`` input columns, each with its
+    diagonal block of ``H``). The codes of that optimum: :func:`optimal_codes_output`.
     """
-    if weights is not None:
-        raise NotImplementedError("optimal_clip(weights=...) (per-element weighted MSE) is not "
-                                  "available yet: call it without weights")
     arr, restore = _from_torch(w)
+    if objective == "output":
+        steps, _, _ = _output(arr, bits, axis, group, H, damp)
+        return restore(steps * quantizer.levels(bits), keep_dtype=False)
+    if H is not None:
+        raise ValueError('H is used by objective="output" only')
+    if weights is not None:
+        if objective != "true":
+            raise ValueError(f'weights need objective="true" (the weighted error), got '
+                             f'{objective!r}')
+        return _weighted_clip(arr, bits, axis, group, weights, restore)
     r = exact.exact_alpha(arr, bits, objective, axis=axis, group=group)
     if np.ndim(r.alpha) == 0:
         return float(r.alpha)
     return restore(np.asarray(r.alpha), keep_dtype=False)
+
+
+def _weighted_clip(arr, bits, axis, group, weights, restore):
+    """:func:`optimal_clip` with per-element importances (exact, :func:`exact.weighted_exact_alpha`)."""
+    x = exact.check_input(arr)
+    c, _ = _from_torch(weights)
+    c = np.asarray(c, dtype=np.float64)
+    try:
+        c = np.broadcast_to(c, x.shape)
+    except ValueError:
+        raise ValueError(f"weights of shape {c.shape} do not broadcast to w's shape {x.shape}: "
+                         f"give one per input column or one per value") from None
+    rows, tshape = exact.as_slices(x, axis, group)
+    crow, _ = exact.as_slices(c, axis, group)
+    alpha, _ = exact.weighted_exact_alpha(rows, crow, bits)
+    if not tshape:
+        return float(alpha[0])
+    return restore(alpha.reshape(tshape), keep_dtype=False)
+
+
+def _output(arr, bits, axis, group, H, damp):
+    """Steps, codes and errors of the "output" objective, rows along ``w``'s first axis."""
+    x = exact.check_input(arr)
+    if x.ndim != 2:
+        raise ValueError(f'objective="output" needs a 2-D (out, in) weight, got shape {x.shape}')
+    if H is None:
+        raise ValueError('objective="output" needs H, the (in, in) second moment of the inputs')
+    ok = (group is None and axis is not None and axis % 2 == 0) or \
+        (group is not None and (axis is None or axis % 2 == 1))
+    if not ok:
+        raise ValueError('objective="output": use axis=0 (one α per output row) or axis=1 with '
+                         'group=g (blocks of g input columns)')
+    Hm, _ = _from_torch(H)
+    return exact.optimal_codes_output(x, Hm, bits, group=group, damp=damp)
+
+
+def optimal_codes_output(w, bits: int, H, group=None, damp: float = 0.0):
+    """The optimum of the "output" objective with its codes (so a writer can store them):
+    ``(steps, codes, error)`` for a 2-D ``(out, in)`` weight — steps ``(out,)`` (or
+    ``(out, in/g)`` with ``group=g``), integer codes of ``w``'s shape (``w ≈ steps·codes``; at a
+    tie the code is the better of the two nearest), and ``(w - q)ᵀ H (w - q)`` per row (and
+    group). numpy arrays."""
+    arr, _ = _from_torch(w)
+    return _output(arr, bits, 0 if group is None else 1, group, H, damp)
 
 
 def _prepare(w, alpha, bits, axis, group):

@@ -17,6 +17,7 @@ section. Modules, from the entry points down:
 * :mod:`~laaciq.tensor.exact.stream` — one large tensor or a weighted pool, streaming (§7);
 * :mod:`~laaciq.tensor.exact.weighted`, :mod:`~laaciq.tensor.exact.weighted_compiled` — the
   weighted objective, numpy and compiled engines (§8);
+* :mod:`~laaciq.tensor.exact.output` — the layer-output objective, compiled (§9);
 * :mod:`~laaciq.tensor.exact.compiled_bounds` — the compiled engines' lower bounds (§5).
 
 Public functions are re-exported here; callers import from ``laaciq.tensor.exact`` only.
@@ -29,9 +30,11 @@ from laaciq.tensor.exact.solve import ENGINES, OBJECTIVES, ExactResult, choose_e
     exact_alpha, exact_alpha_trusted
 from laaciq.tensor.exact.stream import exact_alpha_weighted
 from laaciq.tensor.exact.surrogate import SURROGATES, surrogate_coefficient
+from laaciq.tensor.exact.output import damped, optimal_codes_output, output_error
 from laaciq.tensor.exact.weighted import weighted_error, weighted_exact_alpha
 
 __all__ = ["PARAMS", "SolverParams", "OBJECTIVES", "SURROGATES", "ENGINES", "ExactResult",
            "as_slices", "check_input", "choose_engine", "exact_alpha", "exact_alpha_trusted",
            "exact_alpha_weighted", "level_rows", "slice_mse", "slice_mse_trusted",
-           "surrogate_coefficient", "weighted_error", "weighted_exact_alpha"]
+           "surrogate_coefficient", "weighted_error", "weighted_exact_alpha", "damped",
+           "optimal_codes_output", "output_error"]

@@ -46,6 +46,9 @@ class SolverParams:
     compiled_max_bits: int = 15
     # weighted objective (numpy engine)
     weighted_events: int = 1 << 21  #: values × levels per block of rows
+    # output objective: mixed tie choices enumerated where at most this many values tie at one
+    # breakpoint (2^T choices; beyond, counted in the stats as not enumerated)
+    output_tie_enum: int = 12
 
 
 #: The parameter set every engine reads.
