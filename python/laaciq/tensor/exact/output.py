@@ -25,7 +25,7 @@ import numpy as np
 
 from laaciq.argcheck import check_bits
 from laaciq.tensor.exact import params
-from laaciq.tensor.exact.compiled_bounds import _EPS, _jit
+from laaciq.tensor.exact.compiled_bounds import _EPS, _jit, _jit_sum
 from laaciq.theory import quantizer
 
 __all__ = ["optimal_codes_output", "output_error", "damped"]
@@ -34,7 +34,7 @@ _CAP = params.PARAMS.compiled_cap
 _TIE_ENUM = params.PARAMS.output_tie_enum
 
 
-@_jit
+@_jit_sum
 def _state_sums(w, H, k, v):
     """``v = Hk``, ``kᵀHw`` and ``kᵀHk`` from scratch (``O(n²)``)."""
     n = w.size
@@ -51,7 +51,7 @@ def _state_sums(w, H, k, v):
     return b, q
 
 
-@_jit
+@_jit_sum
 def _direct(w, H, s, k):
     """``(w - s k)ᵀ H (w - s k)`` directly."""
     n = w.size
@@ -173,7 +173,7 @@ def _codes_at(sg, a, L, bp, ev, order, t, T, mask, k):
 def output_row(w, H, L, k_out, stats):
     """The exact minimum over ``s`` and nearest codes (free at ties) of ``(w - s k)ᵀH(w - s k)``
     for one row ``w`` (n,) and symmetric ``H`` (n, n); writes the codes into ``k_out`` and returns
-    ``(s, error)``. ``stats`` (3,): ``[breakpoints, tie choices, ties not enumerated]``."""
+    ``(s, error)``. ``stats`` (4,): ``[breakpoints, tie choices, ties not enumerated, candidates evaluated]``."""
     n = w.size
     a = np.abs(w)
     sg = np.sign(w)
@@ -221,7 +221,7 @@ def output_row(w, H, L, k_out, stats):
             b += d * Hw[i]
             q += 2.0 * d * v[i] + H[i, i]
             for j in range(n):
-                v[j] += d * H[j, i]
+                v[j] += d * H[i, j]          # H is symmetric: row i, contiguous
             k[i] += d
             t += 1
             since += 1
@@ -249,6 +249,7 @@ def output_row(w, H, L, k_out, stats):
             if t == nev:                              # every code 0: any step
                 s = 2.0 * np.max(a) + 1.0 if np.max(a) > 0.0 else 1.0
             val = _direct(w, H, s, k)
+            stats[3] += 1.0
             if val < best_e:
                 best_e, best_s = val, s
                 for i in range(n):
@@ -328,7 +329,7 @@ def optimal_codes_output(w, H, bits: int = 4, group=None, damp: float = 0.0):
     steps = np.empty((R, G))
     err = np.empty((R, G))
     codes = np.empty((R, n))
-    st = np.zeros(3)
+    st = np.zeros(4)
     for q in range(G):
         sl = slice(q * g, (q + 1) * g)
         Wq = np.ascontiguousarray(W[:, sl])
