@@ -27,3 +27,32 @@ def floor_tol(x, best) -> float:
     eps = float(np.finfo(np.float64).eps)
     rms = float(np.sqrt(np.mean(np.square(np.asarray(x, dtype=np.float64)))))
     return 16 * eps * rms * float(np.sqrt(max(best, 0.0))) + 64 * (eps * rms) ** 2
+
+
+def hard_rows(kind: str, R: int, m: int, rng) -> np.ndarray:
+    """float32 rows with the hard cases: ties on the grid, duplicates, zeros, outliers."""
+    if kind == "normal":
+        x = rng.standard_normal((R, m))
+    elif kind == "ties":                     # few distinct values: many breakpoints coincide
+        x = rng.integers(-6, 7, (R, m)) / 4.0
+    elif kind == "duplicates":               # every value twice, signs mixed
+        h = rng.standard_t(3, (R, m // 2 + 1))
+        x = np.concatenate([h, -h], axis=1)[:, :m]
+    elif kind == "zeros":                    # mostly zeros, one all-zero row, one single value
+        x = rng.standard_normal((R, m)) * (rng.random((R, m)) < 0.3)
+        x[0] = 0.0
+        x[1] = 0.0
+        x[1, 3] = -2.5
+    elif kind == "outliers":                 # Gaussian with values at 40σ
+        x = rng.standard_normal((R, m))
+        x[:, : max(1, m // 20)] *= 40
+    else:
+        raise ValueError(kind)
+    return x.astype(np.float32)
+
+
+def heavy_rows(R, m, rng, dtype=np.float32):
+    """Rows like real weight matrices: Student-t with 3-5 degrees of freedom, one outlier row."""
+    x = rng.standard_t(rng.integers(3, 6), (R, m))
+    x[0, : max(1, m // 50)] *= 30
+    return x.astype(dtype)

@@ -307,3 +307,28 @@ BAD = [
 def test_bad_inputs(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+def test_kurtosis_rule_is_one_function_for_laws_and_rows():
+    """The tensor tool's per-row rule is the theory's formula on each row's population σ and
+    excess kurtosis (computed here independently); arrays give the scalar values; a constant
+    row (σ = 0) gets max|x| (represented exactly: error 0), an all-zero row 1.0."""
+    from laaciq.tensor import baselines
+    from laaciq.theory import quantizer
+
+    rng = np.random.default_rng(4)
+    rows = np.vstack([rng.standard_t(4, size=(3, 50)), np.full((1, 50), -0.7),
+                      np.zeros((1, 50)), np.tile([1.0, -1.0], (1, 25))])
+    got = baselines.kurtosis_rule(rows, 4)
+    for i in range(3):
+        x = rows[i]
+        sd = math.sqrt(float(np.mean((x - x.mean()) ** 2)))
+        k = float(np.mean((x - x.mean()) ** 4)) / sd ** 4 - 3
+        assert got[i] == pytest.approx(aciq.alpha_kurtosis_rule(sd, k), rel=1e-12)
+    assert got[3] == 0.7 and got[4] == 1.0 and got[5] == pytest.approx(2.5)
+    assert np.all(quantizer.quantize(rows[3], got[3], 4) == rows[3])
+    sig, kap = np.array([1.0, 2.0, 0.5]), np.array([0.0, 3.0, -1.5])
+    np.testing.assert_array_equal(aciq.alpha_kurtosis_rule(sig, kap),
+                                  [aciq.alpha_kurtosis_rule(s, k) for s, k in zip(sig, kap)])
+    with pytest.raises(ValueError, match="sigma"):
+        aciq.alpha_kurtosis_rule(np.array([1.0, 0.0]), np.array([0.0, 0.0]))

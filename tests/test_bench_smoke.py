@@ -23,7 +23,8 @@ def test_every_case_runs_and_is_labelled(smoke):
     doc, err = smoke
     assert doc["smoke"] is True and doc["commit"] and doc["time"]
     for case in ("per_channel_vs_sort", "checkpoint", "optimality", "speed",
-                 "surrogate_vs_sort", "per_channel_4096", "memory", "torch_observer"):
+                 "surrogate_vs_sort", "per_channel_4096", "memory", "torch_observer",
+                 "weighted_vs_unweighted", "output_rows"):
         assert case in doc, case
     assert "per channel 4b" in err and "wrote" in err
 
@@ -35,6 +36,9 @@ def test_ratios_are_the_measured_quotients(smoke):
         assert e["over_sort"] == pytest.approx(e["seconds"] / e["np_sort_seconds"])
         assert e["compiled_speedup"] == pytest.approx(e["numpy_engine_seconds"] / e["seconds"])
         assert e["target_met"] == (e["over_sort"] <= e["target"])
+        w = doc["weighted_vs_unweighted"][b]
+        assert w["ratio"] == pytest.approx(w["weighted_seconds"] / w["unweighted_seconds"])
+        assert w["target_met"] == (w["ratio"] <= w["target"])
 
 
 def test_no_peer_beats_the_exact_optimum(smoke):

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
-from laaciq.tensor import solver
+from laaciq.tensor import exact as solver
 from laaciq.theory import candidates, convexity
 from laaciq.theory.mse import mse_exact_fraction
 from laaciq.verify.checks import exact_arith

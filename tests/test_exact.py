@@ -1,7 +1,8 @@
-"""Exact clipping thresholds (``laaciq.tensor.solver``) against the reference oracle and brute force."""
+"""Exact clipping thresholds (``laaciq.tensor.exact``) against the reference oracle and brute force."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from fractions import Fraction
 
@@ -10,7 +11,8 @@ import pytest
 from oracles import brute_true, floor_tol
 
 from laaciq.theory import aciq
-from laaciq.tensor import solver as exact
+from laaciq.tensor import exact
+from laaciq.tensor.exact import params
 from laaciq.theory import quantizer
 from laaciq.theory.distribution import FiniteDist
 
@@ -183,8 +185,8 @@ def test_streaming_path_matches_rows_path(monkeypatch, objective):
         for bits in (2, 4, 8):
             r1 = exact.exact_alpha(x, bits, objective)
             with monkeypatch.context() as m:
-                m.setattr(exact, "_BIG", 500)
-                m.setattr(exact, "_CHUNK", 4096)
+                m.setattr(params, "PARAMS", dataclasses.replace(params.PARAMS, big=500,
+                                                                 chunk=4096))
                 r2 = exact.exact_alpha(x, bits, objective)
             assert r1.stats["path"] == "rows" and r2.stats["path"] == "stream"
             assert float(r2.value) == pytest.approx(

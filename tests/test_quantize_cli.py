@@ -15,7 +15,8 @@ from safetensors.numpy import save_file
 
 import laaciq
 from laaciq import cli
-from laaciq.tensor import api, checkpoint, pipeline, solver
+from laaciq.tensor import api, checkpoint, pipeline
+from laaciq.tensor import exact as solver
 from laaciq.theory import quantizer
 
 BF16 = ml_dtypes.bfloat16

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from laaciq import cli
-from laaciq.tensor import solver as exact
+from laaciq.tensor import exact
 
 
 def _run(capsys, *argv):

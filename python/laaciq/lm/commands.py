@@ -125,11 +125,11 @@ def _code_digest() -> str:
     """SHA-256 of the sources a probe result depends on (measurement and decision rules), so
     that a cached result is never returned for code that would compute it differently."""
     import laaciq.lm as lm
-    from laaciq.tensor import kernels, solver, weighted
+    from laaciq.tensor import exact
 
     h = hashlib.sha256()
-    files = sorted(Path(lm.__file__).parent.glob("*.py")) + [
-        Path(m.__file__) for m in (kernels, solver, weighted)]
+    files = sorted(Path(lm.__file__).parent.glob("*.py")) + sorted(
+        Path(exact.__file__).parent.glob("*.py"))
     for f in files:
         h.update(f.name.encode() + b"\0" + f.read_bytes())
     return h.hexdigest()

@@ -46,8 +46,8 @@ from laaciq.errors import LaaciqError
 from laaciq.io import atomic_write_text
 from laaciq.theory import quantizer
 from laaciq.theory.mixture import effective_kurtosis_linear, mixture_excess_kurtosis
-from laaciq.tensor import solver
-from laaciq.tensor.weighted import weighted_exact_alpha
+from laaciq.tensor import exact as solver
+from laaciq.tensor.exact import weighted_exact_alpha
 
 __all__ = ["ProbeConfig", "run_probe", "PREDICTION_TESTS", "STRATEGIES", "TAUS"]
 

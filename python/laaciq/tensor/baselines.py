@@ -1,5 +1,5 @@
 """Numpy re-implementations of the clip thresholds other tools pick (the peers of
-:mod:`laaciq.tensor.solver`), each on the rows ``(R, m)`` of :func:`exact.as_slices` (one α per row).
+:mod:`laaciq.tensor.exact`), each on the rows ``(R, m)`` of :func:`exact.as_slices` (one α per row).
 
 Sources: ``/work/shared/reference/quantization-anchors.md``. Every method returns thresholds only;
 benchmarks and ``laaciq clip`` then evaluate the *true* MSE of the project's quantizer
@@ -153,11 +153,25 @@ def octav(rows, bits: int, iters: int = 10, rtol: float = 1e-6, moments=None) ->
 
 
 def kurtosis_rule(rows, bits: int = 4, moments=None) -> np.ndarray:
+    """The seeds' kurtosis rule per row (:func:`laaciq.theory.aciq.alpha_kurtosis_rule`, form
+    "004", population σ and excess kurtosis of :func:`row_moments`). A row with ``σ = 0`` is
+    constant: it gets ``max|x|``, where every value is a grid point (error 0; a fixed ``α``
+    such as 1.0 would clip or round a constant row needlessly); an all-zero row gets 1.0
+    (every ``α`` is optimal)."""
+    from laaciq.theory import aciq
+
     if check_bits(bits) != 4:
         raise ValueError("the kurtosis rule is defined for 4 bits only")
     mo = moments or row_moments(rows)
-    k = np.nan_to_num(mo["kurt"], nan=0.0)
-    return _positive(mo["std"] * (2.5 + 0.3 * np.log1p(np.maximum(0.0, k))), mo["amax"])
+    r = np.asarray(rows)
+    # a constant row has σ = 0 (its computed σ may be a rounding residue of the mean)
+    live = (mo["std"] > 0) & ~np.all(r == r[:, :1], axis=1)
+    alpha = np.zeros(live.shape)
+    if live.any():
+        # float rounding may put a two-point row a hair below the bound κ ≥ -2
+        kappa = np.maximum(mo["kurt"][live], -2.0)
+        alpha[live] = aciq.alpha_kurtosis_rule(mo["std"][live], kappa, 4)
+    return _positive(alpha, mo["amax"])
 
 
 def _grid_search(rows, bits, factors, score):

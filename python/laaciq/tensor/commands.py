@@ -13,7 +13,7 @@ blocks of rows; a progress bar with ETA on a terminal unless ``--quiet``.
 ``clip FILE`` — per tensor: ``n``, σ (population), excess kurtosis κ, then for every method its
 threshold α, the TRUE MSE of the project's quantizer at α (:func:`exact.slice_mse`), the ratio to
 the exact optimum and the seconds it took. Methods: ``exact-true`` (the global minimizer of the
-true round-to-nearest MSE, :mod:`laaciq.tensor.solver`), ``exact-uniform`` (exact minimizer of the
+true round-to-nearest MSE, :mod:`laaciq.tensor.exact`), ``exact-uniform`` (exact minimizer of the
 clip + Δ²/12 surrogate with the real step; ``--objective banner|seed001|seed004`` adds that
 surrogate too), ``banner-gauss`` / ``banner-laplace`` (ACIQ closed forms ``k_B·σ`` and
 ``k_B·mean|x-μ|``), ``octav`` (fixed point), ``kurtosis-rule`` (seeds'
@@ -67,7 +67,7 @@ from pathlib import Path
 import numpy as np
 
 from laaciq.tensor import baselines, checkpoint, pipeline
-from laaciq.tensor import solver as exact
+from laaciq.tensor import exact
 from laaciq.theory import quantizer
 from laaciq.errors import LaaciqError
 

@@ -28,7 +28,8 @@ import time
 import numpy as np
 
 from laaciq.errors import LaaciqError
-from laaciq.tensor import baselines, checkpoint, solver
+from laaciq.tensor import baselines, checkpoint
+from laaciq.tensor import exact as solver
 from laaciq.tensor import api
 from laaciq.theory import quantizer
 

@@ -257,27 +257,41 @@ def optimal_alpha(dist, bits: int, objective: str = "exact", rounding: str = "ha
                                       f"+ bounded Brent")
 
 
-def alpha_kurtosis_rule(sigma, kappa, bits: int = 4, form: str = "004") -> float:
-    """The seeds' rule of thumb for the optimal threshold, 4 bits only.
+def alpha_kurtosis_rule(sigma, kappa, bits: int = 4, form: str = "004"):
+    """The seeds' rule of thumb for the optimal threshold, 4 bits only — the one implementation
+    (the tensor tool's per-row rule, :func:`laaciq.tensor.baselines.kurtosis_rule`, calls it).
 
     ``form="004"`` (seeds 000, 004): ``σ·(2.5 + 0.3·ln(1 + max(0, κ)))``.
     ``form="001"`` (seed 001): ``σ·(2.5 + 0.3·ln(1 + κ))``, undefined for ``κ ≤ -1``.
     ``κ`` is an excess kurtosis, so ``κ < -2`` is rejected. The seeds give the constants
-    ``2.5, 0.3`` only for ``bits = 4``; other bit-widths raise ValueError.
+    ``2.5, 0.3`` only for ``bits = 4``; other bit-widths raise ValueError. ``sigma`` and
+    ``kappa`` are numbers (a float back) or arrays of one shape (an array back); ``σ > 0``
+    everywhere (a law with ``σ = 0`` is a point mass: the caller decides, see the tensor rule).
     """
-    sigma = check_positive(sigma, "sigma")
-    kappa = check_finite_real(kappa, "kappa")
     bits = check_bits(bits)
     check_choice(form, "form", KURTOSIS_RULE_FORMS)
     if bits != 4:
         raise ValueError(f"bits must be 4 for the kurtosis rule, got {bits}: the seeds give "
                          f"constants (2.5, 0.3) only for 4-bit quantization")
-    if kappa < -2:
-        raise ValueError(f"kappa must be >= -2, got {kappa!r}: no law has excess kurtosis "
-                         f"below -2")
+    if np.ndim(sigma) == 0 and np.ndim(kappa) == 0:
+        sigma = check_positive(sigma, "sigma")
+        kappa = check_finite_real(kappa, "kappa")
+    else:
+        sigma = np.asarray(sigma, dtype=np.float64)
+        kappa = np.asarray(kappa, dtype=np.float64)
+        if not (np.all(np.isfinite(sigma)) and np.all(sigma > 0)):
+            raise ValueError("sigma must be finite and > 0 everywhere")
+        if not np.all(np.isfinite(kappa)):
+            raise ValueError("kappa must be finite everywhere")
+    if np.any(np.asarray(kappa) < -2):
+        raise ValueError(f"kappa must be >= -2, got {np.min(kappa)!r}: no law has excess "
+                         f"kurtosis below -2")
     if form == "004":
-        return sigma * (2.5 + 0.3 * math.log1p(max(0.0, kappa)))
-    if kappa <= -1:
-        raise ValueError(f"kappa must be > -1 for form '001', got {kappa!r}: ln(1 + kappa) is "
-                         f"undefined for kappa <= -1 (form '004' uses max(0, kappa))")
-    return sigma * (2.5 + 0.3 * math.log1p(kappa))
+        out = sigma * (2.5 + 0.3 * np.log1p(np.maximum(0.0, kappa)))
+    else:
+        if np.any(np.asarray(kappa) <= -1):
+            raise ValueError(f"kappa must be > -1 for form '001', got {np.min(kappa)!r}: "
+                             f"ln(1 + kappa) is undefined for kappa <= -1 (form '004' uses "
+                             f"max(0, kappa))")
+        out = sigma * (2.5 + 0.3 * np.log1p(kappa))
+    return float(out) if np.ndim(out) == 0 else out

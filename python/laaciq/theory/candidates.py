@@ -14,7 +14,7 @@ step ``s``, equal to it at ``s = α/L``; its vertex ``β = L·E[X k_α]/E[k_α²
 the vertices of the finitely many code vectors ``k ∈ [-L, L]^n`` (and ``1`` when every code
 vanishes): ``trueCandidates`` / ``mse_exists_minimizer``: :func:`true_candidates`,
 :func:`optimal_by_candidates`. The enumeration is exponential in the number of atoms: it is a
-certificate for small laws, not a solver (``laaciq.tensor.solver`` scans only the rounding
+certificate for small laws, not a solver (``laaciq.tensor.exact`` scans only the rounding
 assignments of the pieces between breakpoints, a subset that contains the optimum's).
 """
 

@@ -1,4 +1,5 @@
-"""The exact minimizer of a per-element-weighted round-to-nearest error, one α per row.
+"""The weighted objective: the exact minimizer of a per-element-weighted round-to-nearest error,
+one α per row (``PROOF.md`` §8, *Weighted objective*); the numpy engine and the entry point.
 
 For a row ``w`` (``n`` values), non-negative weights ``c`` (one per value) and ``B`` bits
 (``L = 2^(B-1) - 1`` positive levels, step ``s = α/L``)::
@@ -22,7 +23,7 @@ better than the last piece's clamped minimum, which includes its right end.
 Vectorized: the ``n·L`` breakpoints of a block of rows are sorted once per row and the running
 ``S1``, ``S2`` are cumulative sums of the per-breakpoint changes (``ΔS1 = -c a``,
 ``ΔS2 = -c (2j + 1)``). Memory is bounded by processing rows in blocks of at most
-``_EVENTS`` breakpoints. The returned α is re-evaluated with the real quantizer
+``PARAMS.weighted_events`` breakpoints. The returned α is re-evaluated with the real quantizer
 (:func:`weighted_error`), so the reported error is the quantizer's, not the scan's.
 
 Rows whose weighted values are all zero (``c·a = 0``) have every α optimal; ``max|w|`` (or 1
@@ -34,11 +35,12 @@ from __future__ import annotations
 import numpy as np
 
 from laaciq.argcheck import check_bits
+from laaciq.tensor.exact import params
+from laaciq.tensor.exact.solve import choose_engine
 from laaciq.theory import quantizer
 
 __all__ = ["weighted_exact_alpha", "weighted_error"]
 
-_EVENTS = 1 << 21  # values x levels per block of rows (bounds the breakpoints held)
 
 
 def _rows_and_weights(w, c):
@@ -188,12 +190,15 @@ def _solve_block(A, C, L, hint=None):
     return out
 
 
-def weighted_exact_alpha(w, c, bits: int = 4, rounding: str = "half_up", hint=None):
+def weighted_exact_alpha(w, c, bits: int = 4, rounding: str = "half_up", hint=None,
+                         engine: str = "auto"):
     """Exact per-row minimizer α of ``Σ_i c_i (w_i - Q_α(w_i))²`` (see the module docstring).
 
     ``w``: (R, n) rows (or one 1-D row); ``c``: weights of the same shape, or one per column
     (n,). ``hint``: optional thresholds (R,) > 0 (e.g. the unweighted optimum) that tighten the
-    search bracket; the result is exact with or without it. Returns ``(alpha, error)``: arrays
+    search bracket; the result is exact with or without it. ``engine``: "auto", "compiled" or
+    "numpy" (:func:`laaciq.tensor.exact.solve.choose_engine`, the rule of every objective); both
+    are exact and tested against a brute force and each other. Returns ``(alpha, error)``: arrays
     (R,), the error evaluated with the real quantizer.
     """
     bits = check_bits(bits)
@@ -201,10 +206,35 @@ def weighted_exact_alpha(w, c, bits: int = 4, rounding: str = "half_up", hint=No
     L = quantizer.levels(bits)
     R, n = W.shape
     A = np.abs(W)
+    H = None if hint is None else np.broadcast_to(np.asarray(hint, dtype=np.float64), (R,))
+    if H is not None and not (np.isfinite(H).all() and (H > 0).all()):
+        raise ValueError("hint must be finite thresholds > 0")
     alpha = np.empty(R)
-    step = max(1, _EVENTS // (n * L))
-    for i in range(0, R, step):
-        alpha[i:i + step] = L * _solve_block(
-            A[i:i + step], C[i:i + step], L,
-            None if hint is None else np.asarray(hint, dtype=np.float64)[i:i + step])
+    if choose_engine(engine, bits) == "compiled":
+        err = _compiled_rows(A, C, L, H, alpha)
+        if rounding == "half_up":          # the kernel's sums are the quantizer's arithmetic
+            return alpha, err
+    else:
+        step = max(1, params.PARAMS.weighted_events // (n * L))
+        for i in range(0, R, step):
+            alpha[i:i + step] = L * _solve_block(A[i:i + step], C[i:i + step], L,
+                                                 None if H is None else H[i:i + step])
     return alpha, weighted_error(W, C, alpha, bits, rounding)
+
+
+def _compiled_rows(A, C, L, H, alpha):
+    """The compiled engine on blocks of rows: each row sorted by magnitude with its weights
+    (zero values get weight 0); fills ``alpha`` and returns the errors (R,)."""
+    from laaciq.tensor.exact.weighted_compiled import weighted_rows
+    R, n = A.shape
+    err = np.empty(R)
+    step = max(1, params.PARAMS.row_block // n)
+    st = np.zeros(3)
+    for i in range(0, R, step):
+        o = np.argsort(A[i:i + step], axis=1)
+        As = np.take_along_axis(A[i:i + step], o, axis=1)
+        Cs = np.take_along_axis(C[i:i + step], o, axis=1)
+        Cs = np.where(As > 0, Cs, 0.0)
+        h = np.zeros(As.shape[0]) if H is None else np.ascontiguousarray(H[i:i + step])
+        weighted_rows(As, Cs, L, h, alpha[i:i + step], err[i:i + step], st)
+    return err

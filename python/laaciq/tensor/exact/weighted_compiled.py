@@ -1,0 +1,333 @@
+"""The compiled engine of the weighted objective ``Σ_i c_i (w_i - Q_α(w_i))²`` (numba, one row at
+a time; ``PROOF.md`` §8, with the bracket of §4 and the bounds of §5 carried over to weights).
+
+The same design as the true-MSE kernel (:mod:`laaciq.tensor.exact.compiled`), with weights:
+an upper value ``U`` (the error at a few thresholds and at the optional hint, then weighted Lloyd
+steps, none of which increases the error), the bracket ``[s_lo, s_hi]`` from the weighted clip and
+zero bounds, branch and bound on ``s``-intervals with the weighted value-by-value bound
+``Σ c·dist(a, G(I))²`` (values below the last non-empty gap one by one, the clipped tail from
+weighted prefix sums, minus a rounding margin), then every breakpoint of the intervals left is
+generated, sorted and scanned with the running sums ``S1 = Σ c a k``, ``S2 = Σ c k²``. Each piece's
+vertex is clamped to its closed interval (at a breakpoint both codes give the same error); the
+pieces within rounding of the best and the Lloyd point are evaluated with the quantizer's own
+arithmetic and the best is returned. Constants: :data:`~laaciq.tensor.exact.params.PARAMS`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from laaciq.tensor.exact.compiled_bounds import _EPS, _count_le, _count_lt, _jit, _jit_sum
+from laaciq.tensor.exact.params import PARAMS
+
+_START = PARAMS.start_intervals
+_SPLIT = PARAMS.split
+_ROUNDS = PARAMS.max_rounds
+_FINAL = PARAMS.final
+_SCAN_NS = PARAMS.scan_ns
+_CAP = PARAMS.compiled_cap
+
+
+@_jit_sum
+def _wsse(a, c, alpha, L):
+    """``Σ c (a - Q_α(a))²`` with the quantizer's operations (half-up, on magnitudes)."""
+    s = alpha / L
+    tot = 0.0
+    for i in range(a.size):
+        t = (a[i] if a[i] < alpha else alpha) / s
+        r = np.floor(t)
+        k = r + 1.0 if t - r >= 0.5 else r
+        if k > L:
+            k = float(L)
+        e = a[i] - k * s
+        tot += c[i] * e * e
+    return tot
+
+
+@_jit_sum
+def _wmoments(a, c, s, L):
+    """``(E, Σ c a k, Σ c k²)`` at the rounding codes of step ``s``."""
+    e2 = 0.0
+    sak = 0.0
+    skk = 0.0
+    for i in range(a.size):
+        k = np.floor(a[i] / s + 0.5)
+        if k > L:
+            k = float(L)
+        e = a[i] - k * s
+        e2 += c[i] * e * e
+        sak += c[i] * a[i] * k
+        skk += c[i] * k * k
+    return e2, sak, skk
+
+
+@_jit
+def _wlloyd(a, c, s, L, iters, best_f, best_s):
+    """Weighted Lloyd steps from ``s`` (``s ← Σcak/Σck²`` never increases the error)."""
+    for _ in range(iters):
+        f, sak, skk = _wmoments(a, c, s, L)
+        if f < best_f:
+            best_f, best_s = f, s
+        if skk <= 0.0:
+            break
+        s_new = sak / skk
+        if not s_new > 0.0 or abs(s_new - s) <= 1e-13 * s:
+            break
+        s = s_new
+    return best_f, best_s
+
+
+@_jit
+def _wprefix(a, c, P):
+    """Exclusive prefix sums of ``c``, ``c a``, ``c a²`` (sequential) into ``P`` (3, m+1)."""
+    P[0, 0] = 0.0
+    P[1, 0] = 0.0
+    P[2, 0] = 0.0
+    for i in range(a.size):
+        P[0, i + 1] = P[0, i] + c[i]
+        P[1, i + 1] = P[1, i] + c[i] * a[i]
+        P[2, i + 1] = P[2, i] + c[i] * a[i] * a[i]
+
+
+@_jit
+def _wregion(P, i, j, t):
+    """``Σ c (a - t)²`` over sorted values ``i..j-1`` and the magnitude of its rounding."""
+    if j <= i:
+        return 0.0, 0.0
+    p0 = P[0, j] - P[0, i]
+    p1 = P[1, j] - P[1, i]
+    p2 = P[2, j] - P[2, i]
+    return p2 - 2.0 * t * p1 + t * t * p0, P[2, j] + 2.0 * t * P[1, j] + t * t * P[0, j]
+
+
+@_jit
+def _wbracket(a, P, U, L):
+    """``[s_lo, s_hi]``: the weighted clip bound (the last value whose clip error exceeds
+    ``U``, by bisection; the clip error is non-increasing) and the zero bound (the first value
+    whose prefix of ``c a²`` exceeds ``U``: every value below ``s/2`` rounds to 0)."""
+    m = a.size
+    g = 2.0 * (m + 8.0) * _EPS
+    lo_i, hi_i = 0, m
+    while lo_i < hi_i:
+        mid = (lo_i + hi_i) >> 1
+        C, mg = _wregion(P, mid, m, a[mid])
+        if C - g * mg > U:
+            lo_i = mid + 1
+        else:
+            hi_i = mid
+    a_lo = a[lo_i - 1] if lo_i > 0 else 0.0
+    k0 = _count_le(a, 0.0)
+    vpos = a[k0] if k0 < m else a[m - 1]
+    s_hi = 2.0 * a[m - 1] * (1.0 + 1e-12)
+    for i in range(m):
+        if P[2, i + 1] - g * P[2, m] > U * (1.0 + 1e-12):
+            s_hi = min(s_hi, 2.0 * a[i] * (1.0 + 1e-9))
+            break
+    return min(max(a_lo, vpos) / L, 0.5 * s_hi), s_hi
+
+
+@_jit_sum
+def _wbound(a, c, P, s1, s2, L):
+    """A lower bound of ``E(s)`` over ``s ∈ [s1, s2]`` (``PROOF.md`` §5 with weights) and its
+    cost: ``Σ c·dist(a, ∪_k [k s1, k s2])²`` value by value below the last non-empty gap, the
+    clipped tail ``Σ c (a - L s2)²`` from the prefix sums, minus the rounding of both."""
+    m = a.size
+    if s2 - s1 > 0.0:
+        g = s1 / (s2 - s1)
+        ngap = L if g >= L else min(L, int(g) + 2)
+    else:
+        ngap = L
+    ct = L * s2
+    cut = _count_lt(a, min(ngap + 1, L) * s2)
+    it = max(_count_le(a, ct), cut)
+    tail, tmag = _wregion(P, it, m, ct)
+    sl = 8.0 * _EPS * (2.0 * ct + s2)
+    tot = 0.0
+    for i in range(cut):
+        k = np.floor(a[i] / s2)
+        d = min(a[i] - k * s2, (k + 1.0) * s1 - a[i]) - (sl + 8.0 * _EPS * a[i])
+        d = max(d, 0.0)
+        tot += c[i] * d * d
+    tot *= 1.0 - 4.0 * (cut + 4.0) * _EPS
+    lb = tot + tail - (2.0 * (m + 8.0) * _EPS * tmag + 4.0 * _EPS * abs(tail))
+    return lb, 0.4 * cut + 20.0
+
+
+@_jit
+def _wbranch(a, c, P, L, s_lo, s_hi, U, Bf, stats):
+    """Branch and bound on ``[s_lo, s_hi]``: intervals whose bound exceeds ``U`` are dropped,
+    survivors split in ``_SPLIT`` until scanning them costs less than bounding their parts.
+    Returns the intervals to scan ``(f1, f2, nf)``."""
+    m = a.size
+    cap = Bf.shape[1]
+    c1, c2, n1, n2, f1, f2 = Bf[0], Bf[1], Bf[2], Bf[3], Bf[4], Bf[5]
+    nf = 0
+    ratio = s_hi / s_lo
+    for q in range(_START):
+        c1[q] = s_lo * ratio ** (q / _START)
+        c2[q] = s_lo * ratio ** ((q + 1) / _START)
+    c1[0] = s_lo
+    c2[_START - 1] = s_hi
+    ncur = _START
+    asum = 0.0
+    for i in range(m):
+        asum += a[i]
+    for rnd in range(_ROUNDS):
+        nn = 0
+        for q in range(ncur):
+            a1, a2 = c1[q], c2[q]
+            lb, cost = _wbound(a, c, P, a1, a2, L)
+            stats[1] += 1.0
+            if lb > U * (1.0 + 1e-10):
+                continue
+            est = asum * (1.0 / a1 - 1.0 / a2)
+            if _SCAN_NS * est <= _FINAL * _SPLIT * cost or rnd == _ROUNDS - 1 \
+                    or nn + _SPLIT > cap:
+                if nf == f1.size:
+                    g1 = np.empty(2 * nf)
+                    g2 = np.empty(2 * nf)
+                    g1[:nf] = f1
+                    g2[:nf] = f2
+                    f1, f2 = g1, g2
+                f1[nf] = a1
+                f2[nf] = a2
+                nf += 1
+            else:
+                r = a2 / a1
+                for t in range(_SPLIT):
+                    n1[nn + t] = a1 * r ** (t / _SPLIT)
+                    n2[nn + t] = a1 * r ** ((t + 1) / _SPLIT)
+                n1[nn] = a1
+                n2[nn + _SPLIT - 1] = a2
+                nn += _SPLIT
+        if nn == 0:
+            break
+        c1, n1 = n1, c1
+        c2, n2 = n2, c2
+        ncur = nn
+    return f1, f2, nf
+
+
+@_jit
+def _wscan(a, c, A0, S1, S2, L, cand, ncand, best, stats):
+    """Scan the pieces of ``s ∈ [S1, S2]``: codes just above ``S1``, then one code down at each
+    breakpoint ``a/(j+½)`` in ``(S1, S2]`` (sorted); each piece's vertex ``Σcak/Σck²`` clamped
+    to its closed interval. Pieces within rounding of the best go into ``cand`` (s, value)."""
+    m = a.size
+    S1a = 0.0
+    S2a = 0.0
+    nev = 0
+    for i in range(m):
+        k0 = min(L, max(0.0, np.ceil(a[i] / S1 - 0.5)))
+        jl = min(L, max(0.0, np.ceil(a[i] / S2 - 0.5)))
+        if k0 > jl:
+            nev += int(k0 - jl)
+        S1a += c[i] * a[i] * k0
+        S2a += c[i] * k0 * k0
+    stats[0] += nev
+    bp = np.empty(nev)
+    ev = np.empty(nev, np.int64)
+    jj = np.empty(nev)
+    e = 0
+    for i in range(m):
+        k0 = min(L, max(0.0, np.ceil(a[i] / S1 - 0.5)))
+        jl = min(L, max(0.0, np.ceil(a[i] / S2 - 0.5)))
+        j = jl
+        while j < k0:
+            bp[e] = a[i] / (j + 0.5)
+            ev[e] = i
+            jj[e] = j
+            e += 1
+            j += 1.0
+    order = np.argsort(bp)
+    left = S1
+    tolf = 8.0 * (m + nev + 8.0) * _EPS
+    for t in range(nev + 1):
+        right = S2 if t == nev else min(max(bp[order[t]], S1), S2)
+        if S2a > 0.0:
+            s = S1a / S2a
+            s = min(max(s, left), right)
+            if s > 0.0:
+                val = A0 - 2.0 * s * S1a + s * s * S2a
+                tol = tolf * (A0 + 2.0 * s * abs(S1a) + s * s * S2a)
+                if val - tol <= best[0]:
+                    if val + tol < best[0]:
+                        best[0] = val + tol
+                    if ncand < cand.shape[1]:
+                        cand[0, ncand] = s
+                        cand[1, ncand] = val - tol
+                        ncand += 1
+                    else:                     # full: replace the worst lower value
+                        w = 0
+                        for q in range(1, ncand):
+                            if cand[1, q] > cand[1, w]:
+                                w = q
+                        if val - tol < cand[1, w]:
+                            cand[0, w] = s
+                            cand[1, w] = val - tol
+        if t < nev:
+            i = ev[order[t]]
+            j = jj[order[t]]
+            S1a -= c[i] * a[i]
+            S2a -= c[i] * (2.0 * j + 1.0)
+            left = right
+    return ncand
+
+
+@_jit
+def weighted_rows(A, Cw, L, hint, alpha, err, stats):
+    """The exact weighted optimum of every row of sorted magnitudes ``A`` (R, m) with weights
+    ``Cw`` (same order); ``hint`` (R,) thresholds (≤ 0: none); writes ``alpha`` and the error
+    ``err`` (R,) (the quantizer's half-up arithmetic on magnitudes);
+    ``stats`` (3,) accumulates ``[breakpoints, intervals bounded, candidates evaluated]``."""
+    R, m = A.shape
+    P = np.empty((3, m + 1))
+    Bf = np.empty((6, _START * _SPLIT ** 5 + 16))
+    cand = np.empty((2, _CAP))
+    fr = np.array([0.45, 0.6, 0.7, 0.8, 0.9, 1.0])
+    for r in range(R):
+        a = A[r]
+        c = Cw[r]
+        amax = a[m - 1]
+        _wprefix(a, c, P)
+        A0 = P[2, m]
+        if not A0 > 0.0:
+            alpha[r] = amax if amax > 0.0 else 1.0
+            err[r] = 0.0
+            continue
+        U = np.inf
+        sU = amax / L
+        for f in fr:
+            e = _wsse(a, c, f * amax, L)
+            if e < U:
+                U, sU = e, f * amax / L
+        if hint[r] > 0.0:
+            e = _wsse(a, c, hint[r], L)
+            if e < U:
+                U, sU = e, hint[r] / L
+        U, sU = _wlloyd(a, c, sU, L, 4, U, sU)
+        s_lo, s_hi = _wbracket(a, P, U, L)
+        f1, f2, nf = _wbranch(a, c, P, L, s_lo, s_hi, U, Bf, stats)
+        order = np.argsort(f1[:nf])
+        best = np.array([U * (1.0 + 1e-12)])
+        ncand = 0
+        q = 0
+        while q < nf:                       # adjacent intervals are scanned as one run
+            S1 = f1[order[q]]
+            S2 = f2[order[q]]
+            q += 1
+            while q < nf and f1[order[q]] <= S2:
+                S2 = max(S2, f2[order[q]])
+                q += 1
+            ncand = _wscan(a, c, A0, S1, S2, L, cand, ncand, best, stats)
+        best_a = sU * L
+        best_e = _wsse(a, c, best_a, L)
+        for k in range(ncand):
+            if cand[1, k] <= best[0]:
+                al = cand[0, k] * L
+                e = _wsse(a, c, al, L)
+                stats[2] += 1.0
+                if e < best_e:
+                    best_e, best_a = e, al
+        alpha[r] = best_a
+        err[r] = best_e
