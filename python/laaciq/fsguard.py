@@ -5,6 +5,8 @@
   lock always means a live run; its file holds ``pid start-time`` for the message.
 * :func:`private_dir` — a cache folder created with mode 0700 and refused unless it is a real
   folder owned by the current user and writable by nobody else (a forged ``/tmp`` cache).
+* :func:`write_sums` / :func:`sums_ok` — a cache entry (a folder) carries the sha256 of every
+  file in it; a truncated, edited, added or removed file makes it a miss (rebuilt, re-fetched).
 * :class:`OutputDir` — an output folder built in a named temporary sibling
   ``.NAME.laaciq-tmp-PID`` under the lock ``.NAME.laaciq-lock``: stale temporaries of dead runs
   are removed, names written inside it are checked (:meth:`OutputDir.file`: no escape, no
@@ -21,6 +23,8 @@ from __future__ import annotations
 import ctypes
 import errno
 import fcntl
+import hashlib
+import json
 import os
 import shutil
 import signal
@@ -31,9 +35,11 @@ from pathlib import Path, PurePosixPath
 
 from laaciq.errors import LaaciqError
 
-__all__ = ["Lock", "private_dir", "reserve", "OutputDir", "disk_error", "TMP_TAG", "LOCK_TAG"]
+__all__ = ["Lock", "private_dir", "reserve", "OutputDir", "disk_error", "write_sums", "sums_ok",
+           "sha256_file", "TMP_TAG", "LOCK_TAG", "SUMS"]
 
 TMP_TAG = ".laaciq-tmp-"
+SUMS = ".sha256sums.json"
 LOCK_TAG = ".laaciq-lock"
 #: errno values that mean "the output cannot be written here" (not a bug)
 _DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES,
@@ -51,20 +57,24 @@ class Lock:
     """Exclusive lock on ``path`` (created if needed) or a :class:`LaaciqError` naming the
     holder; ``release()`` removes the file. ``wait``: block until free instead of failing."""
 
-    def __init__(self, path, what: str, wait: bool = False):
+    def __init__(self, path, what: str, wait: bool = False, log=None):
         self.path = Path(path)
         while True:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
             try:
-                fcntl.lockf(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+                fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError as exc:
                 holder = os.pread(fd, 64, 0).decode(errors="replace").split()
-                os.close(fd)
-                if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                    raise
                 pid = holder[0] if holder else "?"
-                raise LaaciqError(f"{what} is in use by another laaciq run (pid {pid}, lock "
-                                  f"{self.path}): wait for it to end") from None
+                if exc.errno not in (errno.EAGAIN, errno.EACCES) or not wait:
+                    os.close(fd)
+                    if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                        raise
+                    raise LaaciqError(f"{what} is in use by another laaciq run (pid {pid}, "
+                                      f"lock {self.path}): wait for it to end") from None
+                if log is not None:
+                    log(f"waiting for another laaciq run using {what} (pid {pid})")
+                fcntl.lockf(fd, fcntl.LOCK_EX)
             try:
                 same = os.fstat(fd).st_ino == os.stat(self.path, follow_symlinks=False).st_ino
             except FileNotFoundError:
@@ -108,6 +118,35 @@ def private_dir(path) -> Path:
         raise LaaciqError(f"cache folder {p} is writable by other users (mode "
                           f"{stat.S_IMODE(st.st_mode):o}): chmod 700 {p}, or set LAACIQ_CACHE")
     return p
+
+
+def sha256_file(path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for blk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(blk)
+    return h.hexdigest()
+
+
+def _sums(folder: Path) -> dict:
+    return {p.relative_to(folder).as_posix(): sha256_file(p)
+            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != SUMS}
+
+
+def write_sums(folder) -> None:
+    """Record the sha256 of every file under ``folder`` in ``folder/.sha256sums.json``."""
+    folder = Path(folder)
+    (folder / SUMS).write_text(json.dumps(_sums(folder), indent=0, sort_keys=True) + "\n")
+
+
+def sums_ok(folder) -> bool:
+    """True iff ``folder`` holds exactly the files its sums list, with those contents."""
+    folder = Path(folder)
+    try:
+        want = json.loads((folder / SUMS).read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(want, dict) and want == _sums(folder)
 
 
 def disk_error(exc: OSError, where) -> LaaciqError | None:

@@ -1,0 +1,125 @@
+"""Caches that lie (issue 26): damaged or forged entries are detected and rebuilt, and a cache
+folder someone else could have planted is refused.
+
+The Lean build cache is driven with a stand-in for Node (a shell script that "compiles" a module
+unless its source says BAD, and counts its runs), so the test checks the cache logic in a
+fraction of a second; the real Lean run is in test_lean.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from laaciq import fsguard
+from laaciq.errors import LaaciqError
+from laaciq.verify import lean
+
+FAKE_NODE = """#!/bin/sh
+echo run >> "$COUNTER"
+if grep -q BAD "$2"; then echo "$2:1:0: error: BAD proof"; exit 1; fi
+printf 'olean of %s' "$2" > "$4"
+"""
+
+
+@pytest.fixture
+def fake_lean(tmp_path, monkeypatch):
+    node = tmp_path / "node"
+    node.write_text(FAKE_NODE)
+    node.chmod(0o755)
+    monkeypatch.setenv("COUNTER", str(tmp_path / "runs.txt"))
+    monkeypatch.setenv("LAACIQ_CACHE", str(tmp_path / "cache"))
+    root = tmp_path / "proj"
+    (root / "LaAciq").mkdir(parents=True)
+    (root / "LaAciq" / "Good.lean").write_text("theorem t : True := trivial\n")
+    (root / "LaAciq" / "Bad.lean").write_text("theorem u : False := BAD\n")
+    checker = lean.Checker(node, tmp_path / "lean.js", tmp_path, "4.0", "0" * 40, "w", "fast:x")
+
+    def build():
+        files = sorted((root / "LaAciq").glob("*.lean"))
+        res = lean.Builder(root, checker, jobs=1, log=lambda m: None).run(files)
+        runs = len((tmp_path / "runs.txt").read_text().splitlines())
+        return {r.module: r.status for r in res}, runs
+    return build, tmp_path / "cache"
+
+
+def _entry(cache: Path, module: str) -> Path:
+    for e in (cache / "store").iterdir():
+        if json.loads((e / "result.json").read_text())["module"] == module:
+            return e
+    raise AssertionError(module)
+
+
+def test_lean_cache_damaged_or_forged_entries_are_compiled_again(fake_lean):
+    build, cache = fake_lean
+    truth = {"LaAciq.Bad": "failed", "LaAciq.Good": "compiled"}
+    assert build() == (truth, 2)
+    assert build() == (truth, 2)                     # both from the cache
+    # forge: the failed module's stored result now says "compiled"
+    bad = _entry(cache, "LaAciq.Bad") / "result.json"
+    doc = json.loads(bad.read_text())
+    bad.write_text(json.dumps({**doc, "status": "compiled", "messages": []}))
+    assert build() == (truth, 3)                     # never a false "compiled"
+    # truncate the good module's stored .olean
+    olean = next((_entry(cache, "LaAciq.Good") / "out").rglob("*.olean"))
+    olean.write_bytes(olean.read_bytes()[:3])
+    assert build() == (truth, 4)
+    assert build() == (truth, 4)                     # the rebuilt entries are sound
+
+
+def test_stale_build_folders_are_removed_under_the_lock(fake_lean):
+    build, cache = fake_lean
+    build()
+    stale = cache / "runs" / "run-of-a-dead-build"
+    (stale / "src").mkdir(parents=True)
+    build()
+    assert not stale.exists() and list((cache / "runs").iterdir()) == []
+    assert not (cache / "lean-build.lock").exists()
+
+
+def test_cache_folder_is_private_and_forged_folders_are_refused(tmp_path, monkeypatch):
+    fresh = tmp_path / "new-cache"
+    monkeypatch.setenv("LAACIQ_CACHE", str(fresh))
+    assert lean.cache_dir() == fresh and stat.S_IMODE(fresh.stat().st_mode) == 0o700
+    open_dir = tmp_path / "open"
+    open_dir.mkdir()
+    open_dir.chmod(0o777)
+    with pytest.raises(LaaciqError, match="writable by other users"):
+        fsguard.private_dir(open_dir)
+    link = tmp_path / "link"
+    link.symlink_to(fresh)
+    with pytest.raises(LaaciqError, match="not a folder"):
+        fsguard.private_dir(link)
+    if os.geteuid() == 0:                            # only root can give a folder away
+        other = tmp_path / "other"
+        other.mkdir(mode=0o700)
+        os.chown(other, 12345, 12345)
+        with pytest.raises(LaaciqError, match="belongs to user id 12345"):
+            fsguard.private_dir(other)
+
+
+def test_sums_detect_every_kind_of_change(tmp_path):
+    d = tmp_path / "entry"
+    (d / "sub").mkdir(parents=True)
+    (d / "a").write_bytes(b"alpha")
+    (d / "sub" / "b").write_bytes(b"beta")
+    fsguard.write_sums(d)
+    assert fsguard.sums_ok(d)
+    for change in ("edit", "truncate", "add", "remove"):
+        fsguard.write_sums(d)
+        if change == "edit":
+            (d / "a").write_bytes(b"alphA")
+        elif change == "truncate":
+            (d / "sub" / "b").write_bytes(b"be")
+        elif change == "add":
+            (d / "c").write_bytes(b"")
+        else:
+            (d / "a").unlink()
+        assert not fsguard.sums_ok(d), change
+        for p in (d / "c", d / "a"):
+            if change in ("add", "remove"):
+                p.unlink(missing_ok=True) if p.name == "c" else p.write_bytes(b"alpha")
