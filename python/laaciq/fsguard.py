@@ -96,6 +96,13 @@ class Lock:
         os.close(self.fd)           # closing drops the lock
         self.fd = None
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.release()
+        return False
+
 
 def private_dir(path) -> Path:
     """``path`` as a cache folder: created 0700; refused (one error line) if it is a symlink,
