@@ -2,7 +2,7 @@
 
 Layers, bottom to top (a module may import its own layer and the layers below it)::
 
-    errors, io, argcheck  <  theory  <  tensor  <  lm  <  verify  <  report  <  cli, __main__
+    errors, io, argcheck, fsguard  <  theory  <  tensor  <  lm  <  verify  <  report  <  cli, __main__
 
 ``laaciq/__init__.py`` sits on top too, but at import time it may only use the bottom layer
 (``import laaciq.theory.mse`` runs it first); it may expose API functions of lower layers
@@ -24,7 +24,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "python" / "laaciq"
 
 #: Layer of each top-level part of the package (``laaciq.<part>...``); "" is ``laaciq`` itself.
 LAYERS = {
-    "errors": 0, "io": 0, "argcheck": 0,
+    "errors": 0, "io": 0, "argcheck": 0, "fsguard": 0,
     "theory": 1,
     "tensor": 2,
     "lm": 3,

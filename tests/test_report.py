@@ -153,3 +153,52 @@ def test_bench_view_tables():
     assert "25×" in t[0]["value"] and "numpy engine 200×" in t[0]["value"]
     assert "19.0 M weights/s" in t[1]["value"] and "256 MB of 512 MB" in t[1]["value"]
     assert "3.0e-08" in t[2]["value"]
+
+
+# the report is safe to open (issue 26): markup in any text field shows as text, never runs
+
+PAYLOAD = "\"'><script>alert(1)</script><img src=x onerror=alert(2)><a href=\"javascript:x\">"
+#: fields that hold free text from the seeds, the ledger or a run
+TEXT_KEYS = {"id", "quote", "reading", "scope", "note", "corrected", "detail", "text", "decl",
+             "hypothesis", "module", "file"}
+
+
+def _poison(o):
+    if isinstance(o, dict):
+        return {k: (v + PAYLOAD if k in TEXT_KEYS and isinstance(v, str) else
+                    [d + PAYLOAD for d in v] if k == "depends_on" else _poison(v))
+                for k, v in o.items()}
+    if isinstance(o, list):
+        return [_poison(v) for v in o]
+    return o
+
+
+def _live_markup(text: str) -> list[str]:
+    """What a browser would run: script/iframe/object tags, on* attributes, javascript: URLs
+    (read with an HTML parser, so escaped text inside attribute values does not count)."""
+    from html.parser import HTMLParser
+
+    found = []
+
+    class P(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            if tag in ("script", "iframe", "object", "embed"):
+                found.append(tag)
+            for k, v in attrs:
+                if k.startswith("on") or (v or "").strip().lower().startswith("javascript:"):
+                    found.append(f"{tag} {k}={v!r}")
+    P().feed(text)
+    return found
+
+
+def test_markup_in_every_text_field_is_escaped(rendered):
+    import copy
+
+    _, doc = rendered
+    doc = _poison(copy.deepcopy(doc))
+    assert json.dumps(doc).count("onerror") > 50          # the payload reached many fields
+    _, html, svg = report.render(doc, {})
+    assert _live_markup(html) == [] and _live_markup(svg) == []
+    assert html.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= len(doc["claims"])
+    assert "&lt;script&gt;" in svg
+    assert _live_markup(PAYLOAD) != []                   # the detector sees the raw payload

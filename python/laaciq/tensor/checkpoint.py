@@ -13,14 +13,19 @@ Inputs (:func:`open_checkpoint`):
 * GGUF (``gguf`` package: every tensor dequantized to float32, or its own float16/float32).
 
 Every tensor is described by an :class:`Entry` (name, shape, dtype, file) without reading it.
+Hostile files are refused with one error line naming the file: a shard (index entry, or a
+symlink in a folder) that resolves outside the checkpoint folder, a tensor name that is empty or
+holds a path separator or a control character, a GGUF tensor of a type the reader cannot
+dequantize or whose data runs past the end of the file.
 Floating dtypes: float16/32/64, bfloat16, float8 (e4m3fn, e5m2); integer and bool tensors are
 listed as skipped; any other dtype is an error.
 
 Outputs: :func:`plan_safetensors` writes a safetensors header for a list of tensors and sizes
-the file; :func:`write_block` then writes any block of a tensor at its offset through a memory
+the file (its space reserved: :func:`laaciq.fsguard.reserve`); :func:`write_block` then writes any block of a tensor at its offset through a memory
 map, from any process, so a tensor never travels between processes and no file is held in
 memory. The header follows the format (8-byte little-endian length, JSON padded with spaces to
-a multiple of 8, then the data in header order).
+a multiple of 8, then the data in header order; ``__metadata__`` keys sorted, so a file is
+byte-identical from run to run). :func:`save_safetensors` writes whole arrays that way.
 """
 
 from __future__ import annotations
@@ -35,10 +40,11 @@ from pathlib import Path
 import numpy as np
 
 from laaciq.errors import LaaciqError
+from laaciq.fsguard import reserve
 
 __all__ = ["Entry", "Checkpoint", "open_checkpoint", "FLOAT_DTYPES", "plan_safetensors",
            "write_block", "to_float", "read_entry",
-           "check_finite"]
+           "check_finite", "save_safetensors", "check_name"]
 
 #: safetensors dtype code -> numpy/ml_dtypes dtype name (floating)
 FLOAT_DTYPES = {"F64": "float64", "F32": "float32", "F16": "float16", "BF16": "bfloat16",
@@ -77,6 +83,16 @@ def check_finite(x: np.ndarray, entry: "Entry") -> None:
                               f"({bad}): drop or replace NaN/inf first")
 
 
+def check_name(name: str, file) -> str:
+    """A tensor name, or the error for one that is empty or holds a path separator or a
+    control character (it becomes an output name, a zip member, a terminal line)."""
+    if not isinstance(name, str) or not name or "/" in name or "\\" in name \
+            or any(ord(c) < 32 or 127 <= ord(c) < 160 for c in name):
+        raise LaaciqError(f"{file}: tensor name {name!r} is empty or holds a path separator or a "
+                          f"control character: rename it")
+    return name
+
+
 def to_float(raw: np.ndarray) -> np.ndarray:
     """float32 (float64 stays float64) copy-free where possible: the working precision."""
     if raw.dtype == np.float64 or raw.dtype == np.float32:
@@ -111,11 +127,17 @@ class Checkpoint:
     None), "npy", "npz" or "gguf"; ``metadata``: per safetensors file, its ``__metadata__``."""
 
     def __init__(self, path: Path, layout: str, entries: list[Entry], index=None,
-                 metadata=None):
+                 metadata=None, names=None):
         self.path, self.layout, self.entries = path, layout, entries
         self.index = index
         self.metadata = metadata or {}
         self.by_name = {e.name: e for e in entries}
+        self.names = names or {}
+
+    def rel(self, file: Path) -> str:
+        """The name of ``file`` inside the checkpoint (``sub/x.safetensors`` for a shard in a
+        subfolder of a sharded checkpoint, else the file name): the output keeps it."""
+        return self.names.get(file, Path(file).name)
 
     @property
     def files(self) -> list[Path]:
@@ -205,7 +227,7 @@ def open_checkpoint(path) -> Checkpoint:
                                   f" pass the one to use")
             if idx:
                 return _open_index(idx[0])
-            files = sorted(p.glob("*.safetensors"))
+            files = [_inside(p, f.name, p) for f in sorted(p.glob("*.safetensors"))]
             if not files:
                 raise LaaciqError(f"{p}: no .safetensors file or "
                                   f"model.safetensors.index.json in this folder")
@@ -253,14 +275,33 @@ def _header(path: Path) -> dict:
 
 
 def _open_safetensors(root: Path, files, index) -> Checkpoint:
-    entries, metadata = [], {}
+    entries, metadata, seen = [], {}, {}
     for f in files:
         h = _header(f)
         metadata[f] = h["metadata"]
         for k, (code, shape) in h["tensors"].items():
-            entries.append(Entry(k, shape, _dtype_name(code, f"{f}: tensor {k!r}"), f,
-                                 "safetensors"))
+            if index is None and k in seen:
+                raise LaaciqError(f"{f}: tensor {k!r} is also in {seen[k]}: one name, two "
+                                  f"tensors (pass one file, or a sharded index)")
+            seen[k] = f
+            entries.append(Entry(check_name(k, f), shape,
+                                 _dtype_name(code, f"{f}: tensor {k!r}"), f, "safetensors"))
     return Checkpoint(root, "safetensors", entries, index, metadata)
+
+
+def _inside(root: Path, name, where: Path) -> Path:
+    """``root/name`` if it is a relative name that stays inside ``root`` once every symlink is
+    resolved; else the error naming ``where`` (the index or the folder)."""
+    bad = not isinstance(name, str) or not name or "\\" in name or Path(name).is_absolute() \
+        or ".." in name.split("/") or any(ord(c) < 32 for c in name)
+    if not bad:
+        f = root / name
+        real, top = f.resolve(), root.resolve()
+        bad = real != top and top not in real.parents
+    if bad:
+        raise LaaciqError(f"{where}: shard {name!r} lies outside the checkpoint folder "
+                          f"{root} (absolute, '..' or a symlink out of it): refusing to read it")
+    return root / name
 
 
 def _open_index(path: Path) -> Checkpoint:
@@ -275,14 +316,19 @@ def _open_index(path: Path) -> Checkpoint:
     shards: dict[str, list[str]] = {}
     for name, shard in wmap.items():
         shards.setdefault(shard, []).append(name)
-    files = []
+    files, names = [], {}
     for shard in shards:
-        f = path.parent / shard
+        f = _inside(path.parent, shard, path)
+        if f in names:
+            raise LaaciqError(f"{path}: shards {names[f]!r} and {shard!r} are one file: list "
+                              f"each shard under one name")
+        names[f] = str(f.relative_to(path.parent).as_posix())
         if not f.is_file():
             raise LaaciqError(f"{path}: shard {shard!r} (holding {shards[shard][0]!r}) is listed "
                               f"in the index but missing from {path.parent}")
         files.append(f)
     ck = _open_safetensors(path.parent, files, doc)
+    ck.names = names
     listed = set(wmap)
     have = {e.name for e in ck.entries}
     missing = sorted(listed - have)
@@ -290,7 +336,7 @@ def _open_index(path: Path) -> Checkpoint:
         raise LaaciqError(f"{path}: tensor {missing[0]!r} is listed in the index but not in its "
                           f"shard {wmap[missing[0]]!r}")
     ck.entries = [e for e in ck.entries if e.name in listed
-                  and path.parent / wmap[e.name] == e.file]
+                  and _inside(path.parent, wmap[e.name], path) == e.file]
     ck.by_name = {e.name: e for e in ck.entries}
     return ck
 
@@ -305,6 +351,7 @@ def _npy_header(fh):
 def _npy_entry(name, shape, dtype, file, kind) -> Entry:
     if dtype.kind == "V" or dtype.hasobject:
         raise LaaciqError(f"{file}: array {name!r} has dtype {dtype}, which laaciq cannot read")
+    check_name(name, file)
     return Entry(name, tuple(int(d) for d in shape), dtype.name if dtype.kind != "b" else "bool",
                  file, kind)
 
@@ -328,19 +375,28 @@ def _open_npz(p: Path) -> Checkpoint:
 
 
 def _open_gguf(p: Path) -> Checkpoint:
-    from gguf import GGMLQuantizationType
+    from gguf import GGMLQuantizationType as T
+    from gguf.quants import _type_traits
 
+    try:
+        tensors = _gguf_reader(p).tensors
+    except ValueError as exc:   # the reader's words for an unknown type or data past the end
+        raise LaaciqError(f"{p}: not a readable GGUF file (unknown tensor type, or tensor data "
+                          f"past the end of the file): {_first_line(exc)}") from None
     entries = []
-    for t in _gguf_reader(p).tensors:
+    for t in tensors:
+        name = check_name(t.name, p)
         shape = tuple(int(d) for d in reversed([int(v) for v in t.shape]))
-        if t.tensor_type == GGMLQuantizationType.F16:
+        if t.tensor_type == T.F16:
             dt = "float16"
-        elif t.tensor_type in (GGMLQuantizationType.I8, GGMLQuantizationType.I16,
-                               GGMLQuantizationType.I32, GGMLQuantizationType.I64):
+        elif t.tensor_type in (T.I8, T.I16, T.I32, T.I64):
             dt = t.tensor_type.name.replace("I", "int")
-        else:
+        elif t.tensor_type == T.F32 or t.tensor_type in _type_traits:
             dt = "float32"                      # F32 and every quantized type (dequantized)
-        entries.append(Entry(t.name, shape, dt, p, "gguf"))
+        else:
+            raise LaaciqError(f"{p}: tensor {name!r} has GGUF type {t.tensor_type.name}, which "
+                              f"laaciq cannot dequantize")
+        entries.append(Entry(name, shape, dt, p, "gguf"))
     return Checkpoint(p, "gguf", entries)
 
 
@@ -360,15 +416,32 @@ def plan_safetensors(path: Path, tensors, metadata=None) -> dict:
         plan[name] = (off, dt, tuple(int(d) for d in shape))
         off += nbytes
     if metadata:
-        hdr = {"__metadata__": {str(k): str(v) for k, v in metadata.items()}, **hdr}
+        hdr = {"__metadata__": {str(k): str(metadata[k]) for k in sorted(metadata)}, **hdr}
     raw = json.dumps(hdr, separators=(",", ":")).encode("utf-8")
     raw += b" " * (-len(raw) % 8)
     base = 8 + len(raw)
     with open(path, "wb") as fh:
+        reserve(fh.fileno(), base + off)        # a full disk fails here, not in a memory map
         fh.write(struct.pack("<Q", len(raw)))
         fh.write(raw)
         fh.truncate(base + off)
     return {k: (base + o, dt, shape) for k, (o, dt, shape) in plan.items()}
+
+
+def save_safetensors(path: Path, tensors: dict, metadata=None) -> None:
+    """Write ``{name: array}`` as a safetensors file (in that order; metadata sorted), byte for
+    byte the same for the same input (the library's writer orders metadata at random)."""
+    arrays = {k: np.asarray(v, order="C") for k, v in tensors.items()}   # 0-d stays 0-d
+    plan = plan_safetensors(path, [(k, _dtype_of(v), v.shape) for k, v in arrays.items()],
+                            metadata)
+    with open(path, "r+b") as fh:
+        for k, v in arrays.items():
+            fh.seek(plan[k][0])
+            fh.write(v.tobytes())
+
+
+def _dtype_of(a: np.ndarray) -> str:
+    return "bool" if a.dtype.kind == "b" else a.dtype.name
 
 
 def write_block(path, offset: int, dtype: str, shape: tuple, index, values) -> None:

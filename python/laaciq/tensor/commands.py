@@ -59,13 +59,13 @@ import math
 import os
 import shutil
 import sys
-import tempfile
 import time
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from laaciq.fsguard import OutputDir, reserve
 from laaciq.tensor import baselines, checkpoint, pipeline
 from laaciq.tensor import exact
 from laaciq.theory import quantizer
@@ -110,39 +110,6 @@ def load_tensors(path, patterns=None, all_tensors=False):
         checkpoint.check_finite(x, e)
         out.append((e.name, x))
     return out, skipped
-
-
-class OutputDir:
-    """Build an output folder in a temporary sibling, renamed into place on success (the old
-    folder replaced only with ``force``); removed on any failure: nothing half-written."""
-
-    def __init__(self, path, force: bool):
-        self.path = Path(path)
-        if self.path.exists() and not force:
-            raise LaaciqError(f"{self.path}: already exists: pass --force to replace it, or "
-                              f"choose another --out")
-        if self.path.exists() and not self.path.is_dir():
-            raise LaaciqError(f"{self.path}: exists and is not a folder")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.path.name}.tmp-",
-                                         dir=self.path.parent))
-
-    def commit(self):
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(self.tmp, 0o777 & ~umask)       # mkdtemp makes 0700; outputs are for reading
-        for f in self.tmp.iterdir():
-            os.chmod(f, 0o666 & ~umask)
-        old = None
-        if self.path.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{self.path.name}.old-", dir=self.path.parent))
-            os.replace(self.path, old / "d")
-        os.replace(self.tmp, self.path)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-
-    def discard(self):
-        shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 # =============================================================================================
@@ -247,13 +214,13 @@ def clip_report(path, bits=4, objective="true", axis=None, group=None, patterns=
                "values": int(total), "tensors": recs, "skipped": skipped, "summary": summary,
                "jobs": jobs, "wall_seconds": wall, "peak_rss_bytes": rss}
         if odir is not None:
-            _write_clip_out(odir.tmp, doc, entries, acc, names, selected)
+            _write_clip_out(odir, doc, entries, acc, names, selected)
             odir.commit()
             doc["out"] = str(odir.path)
         return doc
-    except BaseException:
+    except BaseException as exc:
         if odir is not None:
-            odir.discard()
+            odir.abort(exc)
         raise
 
 
@@ -272,24 +239,22 @@ def _table_rows(doc):
                    "mse": d["mse"], "ratio": d["ratio"], "seconds": d["seconds"]}
 
 
-def _write_clip_out(tmp: Path, doc, entries, acc, names, selected):
-    from safetensors.numpy import save_file
-
+def _write_clip_out(odir: OutputDir, doc, entries, acc, names, selected):
     meta = {"bits": str(doc["bits"]), "granularity": doc["granularity"]}
     for m in names:
         tens = {e.name: np.array(a["alpha"][m], dtype=np.float64)
                 for e, a in zip(entries, acc)}
         fname = "thresholds.safetensors" if m == selected else f"thresholds-{m}.safetensors"
-        save_file(tens, str(tmp / fname), metadata={**meta, "method": m})
+        checkpoint.save_safetensors(odir.file(fname), tens, metadata={**meta, "method": m})
     rows = list(_table_rows(doc))
-    with open(tmp / "tensors.csv", "w", newline="", encoding="utf-8") as fh:
+    with open(odir.file("tensors.csv"), "w", newline="", encoding="utf-8") as fh:
         w = csv.DictWriter(fh, fieldnames=list(rows[0]))
         w.writeheader()
         w.writerows(rows)
-    with open(tmp / "tensors.jsonl", "w", encoding="utf-8") as fh:
+    with open(odir.file("tensors.jsonl"), "w", encoding="utf-8") as fh:
         for r in rows:
             fh.write(json.dumps(_json_safe(r), allow_nan=False) + "\n")
-    (tmp / "clip.json").write_text(json.dumps(_json_safe(doc), indent=1, allow_nan=False)
+    odir.file("clip.json").write_text(json.dumps(_json_safe(doc), indent=1, allow_nan=False)
                                    + "\n", encoding="utf-8")
 
 
@@ -297,9 +262,20 @@ def _write_clip_out(tmp: Path, doc, entries, acc, names, selected):
 # quantize
 
 
-def _plan_outputs(tmp: Path, ck, entries, bits, codes: bool):
-    """Pre-size every output file; returns ``(plan per selected name, copies, finish)``:
-    ``copies`` the unselected tensors to copy verbatim, ``finish()`` completes the layout."""
+def _npy_slot(dst: Path, e):
+    """A pre-sized (space reserved) ``.npy`` for ``e``: ``(offset, dtype, shape)``."""
+    mm = np.lib.format.open_memmap(dst, mode="w+", dtype=e.dtype, shape=e.shape)
+    off = mm.offset
+    del mm
+    reserve(dst, dst.stat().st_size)
+    return off, e.dtype, e.shape
+
+
+def _plan_outputs(odir: OutputDir, ck, entries, bits, codes: bool):
+    """Pre-size every output file (names checked by ``odir.file``); returns ``(plan per
+    selected name, copies, finish)``: ``copies`` the unselected tensors to copy verbatim,
+    ``finish()`` completes the layout."""
+    tmp = odir.tmp
     sel = {e.name for e in entries}
     plan: dict = {e.name: {} for e in entries}
     copies = []
@@ -307,29 +283,27 @@ def _plan_outputs(tmp: Path, ck, entries, bits, codes: bool):
     if ck.layout == "safetensors":
         for f in ck.files:
             ents = [e for e in ck.entries if e.file == f]
-            offs = checkpoint.plan_safetensors(tmp / f.name, [(e.name, e.dtype, e.shape)
-                                                              for e in ents], ck.metadata.get(f))
+            dst = odir.file(ck.rel(f))
+            offs = checkpoint.plan_safetensors(dst, [(e.name, e.dtype, e.shape)
+                                                     for e in ents], ck.metadata.get(f))
             for e in ents:
                 if e.name in sel:
-                    plan[e.name]["weights"] = (tmp / f.name, offs[e.name])
+                    plan[e.name]["weights"] = (dst, offs[e.name])
                 else:
-                    copies.append((e, tmp / f.name, offs[e.name]))
+                    copies.append((e, dst, offs[e.name]))
         if ck.index is not None:
             idx_name = next(iter(Path(ck.path).glob("*.safetensors.index.json")), None)
             name = idx_name.name if idx_name else "model.safetensors.index.json"
-            (tmp / name).write_text(json.dumps(ck.index, indent=2) + "\n", encoding="utf-8")
+            # the written index names the files written, nothing else
+            index = {**ck.index, "weight_map": {e.name: ck.rel(e.file) for e in ck.entries}}
+            odir.file(name).write_text(json.dumps(index, indent=2) + "\n", encoding="utf-8")
     elif ck.layout == "npy":
         e = ck.entries[0]
-        dst = tmp / Path(ck.path).name
-        mm = np.lib.format.open_memmap(dst, mode="w+", dtype=e.dtype, shape=e.shape)
-        off = mm.offset
-        del mm
-        plan[e.name]["weights"] = (dst, (off, e.dtype, e.shape))
+        dst = odir.file(Path(ck.path).name)
+        plan[e.name]["weights"] = (dst, _npy_slot(dst, e))
     else:       # npz (members assembled at the end) and gguf (float safetensors)
-        parts = tmp / ".parts"
-        parts.mkdir()
         if ck.layout == "gguf":
-            dst = tmp / (Path(ck.path).stem + ".safetensors")
+            dst = odir.file(Path(ck.path).stem + ".safetensors")
             offs = checkpoint.plan_safetensors(dst, [(e.name, e.dtype, e.shape)
                                                      for e in ck.entries if e.floating])
             for e in ck.entries:
@@ -340,41 +314,41 @@ def _plan_outputs(tmp: Path, ck, entries, bits, codes: bool):
                 else:
                     copies.append((e, dst, offs[e.name]))
         else:
+            npz = odir.file(Path(ck.path).name)
             for e in ck.entries:
-                dst = parts / f"{len(finish)}.npy"
-                mm = np.lib.format.open_memmap(dst, mode="w+", dtype=e.dtype, shape=e.shape)
-                off = mm.offset
-                del mm
+                dst = odir.file(f".parts/{len(finish)}.npy")
+                slot = _npy_slot(dst, e)
                 finish.append((e.name, dst))
                 if e.name in sel:
-                    plan[e.name]["weights"] = (dst, (off, e.dtype, e.shape))
+                    plan[e.name]["weights"] = (dst, slot)
                 else:
-                    copies.append((e, dst, (off, e.dtype, e.shape)))
+                    copies.append((e, dst, slot))
     code_offs = None
     if codes:
         cdt = "int8" if bits <= 8 else "int16"
         specs = []
         for e in entries:
             specs.append((e.name, cdt, e.shape))
-        code_offs = checkpoint.plan_safetensors(tmp / ".codes.partial", specs)
+        partial = odir.file(".codes.partial")
+        code_offs = checkpoint.plan_safetensors(partial, specs)
         for e in entries:
-            plan[e.name]["codes"] = (tmp / ".codes.partial", code_offs[e.name])
+            plan[e.name]["codes"] = (partial, code_offs[e.name])
 
     def done():
         if finish:
-            with zipfile.ZipFile(tmp / Path(ck.path).name, "w", zipfile.ZIP_STORED,
-                                 allowZip64=True) as z:
-                for name, src in finish:
-                    z.write(src, f"{name}.npy")
+            with zipfile.ZipFile(npz, "w", zipfile.ZIP_STORED, allowZip64=True) as z:
+                for name, src in finish:    # a fixed date: the same bytes every run
+                    info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+                    with open(src, "rb") as fh, z.open(info, "w", force_zip64=True) as dst:
+                        shutil.copyfileobj(fh, dst, 1 << 20)
         shutil.rmtree(tmp / ".parts", ignore_errors=True)
     return plan, copies, done
 
 
-def _write_codes(tmp: Path, entries, acc, gran, bits, method):
+def _write_codes(tmp: Path, dst: Path, entries, acc, gran, bits, method):
     """``codes.safetensors``: per weight ``NAME`` its int codes (from the partial file) and
     ``NAME.scale`` (float64 steps α/L, threshold shape); metadata: bits, layout."""
     from safetensors import safe_open
-    from safetensors.numpy import save_file
 
     L = quantizer.levels(bits)
     tens = {}
@@ -385,8 +359,7 @@ def _write_codes(tmp: Path, entries, acc, gran, bits, method):
             tens[e.name + ".scale"] = np.array(
                 np.asarray(a["alpha"][method], dtype=np.float64) / L)
             layout[e.name] = {"axis": ax, "group": gr}
-    save_file(tens, str(tmp / "codes.safetensors"),
-              metadata={"format": "laaciq-codes", "bits": str(bits), "levels": str(L),
+    checkpoint.save_safetensors(dst, tens, metadata={"format": "laaciq-codes", "bits": str(bits), "levels": str(L),
                         "layout": json.dumps(layout),
                         "dequantize": "w = codes * scale per slice (laaciq.dequantize), "
                                       "float64, then rounded once to the weight dtype"})
@@ -404,7 +377,9 @@ def quantize_checkpoint(path, out, bits=4, objective="true", axis=None, group=No
     tasks, labels, gran = pipeline.make_tasks(entries, axis, group, jobs)
     odir = OutputDir(out, force)
     try:
-        plan, copies, finish = _plan_outputs(odir.tmp, ck, entries, bits, codes)
+        own = {n: odir.file(n) for n in ("thresholds.safetensors", "quantize.json")
+               + (("codes.safetensors",) if codes else ())}    # before any input name
+        plan, copies, finish = _plan_outputs(odir, ck, entries, bits, codes)
         for e, dst, (off, dt, shape) in copies:
             checkpoint.write_block(dst, off, dt, shape, None, checkpoint.read_entry(e))
         method = f"exact-{obj}"
@@ -414,15 +389,14 @@ def quantize_checkpoint(path, out, bits=4, objective="true", axis=None, group=No
                                      [method])
         wall = time.perf_counter() - t0
         finish()
-        from safetensors.numpy import save_file
-
-        save_file({e.name: np.array(a["alpha"][method], dtype=np.float64)
-                   for e, a in zip(entries, acc)}, str(odir.tmp / "thresholds.safetensors"),
-                  metadata={"bits": str(bits), "objective": obj,
-                            "layout": json.dumps({e.name: {"axis": g[0], "group": g[1]}
-                                                  for e, g in zip(entries, gran)})})
+        checkpoint.save_safetensors(
+            own["thresholds.safetensors"], {e.name: np.array(a["alpha"][method], dtype=np.float64)
+                                            for e, a in zip(entries, acc)},
+            metadata={"bits": str(bits), "objective": obj,
+                      "layout": json.dumps({e.name: {"axis": g[0], "group": g[1]}
+                                            for e, g in zip(entries, gran)})})
         if codes:
-            _write_codes(odir.tmp, entries, acc, gran, bits, method)
+            _write_codes(odir.tmp, own["codes.safetensors"], entries, acc, gran, bits, method)
         total = sum(e.size for e in entries)
         doc = {"command": "quantize", "file": str(path), "out": str(odir.path), "bits": bits,
                "objective": obj, "values": total, "jobs": jobs, "wall_seconds": wall,
@@ -433,12 +407,12 @@ def quantize_checkpoint(path, out, bits=4, objective="true", axis=None, group=No
                             "slices": a["slices"], "seconds": a["sec"][method]}
                            for e, a, lab in zip(entries, acc, labels)],
                "copied": [e.name for e, _, _ in copies]}
-        (odir.tmp / "quantize.json").write_text(json.dumps(_json_safe(doc), indent=1) + "\n",
-                                                encoding="utf-8")
+        own["quantize.json"].write_text(json.dumps(_json_safe(doc), indent=1) + "\n",
+                                         encoding="utf-8")
         odir.commit()
         return doc
-    except BaseException:
-        odir.discard()
+    except BaseException as exc:
+        odir.abort(exc)
         raise
 
 

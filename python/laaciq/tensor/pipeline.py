@@ -14,6 +14,11 @@ fake-quantized block (and its codes) at its place in the pre-sized output files.
 memory is the block in its own dtype, its float32 copy, and the solver's working set (blocks of
 ``2^18`` values): ≤ 2× the largest tensor as float32 + a few hundred MB (``make bench``
 measures it).
+
+Interruption: workers ignore SIGINT and die with their parent (``PR_SET_PDEATHSIG``, Linux);
+the parent alone unwinds (Ctrl-C, SIGTERM through :class:`laaciq.fsguard.OutputDir`), stops the
+workers at once and removes its temporary output, so no worker outlives a run or prints a
+traceback, and nothing writes into a folder after it is removed.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import fnmatch
 import math
 import os
 import resource
+import signal
 import sys
 import time
 
@@ -203,21 +209,46 @@ def run(jobs_list, jobs: int, quiet=True, desc="laaciq"):
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
         ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as ex:
+        ex = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_worker_init)
+        try:
             futs = {ex.submit(work, j): j for j in jobs_list}
-            try:
-                for fut in as_completed(futs):
-                    res = fut.result()
-                    if bar is not None:
-                        bar.update(futs[fut]["n_values"])
-                    yield res
-            except BaseException:
-                for f in futs:
-                    f.cancel()
-                raise
+            for fut in as_completed(futs):
+                res = fut.result()
+                if bar is not None:
+                    bar.update(futs[fut]["n_values"])
+                yield res
+        except BaseException:
+            _stop(ex)
+            raise
+        ex.shutdown()
     finally:
         if bar is not None:
             bar.close()
+
+
+def _worker_init() -> None:
+    """In each worker: the parent handles Ctrl-C and SIGTERM; a dead parent kills us."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))   # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() == 1:       # the parent died before the prctl
+        os._exit(1)
+
+
+def _stop(ex) -> None:
+    """Cancel what has not started and kill the workers (they may be writing a block)."""
+    procs = list((getattr(ex, "_processes", None) or {}).values())
+    ex.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        p.kill()
+    for p in procs:
+        p.join()
 
 
 def default_jobs() -> int:

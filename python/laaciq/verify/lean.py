@@ -13,7 +13,11 @@ Two jobs live here:
   strings (``sorry``, ``admit``, ``axiom``, ``native_decide``, ``implemented_by``, ``extern``).
 
 A module counts as *checked* when this source hash compiled with this toolchain with no error,
-no ``sorry`` warning and no forbidden token, in this run or in a cached one.
+no ``sorry`` warning and no forbidden token, in this run or in a cached one. A cache entry
+counts only when every file of it matches the sha256 it was stored with (a truncated ``.olean``
+or an edited ``result.json`` is recompiled), in a cache folder of the current user that no one
+else can write (:func:`laaciq.fsguard.private_dir`); one build at a time uses a cache (a lock),
+and the build folders of dead builds are removed.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
+from laaciq import fsguard
 from laaciq.errors import LaaciqError
 from laaciq.io import atomic_write_text
 
@@ -266,7 +271,7 @@ class Checker:
 
 
 def cache_dir() -> Path:
-    return Path(os.environ.get("LAACIQ_CACHE", DEFAULT_CACHE))
+    return fsguard.private_dir(os.environ.get("LAACIQ_CACHE") or DEFAULT_CACHE)
 
 
 def find_node() -> Path:
@@ -572,7 +577,20 @@ class Builder:
             for d in sorted(graph[m]):
                 h.update(keys[d].encode())
             keys[m] = h.hexdigest()
-        run_dir = Path(tempfile.mkdtemp(prefix="run-", dir=self._ensure(cache_dir() / "runs")))
+        lock = fsguard.Lock(cache_dir() / "lean-build.lock", f"the Lean cache {cache_dir()}",
+                            wait=True, log=self.log)
+        try:
+            runs = self._ensure(cache_dir() / "runs")
+            for stale in runs.glob("run-*"):        # we hold the lock: no live build owns one
+                shutil.rmtree(stale, ignore_errors=True)
+            return self._run(order, graph, texts, keys,
+                             Path(tempfile.mkdtemp(prefix="run-", dir=runs)))
+        finally:
+            lock.release()
+
+    def _run(self, order, graph, texts, keys, run_dir: Path) -> list[ModuleResult]:
+        """The build proper (in ``run_dir``): cached modules restored, the others compiled
+        along the import graph, ``self.jobs`` at a time."""
         src_dir, out_dir = run_dir / "src", run_dir / "build"
         for m in order:
             dst = src_dir / _module_file(m)
@@ -630,12 +648,19 @@ class Builder:
         return p
 
     def _cached(self, key: str) -> ModuleResult | None:
-        meta = self.store / key / "result.json"
-        if not meta.exists():
+        entry = self.store / key
+        if not entry.exists():
             return None
         try:
-            return ModuleResult(**json.loads(meta.read_text()))
-        except (ValueError, TypeError):
+            if not fsguard.sums_ok(entry):
+                raise ValueError("a file differs from its recorded sha256")
+            r = ModuleResult(**json.loads((entry / "result.json").read_text()))
+            if r.key != key:
+                raise ValueError(f"it holds the result of key {r.key[:12]}")
+            return r
+        except (OSError, ValueError, TypeError) as exc:
+            self.log(f"lean: cache entry {key[:12]} is damaged ({exc}): compiling again")
+            shutil.rmtree(entry, ignore_errors=True)
             return None
 
     def _restore(self, key: str, module: str, out_dir: Path) -> None:
@@ -685,6 +710,7 @@ class Builder:
                 shutil.copyfile(f, dst)
         (tmp / "result.json").write_text(json.dumps(dataclasses.asdict(result), indent=1))
         (tmp / "output.log").write_text(output)  # Lean's full output, info messages included
+        fsguard.write_sums(tmp)
         with self._lock:
             if store.exists():
                 shutil.rmtree(store)
