@@ -170,10 +170,41 @@ def _codes_at(sg, a, L, bp, ev, order, t, T, mask, k):
 
 
 @_jit
+def _best_of(w, H, a, sg, L, bp, ev, order, cand, ncand, best, k, k_out, stats):
+    """Re-evaluate the near-best candidates directly from their codes; the best step and error
+    are returned and its codes written into ``k_out``."""
+    n = w.size
+    nev = bp.size
+    best_s = 1.0
+    best_e = np.inf
+    for c in range(ncand):
+        if cand[1, c] <= best[0]:
+            t = int(cand[2, c])
+            mask = int(cand[3, c])
+            T = 0
+            if mask:
+                T = 1
+                while t - T - 1 >= 0 and bp[order[t - T - 1]] == bp[order[t - 1]]:
+                    T += 1
+            _codes_at(sg, a, L, bp, ev, order, t, T, mask, k)
+            s = cand[0, c]
+            if t == nev and mask == 0:                # every code 0: any step
+                s = 2.0 * np.max(a) + 1.0 if np.max(a) > 0.0 else 1.0
+            val = _direct(w, H, s, k)
+            stats[3] += 1.0
+            if val < best_e:
+                best_e, best_s = val, s
+                for i in range(n):
+                    k_out[i] = k[i]
+    return best_s, best_e
+
+
+@_jit
 def output_row(w, H, L, k_out, stats):
     """The exact minimum over ``s`` and nearest codes (free at ties) of ``(w - s k)ᵀH(w - s k)``
     for one row ``w`` (n,) and symmetric ``H`` (n, n); writes the codes into ``k_out`` and returns
-    ``(s, error)``. ``stats`` (4,): ``[breakpoints, tie choices, ties not enumerated, candidates evaluated]``."""
+    ``(s, error)``. ``stats`` (4,): ``[breakpoints, tie choices, ties not enumerated,
+    candidates evaluated]``."""
     n = w.size
     a = np.abs(w)
     sg = np.sign(w)
@@ -232,29 +263,7 @@ def output_row(w, H, L, k_out, stats):
             ncand = _ties(w, H, Hw, sg, ev, order, t0, t - t0, right, b, q, v, c0, cand,
                           ncand, best, stats)
         left = right
-    # re-evaluate the near-best candidates directly from their codes
-    best_s = 1.0
-    best_e = np.inf
-    for c in range(ncand):
-        if cand[1, c] <= best[0]:
-            t = int(cand[2, c])
-            mask = int(cand[3, c])
-            T = 0
-            if mask:
-                T = 1
-                while t - T - 1 >= 0 and bp[order[t - T - 1]] == bp[order[t - 1]]:
-                    T += 1
-            _codes_at(sg, a, L, bp, ev, order, t, T, mask, k)
-            s = cand[0, c]
-            if t == nev:                              # every code 0: any step
-                s = 2.0 * np.max(a) + 1.0 if np.max(a) > 0.0 else 1.0
-            val = _direct(w, H, s, k)
-            stats[3] += 1.0
-            if val < best_e:
-                best_e, best_s = val, s
-                for i in range(n):
-                    k_out[i] = k[i]
-    return best_s, best_e
+    return _best_of(w, H, a, sg, L, bp, ev, order, cand, ncand, best, k, k_out, stats)
 
 
 @_jit
