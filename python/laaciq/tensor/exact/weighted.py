@@ -206,12 +206,13 @@ def weighted_exact_alpha(w, c, bits: int = 4, rounding: str = "half_up", hint=No
     L = quantizer.levels(bits)
     R, n = W.shape
     A = np.abs(W)
+    w32 = np.asarray(w).dtype == np.float32          # sort keys: float32 sorts faster, same order
     H = None if hint is None else np.broadcast_to(np.asarray(hint, dtype=np.float64), (R,))
     if H is not None and not (np.isfinite(H).all() and (H > 0).all()):
         raise ValueError("hint must be finite thresholds > 0")
     alpha = np.empty(R)
     if choose_engine(engine, bits) == "compiled":
-        err = _compiled_rows(A, C, L, H, alpha)
+        err = _compiled_rows(A, C, L, H, alpha, w32)
         if rounding == "half_up":          # the kernel's sums are the quantizer's arithmetic
             return alpha, err
     else:
@@ -222,7 +223,7 @@ def weighted_exact_alpha(w, c, bits: int = 4, rounding: str = "half_up", hint=No
     return alpha, weighted_error(W, C, alpha, bits, rounding)
 
 
-def _compiled_rows(A, C, L, H, alpha):
+def _compiled_rows(A, C, L, H, alpha, w32=False):
     """The compiled engine on blocks of rows: each row sorted by magnitude with its weights
     (zero values get weight 0); fills ``alpha`` and returns the errors (R,)."""
     from laaciq.tensor.exact.weighted_compiled import weighted_rows
@@ -231,7 +232,8 @@ def _compiled_rows(A, C, L, H, alpha):
     step = max(1, params.PARAMS.row_block // n)
     st = np.zeros(3)
     for i in range(0, R, step):
-        o = np.argsort(A[i:i + step], axis=1)
+        blk = A[i:i + step]
+        o = np.argsort(blk.astype(np.float32) if w32 else blk, axis=1)
         As = np.take_along_axis(A[i:i + step], o, axis=1)
         Cs = np.take_along_axis(C[i:i + step], o, axis=1)
         Cs = np.where(As > 0, Cs, 0.0)
