@@ -49,15 +49,15 @@ def _rows_and_weights(w, c):
         W = W[None, :]
     if W.ndim != 2 or W.size == 0:
         raise ValueError(f"w must be a non-empty 1-D or 2-D array, got shape {np.shape(w)}")
-    C = np.asarray(c, dtype=np.float64)
-    C = np.broadcast_to(C, W.shape) if C.ndim < 2 else C
+    C0 = np.asarray(c, dtype=np.float64)
+    if not (np.isfinite(W).all() and np.isfinite(C0).all()):
+        raise ValueError("w and c must be finite")
+    if (C0 < 0).any():
+        raise ValueError("c must be non-negative (they are weights)")
+    C = np.broadcast_to(C0, W.shape) if C0.ndim < 2 else C0
     if C.shape != W.shape:
         raise ValueError(f"c has shape {C.shape} but w has {W.shape}: give one weight per value "
                          f"(or one per column)")
-    if not (np.isfinite(W).all() and np.isfinite(C).all()):
-        raise ValueError("w and c must be finite")
-    if (C < 0).any():
-        raise ValueError("c must be non-negative (they are weights)")
     return W, C
 
 
@@ -234,9 +234,11 @@ def _compiled_rows(A, C, L, H, alpha, w32=False):
     for i in range(0, R, step):
         blk = A[i:i + step]
         o = np.argsort(blk.astype(np.float32) if w32 else blk, axis=1)
-        As = np.take_along_axis(A[i:i + step], o, axis=1)
-        Cs = np.take_along_axis(C[i:i + step], o, axis=1)
-        Cs = np.where(As > 0, Cs, 0.0)
-        h = np.zeros(As.shape[0]) if H is None else np.ascontiguousarray(H[i:i + step])
-        weighted_rows(As, Cs, L, h, alpha[i:i + step], err[i:i + step], st)
+        h = np.zeros(blk.shape[0]) if H is None else np.ascontiguousarray(H[i:i + step])
+        cb = C[i:i + step]
+        if cb.strides[0] == 0:                  # one weight per column: pass the one row
+            cb = cb[:1]
+        f32 = bool(w32 and cb.max(initial=0.0) < 1e30)
+        weighted_rows(np.ascontiguousarray(blk), np.ascontiguousarray(cb), o, f32, L,
+                      h, alpha[i:i + step], err[i:i + step], st)
     return err
