@@ -6,8 +6,8 @@ objective is ``c0 - 2s·kᵀHw + s²·kᵀHk``, minimized at its vertex clamped 
 interval (at an end, a tied value takes that side's code: still a nearest code). The scan visits
 every breakpoint in increasing ``s`` from the codes ``±L`` of a tiny step: crossing one moves one
 code one level towards 0, which updates ``kᵀHw`` and ``kᵀHk`` in ``O(n)`` from one column of
-``H`` (``v = Hk`` is carried along and recomputed from scratch every ``n`` breakpoints, so the
-rounding does not accumulate). Where ``T ≥ 2`` values tie at the same breakpoint, their mixed
+``H`` (``v = Hk`` is carried along and recomputed from scratch every
+``PARAMS.output_reset·n`` breakpoints, so the rounding does not accumulate). Where ``T ≥ 2`` values tie at the same breakpoint, their mixed
 choices (some codes from the left piece, some from the right) are enumerated at that step in Gray
 order (``O(T)`` each), up to ``2^PARAMS.output_tie_enum`` choices. The lowest pieces (within a
 rounding margin of the best, at most ``PARAMS.compiled_cap``) are re-evaluated directly from
@@ -21,6 +21,7 @@ numba is missing. Tests: ``tests/test_output.py`` (Fraction brute force with eve
 
 from __future__ import annotations
 
+import numba as nb
 import numpy as np
 
 from laaciq.argcheck import check_bits
@@ -32,6 +33,7 @@ __all__ = ["optimal_codes_output", "output_error", "damped"]
 
 _CAP = params.PARAMS.compiled_cap
 _TIE_ENUM = params.PARAMS.output_tie_enum
+_RESET = params.PARAMS.output_reset
 
 
 @_jit_sum
@@ -256,7 +258,7 @@ def output_row(w, H, L, k_out, stats):
             k[i] += d
             t += 1
             since += 1
-        if since >= n:                                # reset the running sums
+        if since >= _RESET * n:                       # reset the running sums
             b, q = _state_sums(w, H, k, v)
             since = 0
         if t - t0 >= 2:
@@ -266,16 +268,22 @@ def output_row(w, H, L, k_out, stats):
     return _best_of(w, H, a, sg, L, bp, ev, order, cand, ncand, best, k, k_out, stats)
 
 
-@_jit
+@nb.njit(cache=True, nogil=True, parallel=True)
 def output_rows(W, H, L, steps, codes, err, stats):
-    """:func:`output_row` for every row of ``W`` (R, n) with the same ``H``."""
-    k = np.empty(W.shape[1])
-    for r in range(W.shape[0]):
-        s, e = output_row(W[r], H, L, k, stats)
+    """:func:`output_row` for every row of ``W`` (R, n) with the same ``H``, rows in parallel
+    (numba threads; each row is independent); ``stats`` (4,) accumulates the rows' counters."""
+    R, n = W.shape
+    rs = np.zeros((R, 4))
+    for r in nb.prange(R):
+        k = np.empty(n)
+        s, e = output_row(W[r], H, L, k, rs[r])
         steps[r] = s
         err[r] = e
-        for i in range(W.shape[1]):
+        for i in range(n):
             codes[r, i] = k[i]
+    for r in range(R):
+        for q in range(4):
+            stats[q] += rs[r, q]
 
 
 def damped(H, damp: float) -> np.ndarray:
