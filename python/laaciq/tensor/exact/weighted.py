@@ -1,5 +1,9 @@
 """The weighted objective: the exact minimizer of a per-element-weighted round-to-nearest error,
-one α per row (``PROOF.md`` §8, *Weighted objective*); the numpy engine and the entry point.
+one α per row (``PROOF.md`` §8, *Weighted objective*); the numpy engine and the entry point
+(the compiled engine: :mod:`laaciq.tensor.exact.weighted_compiled`). The error is the true MSE
+of the finite law with atoms ``w_i`` and weights ``c_i ≥ 0``, so the candidate theorems
+(``mse_codeVertex_le``, ``mse_exists_minimizer`` in ``LaAciq/Candidates.lean``, stated for
+non-negative weights) apply as they are.
 
 For a row ``w`` (``n`` values), non-negative weights ``c`` (one per value) and ``B`` bits
 (``L = 2^(B-1) - 1`` positive levels, step ``s = α/L``)::
