@@ -1,4 +1,5 @@
-"""Exact clipping thresholds (``laaciq.tensor.exact``) against the reference oracle and brute force."""
+"""Exact clipping thresholds (``laaciq.tensor.exact``) against the reference oracle and brute
+force."""
 
 from __future__ import annotations
 

@@ -182,8 +182,8 @@ def test_kernel_bounds_are_below_the_error_inside_their_interval(bits, mode, f32
         for s1 in v[-1] / L * np.exp(rng.uniform(-1.5, 0.3, 25)):
             for w in (1e-4, 1e-2, 0.2):
                 s2 = s1 * (1 + w)
-                lb, cost = compiled_bounds._bound(v, v32 if f32 else v32[:0], P1, P2, err, s1, s2, L,
-                                          np.log2(v.size + 1), mode)
+                lb, cost = compiled_bounds._bound(v, v32 if f32 else v32[:0], P1, P2, err,
+                                                  s1, s2, L, np.log2(v.size + 1), mode)
                 assert cost > 0
                 positive += lb > 0
                 for t in np.linspace(0, 1, 5):

@@ -72,6 +72,7 @@ def test_engine_argument():
     r = exact.exact_alpha(np.arange(10.0), 4, engine="numpy")
     assert r.stats["engine"] == "numpy"
     assert exact.exact_alpha(np.arange(10.0), 4).stats["engine"] == "compiled"
-    # "auto": the kernel up to PARAMS.compiled_max_bits, the numpy engine above (measured faster there)
+    # "auto": the kernel up to PARAMS.compiled_max_bits bits, the numpy engine above (measured
+    # faster there)
     assert exact.exact_alpha(np.arange(10.0), 16).stats["engine"] == "numpy"
     assert exact.exact_alpha(np.arange(10.0), 16, engine="compiled").stats["engine"] == "compiled"

@@ -275,8 +275,20 @@ def test_python_api_numpy(tmp_path):
         m2 = float(np.mean((sd["l1"].astype(np.float64) - laaciq.fake_quantize(
             sd["l1"].astype(np.float64), a * s, 3)) ** 2))
         assert m2 >= mse
-    with pytest.raises(NotImplementedError, match="weights"):
-        laaciq.optimal_clip(sd["l1"], 4, weights=np.ones(sd["l1"].shape))
+    # weights: all ones is the plain true MSE (same minimum); one importance per input column
+    # of an (out, in) weight per output channel is each row's weighted optimum
+    w1 = sd["l1"].astype(np.float64)
+    a1 = laaciq.optimal_clip(w1, 4, weights=np.ones(w1.shape))
+    m1 = float(np.mean((w1 - laaciq.fake_quantize(w1, a1, 4)) ** 2))
+    assert m1 == pytest.approx(float(solver.exact_alpha(w1, 4).mse), rel=1e-9)
+    c = rng.gamma(0.5, size=w1.shape[1])
+    ac = laaciq.optimal_clip(w1, 4, axis=0, weights=c)
+    ref, _ = solver.weighted_exact_alpha(w1, c, 4)
+    np.testing.assert_array_equal(ac, ref)
+    with pytest.raises(ValueError, match="broadcast"):
+        laaciq.optimal_clip(w1, 4, axis=0, weights=np.ones(w1.shape[1] + 1))
+    with pytest.raises(ValueError, match="objective"):
+        laaciq.optimal_clip(w1, 4, objective="banner", weights=c)
     with pytest.raises(ValueError, match="threshold shape"):
         laaciq.fake_quantize(sd["l1"], np.ones(3), 4, axis=0)
     # quantizer.quantize takes one threshold per row

@@ -58,10 +58,11 @@ def _dyadic(rng, n, scale=64):
     return rng.integers(-scale * 4, scale * 4 + 1, size=n) / scale
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])   # float32: float32 bounds
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("bits", [2, 3, 4, 5])
 @pytest.mark.parametrize("seed", range(6))
-def test_matches_fraction_brute_force(bits, seed, engine):
+def test_matches_fraction_brute_force(bits, seed, engine, dtype):
     rng = np.random.default_rng(1000 * bits + seed)
     n = int(rng.integers(3, 14))
     w = _dyadic(rng, n)
@@ -69,7 +70,7 @@ def test_matches_fraction_brute_force(bits, seed, engine):
         w[0] = 1.5
     c = rng.integers(0, 9, size=n) / 4.0
     c[np.argmax(np.abs(w))] += 1.0  # at least one weighted nonzero value
-    alpha, err = weighted_exact_alpha(w, c, bits, engine=engine)
+    alpha, err = weighted_exact_alpha(w.astype(dtype), c, bits, engine=engine)
     ref = _brute_min(w.tolist(), c.tolist(), bits)
     assert err[0] == pytest.approx(float(ref), rel=1e-9, abs=1e-15)
     # the error the solver reports is the real quantizer's error at its alpha

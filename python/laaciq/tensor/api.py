@@ -114,7 +114,8 @@ def optimal_clip(w, bits: int, axis=None, group=None, objective: str = "true", w
 
 
 def _weighted_clip(arr, bits, axis, group, weights, restore):
-    """:func:`optimal_clip` with per-element importances (exact, :func:`exact.weighted_exact_alpha`)."""
+    """:func:`optimal_clip` with per-element importances (exact:
+    :func:`exact.weighted_exact_alpha`)."""
     x = exact.check_input(arr)
     c, _ = _from_torch(weights)
     c = np.asarray(c, dtype=np.float64)

@@ -185,7 +185,9 @@ def _scan_run(v, S1, S2, L, U, floor_, cand_lo, cand_hi, cand_s, ncand, H, stats
     """Scan the pieces of ``s ∈ (S1, S2]`` (``L·log(S2/S1) ≤ _WMAX``) in shifted sums around
     ``s0 = √(S1 S2)``; near-best pieces go into the candidate buffer. ``lo``, ``hi`` (L,),
     ``wf`` (2, K) and ``wi`` (2, K) are work buffers (larger ones are made when K is short).
-    Returns the new candidate count and the running best upper value ``H``."""
+    Returns the new candidate count and the running best upper value ``H``. (One function of
+    ~85 lines: the code walk, the breakpoint sort and the scan share the per-level ranges and
+    the work buffers; the sort is :func:`_bucket_sort`.)"""
     m = v.size
     s0 = np.sqrt(S1 * S2)
     # initial codes just above S1, k_i = #{q < L : a_i > (q+½)·S1}, and per level q the range

@@ -6,8 +6,8 @@ objective is ``c0 - 2s·kᵀHw + s²·kᵀHk``, minimized at its vertex clamped 
 interval (at an end, a tied value takes that side's code: still a nearest code). The scan visits
 every breakpoint in increasing ``s`` from the codes ``±L`` of a tiny step: crossing one moves one
 code one level towards 0, which updates ``kᵀHw`` and ``kᵀHk`` in ``O(n)`` from one column of
-``H`` (``v = Hk`` is carried along and recomputed from scratch every ``n`` breakpoints, so the
-rounding does not accumulate). Where ``T ≥ 2`` values tie at the same breakpoint, their mixed
+``H`` (``v = Hk`` is carried along and recomputed from scratch every
+``PARAMS.output_reset·n`` breakpoints, so the rounding does not accumulate). Where ``T ≥ 2`` values tie at the same breakpoint, their mixed
 choices (some codes from the left piece, some from the right) are enumerated at that step in Gray
 order (``O(T)`` each), up to ``2^PARAMS.output_tie_enum`` choices. The lowest pieces (within a
 rounding margin of the best, at most ``PARAMS.compiled_cap``) are re-evaluated directly from
@@ -21,6 +21,7 @@ numba is missing. Tests: ``tests/test_output.py`` (Fraction brute force with eve
 
 from __future__ import annotations
 
+import numba as nb
 import numpy as np
 
 from laaciq.argcheck import check_bits
@@ -32,6 +33,7 @@ __all__ = ["optimal_codes_output", "output_error", "damped"]
 
 _CAP = params.PARAMS.compiled_cap
 _TIE_ENUM = params.PARAMS.output_tie_enum
+_RESET = params.PARAMS.output_reset
 
 
 @_jit_sum
@@ -170,10 +172,41 @@ def _codes_at(sg, a, L, bp, ev, order, t, T, mask, k):
 
 
 @_jit
+def _best_of(w, H, a, sg, L, bp, ev, order, cand, ncand, best, k, k_out, stats):
+    """Re-evaluate the near-best candidates directly from their codes; the best step and error
+    are returned and its codes written into ``k_out``."""
+    n = w.size
+    nev = bp.size
+    best_s = 1.0
+    best_e = np.inf
+    for c in range(ncand):
+        if cand[1, c] <= best[0]:
+            t = int(cand[2, c])
+            mask = int(cand[3, c])
+            T = 0
+            if mask:
+                T = 1
+                while t - T - 1 >= 0 and bp[order[t - T - 1]] == bp[order[t - 1]]:
+                    T += 1
+            _codes_at(sg, a, L, bp, ev, order, t, T, mask, k)
+            s = cand[0, c]
+            if t == nev and mask == 0:                # every code 0: any step
+                s = 2.0 * np.max(a) + 1.0 if np.max(a) > 0.0 else 1.0
+            val = _direct(w, H, s, k)
+            stats[3] += 1.0
+            if val < best_e:
+                best_e, best_s = val, s
+                for i in range(n):
+                    k_out[i] = k[i]
+    return best_s, best_e
+
+
+@_jit
 def output_row(w, H, L, k_out, stats):
     """The exact minimum over ``s`` and nearest codes (free at ties) of ``(w - s k)ᵀH(w - s k)``
     for one row ``w`` (n,) and symmetric ``H`` (n, n); writes the codes into ``k_out`` and returns
-    ``(s, error)``. ``stats`` (4,): ``[breakpoints, tie choices, ties not enumerated, candidates evaluated]``."""
+    ``(s, error)``. ``stats`` (4,): ``[breakpoints, tie choices, ties not enumerated,
+    candidates evaluated]``."""
     n = w.size
     a = np.abs(w)
     sg = np.sign(w)
@@ -225,48 +258,32 @@ def output_row(w, H, L, k_out, stats):
             k[i] += d
             t += 1
             since += 1
-        if since >= n:                                # reset the running sums
+        if since >= _RESET * n:                       # reset the running sums
             b, q = _state_sums(w, H, k, v)
             since = 0
         if t - t0 >= 2:
             ncand = _ties(w, H, Hw, sg, ev, order, t0, t - t0, right, b, q, v, c0, cand,
                           ncand, best, stats)
         left = right
-    # re-evaluate the near-best candidates directly from their codes
-    best_s = 1.0
-    best_e = np.inf
-    for c in range(ncand):
-        if cand[1, c] <= best[0]:
-            t = int(cand[2, c])
-            mask = int(cand[3, c])
-            T = 0
-            if mask:
-                T = 1
-                while t - T - 1 >= 0 and bp[order[t - T - 1]] == bp[order[t - 1]]:
-                    T += 1
-            _codes_at(sg, a, L, bp, ev, order, t, T, mask, k)
-            s = cand[0, c]
-            if t == nev:                              # every code 0: any step
-                s = 2.0 * np.max(a) + 1.0 if np.max(a) > 0.0 else 1.0
-            val = _direct(w, H, s, k)
-            stats[3] += 1.0
-            if val < best_e:
-                best_e, best_s = val, s
-                for i in range(n):
-                    k_out[i] = k[i]
-    return best_s, best_e
+    return _best_of(w, H, a, sg, L, bp, ev, order, cand, ncand, best, k, k_out, stats)
 
 
-@_jit
+@nb.njit(cache=True, nogil=True, parallel=True)
 def output_rows(W, H, L, steps, codes, err, stats):
-    """:func:`output_row` for every row of ``W`` (R, n) with the same ``H``."""
-    k = np.empty(W.shape[1])
-    for r in range(W.shape[0]):
-        s, e = output_row(W[r], H, L, k, stats)
+    """:func:`output_row` for every row of ``W`` (R, n) with the same ``H``, rows in parallel
+    (numba threads; each row is independent); ``stats`` (4,) accumulates the rows' counters."""
+    R, n = W.shape
+    rs = np.zeros((R, 4))
+    for r in nb.prange(R):
+        k = np.empty(n)
+        s, e = output_row(W[r], H, L, k, rs[r])
         steps[r] = s
         err[r] = e
-        for i in range(W.shape[1]):
+        for i in range(n):
             codes[r, i] = k[i]
+    for r in range(R):
+        for q in range(4):
+            stats[q] += rs[r, q]
 
 
 def damped(H, damp: float) -> np.ndarray:

@@ -49,6 +49,9 @@ class SolverParams:
     # output objective: mixed tie choices enumerated where at most this many values tie at one
     # breakpoint (2^T choices; beyond, counted in the stats as not enumerated)
     output_tie_enum: int = 12
+    #: the output scan's running sums are recomputed (O(n²)) every this many × n breakpoints
+    #: (each breakpoint costs O(n): the recomputations cost 1/output_reset of the scan)
+    output_reset: int = 4
 
 
 #: The parameter set every engine reads.

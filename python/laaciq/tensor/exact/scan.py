@@ -98,8 +98,8 @@ def _near_filter(row, lo, hi, U, floor, stats):
     """The candidates worth an exact evaluation: those whose value may be below the Lloyd value
     ``U`` of their row by more than the float ``floor``, and within rounding of the best.
 
-    At most ``PARAMS.row_cap`` per row (the lowest scanned values): a row beyond that (a near-perfect
-    fit, where the scan's rounding exceeds the error itself) is counted in
+    At most ``PARAMS.row_cap`` per row (the lowest scanned values): a row beyond that (a
+    near-perfect fit, where the scan's rounding exceeds the error itself) is counted in
     ``stats["near_capped"]`` and ``stats["certified_gap"]`` bounds its loss: the returned error
     minus the lowest value any scanned piece may have, relative to the returned error (0 when
     no row is capped)."""
@@ -171,7 +171,8 @@ def _scan_rows(a, gr, g1, g2, L, stats):
     while i < G:
         j = i + 1
         tot = est[i]
-        while j < G and (j - i) * m < params.PARAMS.row_block and tot + est[j] <= params.PARAMS.trans_block:
+        while j < G and (j - i) * m < params.PARAMS.row_block and \
+                tot + est[j] <= params.PARAMS.trans_block:
             tot += est[j]
             j += 1
         A = a[gr[i:j]]

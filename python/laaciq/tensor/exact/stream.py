@@ -153,7 +153,8 @@ def _scan_stream(src, g1, g2, L, total1, stats):
     """Scan the intervals of weighted sources: intervals are cut so that each batch generates
     at most ``PARAMS.trans_block`` breakpoints (one streaming pass per batch)."""
     n = sum(int(x.size) for x, _ in src)
-    block = min(params.PARAMS.trans_block, max(1 << 14, n // 32))   # memory ≈ 190 bytes per breakpoint
+    # memory ≈ 190 bytes per breakpoint
+    block = min(params.PARAMS.trans_block, max(1 << 14, n // 32))
     s1l, s2l = [], []
     for a1, a2 in zip(g1, g2):
         est = total1 * (1 / a1 - 1 / a2)

@@ -1,6 +1,6 @@
 """Exact minimizers of the seeds' surrogate objectives (``PROOF.md`` §2, *Surrogates*).
 
-``f(α) = (1/n) Σ_{a_i > α} (a_i - α)² + c·α²`` (times ``P(a ≤ α)`` on the noise for "seed004"):
+``f(α) = (1/n) Σ_{a_i > α} (a_i - α)² + c·α²`` (times ``P(a ≤ α)`` on the noise, "seed004"):
 on the piece with the top ``k`` values above ``α`` it is a quadratic with stationary point
 ``S_k/(k + c·n)``; rows are sorted and scanned piece by piece, one large tensor is bracketed from
 a subsample and certified on its tail (no sort of the data).

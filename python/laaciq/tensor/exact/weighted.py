@@ -1,5 +1,9 @@
 """The weighted objective: the exact minimizer of a per-element-weighted round-to-nearest error,
-one α per row (``PROOF.md`` §8, *Weighted objective*); the numpy engine and the entry point.
+one α per row (``PROOF.md`` §8, *Weighted objective*); the numpy engine and the entry point
+(the compiled engine: :mod:`laaciq.tensor.exact.weighted_compiled`). The error is the true MSE
+of the finite law with atoms ``w_i`` and weights ``c_i ≥ 0``, so the candidate theorems
+(``mse_codeVertex_le``, ``mse_exists_minimizer`` in ``LaAciq/Candidates.lean``, stated for
+non-negative weights) apply as they are.
 
 For a row ``w`` (``n`` values), non-negative weights ``c`` (one per value) and ``B`` bits
 (``L = 2^(B-1) - 1`` positive levels, step ``s = α/L``)::
@@ -49,15 +53,15 @@ def _rows_and_weights(w, c):
         W = W[None, :]
     if W.ndim != 2 or W.size == 0:
         raise ValueError(f"w must be a non-empty 1-D or 2-D array, got shape {np.shape(w)}")
-    C = np.asarray(c, dtype=np.float64)
-    C = np.broadcast_to(C, W.shape) if C.ndim < 2 else C
+    C0 = np.asarray(c, dtype=np.float64)
+    if not (np.isfinite(W).all() and np.isfinite(C0).all()):
+        raise ValueError("w and c must be finite")
+    if (C0 < 0).any():
+        raise ValueError("c must be non-negative (they are weights)")
+    C = np.broadcast_to(C0, W.shape) if C0.ndim < 2 else C0
     if C.shape != W.shape:
         raise ValueError(f"c has shape {C.shape} but w has {W.shape}: give one weight per value "
                          f"(or one per column)")
-    if not (np.isfinite(W).all() and np.isfinite(C).all()):
-        raise ValueError("w and c must be finite")
-    if (C < 0).any():
-        raise ValueError("c must be non-negative (they are weights)")
     return W, C
 
 
@@ -206,12 +210,13 @@ def weighted_exact_alpha(w, c, bits: int = 4, rounding: str = "half_up", hint=No
     L = quantizer.levels(bits)
     R, n = W.shape
     A = np.abs(W)
+    w32 = np.asarray(w).dtype == np.float32          # sort keys: float32 sorts faster, same order
     H = None if hint is None else np.broadcast_to(np.asarray(hint, dtype=np.float64), (R,))
     if H is not None and not (np.isfinite(H).all() and (H > 0).all()):
         raise ValueError("hint must be finite thresholds > 0")
     alpha = np.empty(R)
     if choose_engine(engine, bits) == "compiled":
-        err = _compiled_rows(A, C, L, H, alpha)
+        err = _compiled_rows(A, C, L, H, alpha, w32)
         if rounding == "half_up":          # the kernel's sums are the quantizer's arithmetic
             return alpha, err
     else:
@@ -222,7 +227,7 @@ def weighted_exact_alpha(w, c, bits: int = 4, rounding: str = "half_up", hint=No
     return alpha, weighted_error(W, C, alpha, bits, rounding)
 
 
-def _compiled_rows(A, C, L, H, alpha):
+def _compiled_rows(A, C, L, H, alpha, w32=False):
     """The compiled engine on blocks of rows: each row sorted by magnitude with its weights
     (zero values get weight 0); fills ``alpha`` and returns the errors (R,)."""
     from laaciq.tensor.exact.weighted_compiled import weighted_rows
@@ -231,10 +236,13 @@ def _compiled_rows(A, C, L, H, alpha):
     step = max(1, params.PARAMS.row_block // n)
     st = np.zeros(3)
     for i in range(0, R, step):
-        o = np.argsort(A[i:i + step], axis=1)
-        As = np.take_along_axis(A[i:i + step], o, axis=1)
-        Cs = np.take_along_axis(C[i:i + step], o, axis=1)
-        Cs = np.where(As > 0, Cs, 0.0)
-        h = np.zeros(As.shape[0]) if H is None else np.ascontiguousarray(H[i:i + step])
-        weighted_rows(As, Cs, L, h, alpha[i:i + step], err[i:i + step], st)
+        blk = A[i:i + step]
+        o = np.argsort(blk.astype(np.float32) if w32 else blk, axis=1)
+        h = np.zeros(blk.shape[0]) if H is None else np.ascontiguousarray(H[i:i + step])
+        cb = C[i:i + step]
+        if cb.strides[0] == 0:                  # one weight per column: pass the one row
+            cb = cb[:1]
+        f32 = bool(w32 and cb.max(initial=0.0) < 1e30)
+        weighted_rows(np.ascontiguousarray(blk), np.ascontiguousarray(cb), o, f32, L,
+                      h, alpha[i:i + step], err[i:i + step], st)
     return err

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from laaciq.tensor.exact.compiled_bounds import _EPS, _count_le, _count_lt, _jit, _jit_sum
+from laaciq.tensor.exact.compiled_bounds import _EPS, _EPS32, _count_le, _count_lt, _jit, \
+    _jit_sum
 from laaciq.tensor.exact.params import PARAMS
 
 _START = PARAMS.start_intervals
@@ -127,10 +128,39 @@ def _wbracket(a, P, U, L):
 
 
 @_jit_sum
-def _wbound(a, c, P, s1, s2, L):
+def _wdirect32(a32, c32, cut, s1, s2, L):
+    """``Σ_{i<cut} c·dist²`` in float32 arithmetic for float32 values ``a32`` and weights ``c32``
+    rounded down: the margins of :func:`~laaciq.tensor.exact.compiled_bounds._direct_sum32`
+    (interval widened outward, each distance lowered by ``8·eps32·(a_cut + (2L+1)·s2)``) and
+    the sum lowered by ``1 - 4(cut + 6)·eps32`` (two more roundings per term: the weight's
+    product). Returns a float64 lower bound."""
+    a1 = np.float32(s1)
+    if np.float64(a1) > s1:
+        a1 = np.nextafter(a1, np.float32(-np.inf))
+    a2 = np.float32(s2)
+    if np.float64(a2) < s2:
+        a2 = np.nextafter(a2, np.float32(np.inf))
+    top = np.float64(a32[cut - 1]) if cut > 0 else 0.0
+    mg = np.float32(8.0 * _EPS32 * (top + (2.0 * L + 1.0) * np.float64(a2)) * 1.01)
+    zero = np.float32(0.0)
+    one = np.float32(1.0)
+    tot = np.float32(0.0)
+    for i in range(cut):
+        x = a32[i]
+        k = np.floor(x / a2)
+        d = min(x - k * a2, (k + one) * a1 - x) - mg
+        d = max(d, zero)
+        tot += c32[i] * (d * d)
+    return np.float64(tot) * (1.0 - 4.0 * (cut + 6.0) * _EPS32)
+
+
+@_jit_sum
+def _wbound(a, c, a32, c32, P, s1, s2, L):
     """A lower bound of ``E(s)`` over ``s ∈ [s1, s2]`` (``PROOF.md`` §5 with weights) and its
     cost: ``Σ c·dist(a, ∪_k [k s1, k s2])²`` value by value below the last non-empty gap, the
-    clipped tail ``Σ c (a - L s2)²`` from the prefix sums, minus the rounding of both."""
+    clipped tail ``Σ c (a - L s2)²`` from the prefix sums, minus the rounding of both; the
+    first part in float32 (:func:`_wdirect32`) when the row's values are float32 numbers
+    (``a32``, ``c32`` non-empty) and at most 2^16 of them."""
     m = a.size
     if s2 - s1 > 0.0:
         g = s1 / (s2 - s1)
@@ -141,6 +171,10 @@ def _wbound(a, c, P, s1, s2, L):
     cut = _count_lt(a, min(ngap + 1, L) * s2)
     it = max(_count_le(a, ct), cut)
     tail, tmag = _wregion(P, it, m, ct)
+    if a32.size == m and m <= 65536:
+        tot = _wdirect32(a32, c32, cut, s1, s2, L)
+        lb = tot + tail - (2.0 * (m + 8.0) * _EPS * tmag + 4.0 * _EPS * abs(tail))
+        return lb, 0.2 * cut + 20.0
     sl = 8.0 * _EPS * (2.0 * ct + s2)
     tot = 0.0
     for i in range(cut):
@@ -154,7 +188,7 @@ def _wbound(a, c, P, s1, s2, L):
 
 
 @_jit
-def _wbranch(a, c, P, L, s_lo, s_hi, U, Bf, stats):
+def _wbranch(a, c, a32, c32, P, L, s_lo, s_hi, U, Bf, stats):
     """Branch and bound on ``[s_lo, s_hi]``: intervals whose bound exceeds ``U`` are dropped,
     survivors split in ``_SPLIT`` until scanning them costs less than bounding their parts.
     Returns the intervals to scan ``(f1, f2, nf)``."""
@@ -176,7 +210,7 @@ def _wbranch(a, c, P, L, s_lo, s_hi, U, Bf, stats):
         nn = 0
         for q in range(ncur):
             a1, a2 = c1[q], c2[q]
-            lb, cost = _wbound(a, c, P, a1, a2, L)
+            lb, cost = _wbound(a, c, a32, c32, P, a1, a2, L)
             stats[1] += 1.0
             if lb > U * (1.0 + 1e-10):
                 continue
@@ -275,19 +309,32 @@ def _wscan(a, c, A0, S1, S2, L, cand, ncand, best, stats):
 
 
 @_jit
-def weighted_rows(A, Cw, L, hint, alpha, err, stats):
-    """The exact weighted optimum of every row of sorted magnitudes ``A`` (R, m) with weights
-    ``Cw`` (same order); ``hint`` (R,) thresholds (≤ 0: none); writes ``alpha`` and the error
+def weighted_rows(Araw, Craw, O, f32, L, hint, alpha, err, stats):
+    """The exact weighted optimum of every row of magnitudes ``Araw`` (R, m) with weights
+    ``Craw`` (R, m) (or (1, m): the same weights for every row), ``O`` (R, m) the ascending order of each row; ``f32``: the values are
+    float32 numbers (then the bounds run in float32, weights rounded down); ``hint`` (R,) thresholds (≤ 0: none); writes ``alpha`` and the error
     ``err`` (R,) (the quantizer's half-up arithmetic on magnitudes);
     ``stats`` (3,) accumulates ``[breakpoints, intervals bounded, candidates evaluated]``."""
-    R, m = A.shape
+    R, m = Araw.shape
     P = np.empty((3, m + 1))
+    a = np.empty(m)
+    c = np.empty(m)
+    a32 = np.empty(m if f32 else 0, np.float32)
+    c32 = np.empty(m if f32 else 0, np.float32)
     Bf = np.empty((6, _START * _SPLIT ** 5 + 16))
     cand = np.empty((2, _CAP))
     fr = np.array([0.45, 0.6, 0.7, 0.8, 0.9, 1.0])
     for r in range(R):
-        a = A[r]
-        c = Cw[r]
+        rc = r if Craw.shape[0] == R else 0
+        for i in range(m):                  # the row sorted, weights of zero values set to 0
+            a[i] = Araw[r, O[r, i]]
+            c[i] = Craw[rc, O[r, i]] if a[i] > 0.0 else 0.0
+        if f32:
+            for i in range(m):
+                a32[i] = np.float32(a[i])
+                c32[i] = np.float32(c[i])
+                if np.float64(c32[i]) > c[i]:
+                    c32[i] = np.nextafter(c32[i], np.float32(0.0))
         amax = a[m - 1]
         _wprefix(a, c, P)
         A0 = P[2, m]
@@ -307,7 +354,7 @@ def weighted_rows(A, Cw, L, hint, alpha, err, stats):
                 U, sU = e, hint[r] / L
         U, sU = _wlloyd(a, c, sU, L, 4, U, sU)
         s_lo, s_hi = _wbracket(a, P, U, L)
-        f1, f2, nf = _wbranch(a, c, P, L, s_lo, s_hi, U, Bf, stats)
+        f1, f2, nf = _wbranch(a, c, a32, c32, P, L, s_lo, s_hi, U, Bf, stats)
         order = np.argsort(f1[:nf])
         best = np.array([U * (1.0 + 1e-12)])
         ncand = 0
