@@ -428,3 +428,21 @@ def test_full_disk_is_one_error_line_before_any_tensor(small_fs, tmp_path):
     assert p.returncode == 2 and p.stderr.count("\n") == 1, (p.returncode, p.stderr)
     assert "No space left on device" in p.stderr
     assert list(small_fs.iterdir()) == []
+
+
+# =============================================================================================
+# 7. the soak (make soak), as a smoke run
+
+
+def test_soak_smoke(tmp_path):
+    from laaciq.tensor import soak
+
+    lines = []
+    c = soak.soak(2 ** 13, kills=2, jobs=1, folder=tmp_path, seed=1, log=lines.append)
+    assert c["ok"], (c, lines)
+    assert c["runs"] == 4 and c["mixed"] == 0 and c["leaked_files"] == 0
+    assert c["leaked_processes"] == 0 and c["signals"] == {"SIGKILL": 1, "SIGTERM": 1,
+                                                           "complete": 1}
+    idx = json.loads((tmp_path / "ck" / "model.safetensors.index.json").read_text())
+    assert len(set(idx["weight_map"].values())) == 4          # a sharded checkpoint
+    assert soak.digest(tmp_path / "out") == soak.digest(tmp_path / "ref")
