@@ -446,3 +446,11 @@ def test_soak_smoke(tmp_path):
     idx = json.loads((tmp_path / "ck" / "model.safetensors.index.json").read_text())
     assert len(set(idx["weight_map"].values())) == 4          # a sharded checkpoint
     assert soak.digest(tmp_path / "out") == soak.digest(tmp_path / "ref")
+
+
+def test_out_holding_the_input_is_refused_even_with_force(capsys, tmp_path, model):
+    before = _tree(model)
+    for out in (model, tmp_path):
+        rc, o, err = _run(capsys, "quantize", model, "--out", out, "--force", "--quiet")
+        _one_error(rc, o, err, "would replace the input")
+    assert _tree(model) == before and not _leftovers(tmp_path)

@@ -211,8 +211,13 @@ class OutputDir:
 
     _SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
-    def __init__(self, path, force: bool):
+    def __init__(self, path, force: bool, protect=()):
         self.path = Path(path)
+        for keep in protect:       # --force must never delete what the run reads
+            k, o = Path(keep).resolve(), self.path.resolve()
+            if k == o or o in k.parents:
+                raise LaaciqError(f"{self.path}: --out would replace the input {keep}: choose "
+                                  f"another --out")
         if self.path.exists() and not force:
             raise LaaciqError(f"{self.path}: already exists: pass --force to replace it, or "
                               f"choose another --out")

@@ -179,7 +179,7 @@ def clip_report(path, bits=4, objective="true", axis=None, group=None, patterns=
     entries, skipped = pipeline.select(ck, patterns, all_tensors)
     names, selected = _methods(bits, objective, peers)
     tasks, labels, gran = pipeline.make_tasks(entries, axis, group, jobs)
-    odir = OutputDir(out, force) if out is not None else None
+    odir = OutputDir(out, force, protect=ck.files) if out is not None else None
     try:
         t0 = time.perf_counter()
         acc, rss = pipeline.assemble(entries, pipeline.run(
@@ -375,7 +375,7 @@ def quantize_checkpoint(path, out, bits=4, objective="true", axis=None, group=No
     ck = checkpoint.open_checkpoint(path)
     entries, skipped = pipeline.select(ck, patterns, all_tensors)
     tasks, labels, gran = pipeline.make_tasks(entries, axis, group, jobs)
-    odir = OutputDir(out, force)
+    odir = OutputDir(out, force, protect=ck.files)
     try:
         own = {n: odir.file(n) for n in ("thresholds.safetensors", "quantize.json")
                + (("codes.safetensors",) if codes else ())}    # before any input name
