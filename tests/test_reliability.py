@@ -228,6 +228,7 @@ _DRIVER = textwrap.dedent("""
     import os, signal, sys, time
     from laaciq import cli
     from laaciq.tensor import pipeline
+    signal.signal(signal.SIGINT, signal.default_int_handler)   # even if started in background
     real, calls = pipeline.work, []
     def pause():
         open(os.environ["PAUSED"], "w").close()

@@ -93,12 +93,18 @@ def _survivors(out: Path) -> list[int]:
     return pids
 
 
+def _interactive() -> None:
+    """In the child: Ctrl-C acts as on a terminal (a background shell would ignore it)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _quantize(ck: Path, out: Path, jobs: int, kill_after=None, sig=None):
     """One run; ``(return code, seconds, peak RSS bytes of it and its workers)``."""
     cmd = [sys.executable, "-m", "laaciq", "quantize", str(ck), "--out", str(out), "--force",
            "--quiet", "--codes", "--jobs", str(jobs), "--format", "json"]
     t0 = time.monotonic()
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                         preexec_fn=_interactive)
     if kill_after is not None:
         try:
             p.wait(kill_after)
