@@ -10,7 +10,7 @@ runs on one ``--out`` with ``--force``, each sent SIGKILL, SIGTERM or SIGINT (in
 uniformly random moment of the reference run's duration; after each: ``--out`` must be absent or
 byte-identical to the reference (never a mix), SIGTERM/SIGINT must leave no temporary, no worker
 may survive. A last run completes; its output must equal the reference and nothing may be left
-beside it. Per run the peak memory (the parent and its workers, ``RUSAGE_CHILDREN``) is checked
+beside it. Per run the peak memory (the run and its workers: ``wait4``'s ``ru_maxrss``) is checked
 against the pipeline's bound: 2 x the largest tensor as float32 + 512 MiB per process.
 
 Prints the counts (runs, kills, completed, identical, mixed outputs, leaked files, leaked
@@ -25,7 +25,6 @@ import json
 import math
 import os
 import random
-import resource
 import shutil
 import signal
 import subprocess
@@ -99,20 +98,27 @@ def _interactive() -> None:
 
 
 def _quantize(ck: Path, out: Path, jobs: int, kill_after=None, sig=None):
-    """One run; ``(return code, seconds, peak RSS bytes of it and its workers)``."""
+    """One run; ``(return code, seconds, peak RSS bytes of it and its workers, stderr)``."""
     cmd = [sys.executable, "-m", "laaciq", "quantize", str(ck), "--out", str(out), "--force",
            "--quiet", "--codes", "--jobs", str(jobs), "--format", "json"]
     t0 = time.monotonic()
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                          preexec_fn=_interactive)
-    if kill_after is not None:
-        try:
-            p.wait(kill_after)
-        except subprocess.TimeoutExpired:
+    status = ru = None
+    while kill_after is not None and time.monotonic() - t0 < kill_after:
+        pid, status, ru = os.wait4(p.pid, os.WNOHANG)
+        if pid:
+            break
+        status = None
+        time.sleep(0.005)
+    if status is None:
+        if kill_after is not None:
             p.send_signal(sig)
-    _, err = p.communicate()
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024   # largest process
-    return p.returncode, time.monotonic() - t0, peak, err
+        _, status, ru = os.wait4(p.pid, 0)     # this run's own peak (workers included)
+    p.returncode = os.waitstatus_to_exitcode(status)
+    err = p.stderr.read()
+    p.stderr.close()
+    return p.returncode, time.monotonic() - t0, ru.ru_maxrss * 1024, err
 
 
 def soak(weights: int, kills: int, jobs: int, folder: Path, seed: int = 0, log=print) -> dict:
