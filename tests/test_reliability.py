@@ -455,3 +455,6 @@ def test_out_holding_the_input_is_refused_even_with_force(capsys, tmp_path, mode
         rc, o, err = _run(capsys, "quantize", model, "--out", out, "--force", "--quiet")
         _one_error(rc, o, err, "would replace the input")
     assert _tree(model) == before and not _leftovers(tmp_path)
+    (tmp_path / "file").write_text("x")                  # --out below a file
+    rc, o, err = _run(capsys, "quantize", model, "--out", tmp_path / "file" / "out", "--quiet")
+    _one_error(rc, o, err, "cannot create the output folder", "file")

@@ -46,8 +46,10 @@ fairness record's degradation ``D(λ)`` is language λ's relative weight MSE
 ``MSE_λ(α_blind)/E_λ[x²]`` at the language-blind threshold.
 
 Errors (missing file, unknown format or dtype, a shard missing, NaN, empty tensor, bad option,
-an existing output folder without ``--force``) print one line ``laaciq: error: ...`` and exit 2;
-outputs are built in a temporary folder renamed into place, so nothing is half-written.
+an existing output folder without ``--force``, a shard outside the checkpoint folder, a bad tensor
+name, a full disk) print one line ``laaciq: error: ...`` and exit 2; outputs are built in a
+locked temporary folder that replaces ``--out`` in one step (:class:`laaciq.fsguard.OutputDir`),
+so nothing is half-written, and Ctrl-C or SIGTERM leave ``--out`` as it was.
 """
 
 from __future__ import annotations
