@@ -247,6 +247,7 @@ _ACTIONS = {
     "int": "os.kill(os.getpid(), signal.SIGINT)",
     "kill9": "os.kill(os.getpid(), signal.SIGKILL)",
     "term-parent": "os.kill(os.getppid(), signal.SIGTERM); time.sleep(60)",
+    "kill9-parent": "os.kill(os.getppid(), signal.SIGKILL); time.sleep(60)",
     "pause": "pause()",
 }
 
@@ -337,6 +338,17 @@ def test_kill9_then_rerun_cleans_the_stale_temporary_and_matches(capsys, tmp_pat
     got = _tree(out)
     got.pop("quantize.json")
     assert got == ref
+
+
+def test_workers_die_with_their_parent(tmp_path, model):
+    """``kill -9`` of the parent while a worker is busy: the worker ends too (it would sleep a
+    minute, holding the output's files and the pipes, were it left running)."""
+    from laaciq.tensor import soak
+
+    out = tmp_path / "out"
+    p = _driven("kill9-parent", "quantize", model, "--out", out, "--quiet", "--jobs", "2")
+    assert p.returncode == -signal.SIGKILL
+    assert fsguard.wait_until(lambda: not soak._survivors(out), 5.0), soak._survivors(out)
 
 
 def test_two_runs_on_one_output_one_wins_the_other_fails_cleanly(capsys, tmp_path, model):
