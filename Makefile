@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup lean lean-stock bench-lean test test-python validate report bench experiment screenshot clean
+.PHONY: setup lean lean-stock bench-lean test test-python validate report bench soak experiment screenshot clean
 
 setup: $(STAMP)
 
@@ -56,6 +56,13 @@ experiment: setup
 
 bench: setup
 	$(PY) -m laaciq.tensor.bench
+
+# Kill `laaciq quantize` at random moments on a 2^30-weight synthetic sharded checkpoint (2 GB
+# of bf16 + as much output, in a temporary folder under $(SOAK_DIR)), then run it to completion:
+# prints the counts (runs, kills, identical outputs, leaked files/processes); not in CI.
+SOAK_DIR ?= /tmp
+soak: setup
+	TMPDIR=$(SOAK_DIR) nice -n 10 $(PY) -m laaciq.tensor.soak --weights 2**30 --kills 6 --jobs 2
 
 screenshot: setup
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)

@@ -240,3 +240,29 @@ def test_text_cache_edited_or_added_file_is_unpacked_again(tmp_path):
     root, _ = assets.fetch_texts(cache)
     assert page.read_text() == "<p>debian-handbook</p>"
     assert not (root / "usr/share/extra.html").exists()
+
+
+def test_two_lean_builds_on_one_cache_take_turns(fake_lean, tmp_path):
+    """A build waits while another process holds the cache's lock, then runs (from the cache)."""
+    import subprocess
+    import sys
+    import threading
+
+    build, cache = fake_lean
+    build()
+    holder = subprocess.Popen([sys.executable, "-c", "import time; from laaciq import fsguard; "
+                               f"fsguard.Lock({str(cache / 'lean-build.lock')!r}, 'x'); "
+                               "print('held', flush=True); time.sleep(60)"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "held\n"
+        done = []
+        t = threading.Thread(target=lambda: done.append(build()))
+        t.start()
+        t.join(1.0)
+        assert t.is_alive() and not done                 # waiting for the holder
+    finally:
+        holder.kill()
+        holder.communicate()
+    t.join(30)
+    assert done and done[0][1] == 2                      # then served from the cache

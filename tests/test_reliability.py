@@ -228,6 +228,7 @@ _DRIVER = textwrap.dedent("""
     import os, signal, sys, time
     from laaciq import cli
     from laaciq.tensor import pipeline
+    signal.signal(signal.SIGINT, signal.default_int_handler)   # even if started in background
     real, calls = pipeline.work, []
     def pause():
         open(os.environ["PAUSED"], "w").close()
@@ -246,6 +247,7 @@ _ACTIONS = {
     "int": "os.kill(os.getpid(), signal.SIGINT)",
     "kill9": "os.kill(os.getpid(), signal.SIGKILL)",
     "term-parent": "os.kill(os.getppid(), signal.SIGTERM); time.sleep(60)",
+    "kill9-parent": "os.kill(os.getppid(), signal.SIGKILL); time.sleep(60)",
     "pause": "pause()",
 }
 
@@ -338,6 +340,17 @@ def test_kill9_then_rerun_cleans_the_stale_temporary_and_matches(capsys, tmp_pat
     assert got == ref
 
 
+def test_workers_die_with_their_parent(tmp_path, model):
+    """``kill -9`` of the parent while a worker is busy: the worker ends too (it would sleep a
+    minute, holding the output's files and the pipes, were it left running)."""
+    from laaciq.tensor import soak
+
+    out = tmp_path / "out"
+    p = _driven("kill9-parent", "quantize", model, "--out", out, "--quiet", "--jobs", "2")
+    assert p.returncode == -signal.SIGKILL
+    assert fsguard.wait_until(lambda: not soak._survivors(out), 5.0), soak._survivors(out)
+
+
 def test_two_runs_on_one_output_one_wins_the_other_fails_cleanly(capsys, tmp_path, model):
     ref = _reference(capsys, model, tmp_path / "ref")
     out = tmp_path / "out"
@@ -428,3 +441,32 @@ def test_full_disk_is_one_error_line_before_any_tensor(small_fs, tmp_path):
     assert p.returncode == 2 and p.stderr.count("\n") == 1, (p.returncode, p.stderr)
     assert "No space left on device" in p.stderr
     assert list(small_fs.iterdir()) == []
+
+
+# =============================================================================================
+# 7. the soak (make soak), as a smoke run
+
+
+def test_soak_smoke(tmp_path):
+    from laaciq.tensor import soak
+
+    lines = []
+    c = soak.soak(2 ** 13, kills=2, jobs=1, folder=tmp_path, seed=1, log=lines.append)
+    assert c["ok"], (c, lines)
+    assert c["runs"] == 4 and c["mixed"] == 0 and c["leaked_files"] == 0
+    assert c["leaked_processes"] == 0 and c["signals"] == {"SIGKILL": 1, "SIGTERM": 1,
+                                                           "complete": 1}
+    idx = json.loads((tmp_path / "ck" / "model.safetensors.index.json").read_text())
+    assert len(set(idx["weight_map"].values())) == 4          # a sharded checkpoint
+    assert soak.digest(tmp_path / "out") == soak.digest(tmp_path / "ref")
+
+
+def test_out_holding_the_input_is_refused_even_with_force(capsys, tmp_path, model):
+    before = _tree(model)
+    for out in (model, tmp_path):
+        rc, o, err = _run(capsys, "quantize", model, "--out", out, "--force", "--quiet")
+        _one_error(rc, o, err, "would replace the input")
+    assert _tree(model) == before and not _leftovers(tmp_path)
+    (tmp_path / "file").write_text("x")                  # --out below a file
+    rc, o, err = _run(capsys, "quantize", model, "--out", tmp_path / "file" / "out", "--quiet")
+    _one_error(rc, o, err, "cannot create the output folder", "file")

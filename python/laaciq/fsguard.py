@@ -166,6 +166,12 @@ def disk_error(exc: OSError, where) -> LaaciqError | None:
     return None
 
 
+def _cannot_create(exc: OSError, path) -> LaaciqError:
+    return disk_error(exc, path) or LaaciqError(
+        f"{path}: cannot create the output folder: {os.strerror(exc.errno or 0)}"
+        + (f" ({exc.filename})" if exc.filename else ""))
+
+
 def reserve(fd_or_path, size: int) -> None:
     """Allocate ``size`` bytes of the file now (``posix_fallocate``), so writing it later —
     also through a memory map — cannot hit a full disk. Raises ``OSError`` (ENOSPC, EFBIG)."""
@@ -211,28 +217,36 @@ class OutputDir:
 
     _SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
-    def __init__(self, path, force: bool):
+    def __init__(self, path, force: bool, protect=()):
         self.path = Path(path)
+        for keep in protect:       # --force must never delete what the run reads
+            k, o = Path(keep).resolve(), self.path.resolve()
+            if k == o or o in k.parents:
+                raise LaaciqError(f"{self.path}: --out would replace the input {keep}: choose "
+                                  f"another --out")
         if self.path.exists() and not force:
             raise LaaciqError(f"{self.path}: already exists: pass --force to replace it, or "
                               f"choose another --out")
         if self.path.exists() and not self.path.is_dir():
             raise LaaciqError(f"{self.path}: exists and is not a folder")
         parent = self.path.absolute().parent
-        try:
-            parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise disk_error(exc, self.path) or exc from None
         self._names: dict[str, str] = {}
         self._saved = {}
-        self._lock = Lock(parent / f".{self.path.name}{LOCK_TAG}", f"output folder {self.path}")
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+            self._lock = Lock(parent / f".{self.path.name}{LOCK_TAG}",
+                              f"output folder {self.path}")
+        except OSError as exc:
+            raise _cannot_create(exc, self.path) from None
         try:
             self.cleaned = self._clean_stale(parent)
             self.tmp = parent / f".{self.path.name}{TMP_TAG}{os.getpid()}"
             self.tmp.mkdir(mode=0o700)
         except BaseException as exc:
             self._lock.release()
-            raise disk_error(exc, self.path) or exc from None
+            if isinstance(exc, OSError):
+                raise _cannot_create(exc, self.path) from None
+            raise
         self._trap_signals()
 
     def _clean_stale(self, parent: Path) -> list[str]:

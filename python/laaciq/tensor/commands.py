@@ -46,8 +46,10 @@ fairness record's degradation ``D(λ)`` is language λ's relative weight MSE
 ``MSE_λ(α_blind)/E_λ[x²]`` at the language-blind threshold.
 
 Errors (missing file, unknown format or dtype, a shard missing, NaN, empty tensor, bad option,
-an existing output folder without ``--force``) print one line ``laaciq: error: ...`` and exit 2;
-outputs are built in a temporary folder renamed into place, so nothing is half-written.
+an existing output folder without ``--force``, a shard outside the checkpoint folder, a bad tensor
+name, a full disk) print one line ``laaciq: error: ...`` and exit 2; outputs are built in a
+locked temporary folder that replaces ``--out`` in one step (:class:`laaciq.fsguard.OutputDir`),
+so nothing is half-written, and Ctrl-C or SIGTERM leave ``--out`` as it was.
 """
 
 from __future__ import annotations
@@ -179,7 +181,7 @@ def clip_report(path, bits=4, objective="true", axis=None, group=None, patterns=
     entries, skipped = pipeline.select(ck, patterns, all_tensors)
     names, selected = _methods(bits, objective, peers)
     tasks, labels, gran = pipeline.make_tasks(entries, axis, group, jobs)
-    odir = OutputDir(out, force) if out is not None else None
+    odir = OutputDir(out, force, protect=ck.files) if out is not None else None
     try:
         t0 = time.perf_counter()
         acc, rss = pipeline.assemble(entries, pipeline.run(
@@ -375,7 +377,7 @@ def quantize_checkpoint(path, out, bits=4, objective="true", axis=None, group=No
     ck = checkpoint.open_checkpoint(path)
     entries, skipped = pipeline.select(ck, patterns, all_tensors)
     tasks, labels, gran = pipeline.make_tasks(entries, axis, group, jobs)
-    odir = OutputDir(out, force)
+    odir = OutputDir(out, force, protect=ck.files)
     try:
         own = {n: odir.file(n) for n in ("thresholds.safetensors", "quantize.json")
                + (("codes.safetensors",) if codes else ())}    # before any input name
