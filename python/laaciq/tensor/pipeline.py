@@ -28,7 +28,7 @@ import time
 import numpy as np
 
 from laaciq.errors import LaaciqError
-from laaciq.tensor import baselines, checkpoint, solver
+from laaciq.tensor import baselines, calibrated, checkpoint, solver
 from laaciq.tensor import api
 from laaciq.theory import quantizer
 
@@ -127,6 +127,18 @@ def _peer_alpha(method, rows, bits, mo):
     return np.asarray(fn(), dtype=np.float64)
 
 
+#: calibrated methods and the job key of their data (absent: the unweighted true optimum)
+_CALIBRATED = {"exact-weighted": "importance", "exact-output": "hessian"}
+
+
+def _calibrated_alpha(method, rows, cw, H, bits, ax, gr):
+    """``exact-weighted`` / ``exact-output`` thresholds of a block's rows
+    (:mod:`laaciq.tensor.calibrated`)."""
+    if method == "exact-output":
+        return calibrated.output_alpha(rows, H, bits, gr)
+    return calibrated.weighted_alpha(rows, cw, bits)
+
+
 def work(job: dict) -> dict:
     """One task (module docstring); ``job`` holds the entry, the block, the methods and the
     output plan. Returns thresholds, squared-error sums and seconds per method, the block's
@@ -146,17 +158,26 @@ def work(job: dict) -> dict:
         whole = baselines.merge_moments(mo)
         out["moments"] = {k: whole[k] for k in ("n", "mean", "m2", "m3", "m4")}
     m = rows.shape[1]
+    cw = job.get("importance")
+    if cw is not None:                      # --imatrix: each value's input-column importance
+        cw = calibrated.block_weights(cw, e.shape, index, ax, gr)
+        out["wsq"] = {}
     for method in job["methods"]:
         t0 = time.perf_counter()
-        if method.startswith("exact-"):
-            r = solver.exact_alpha_trusted(x, bits, method[len("exact-"):], axis=ax, group=gr,
-                                           evaluate=False)
+        calib = _CALIBRATED.get(method)
+        if calib is not None and job.get(calib) is not None:
+            al = _calibrated_alpha(method, rows, cw, job.get("hessian"), bits, ax, gr)
+        elif method.startswith("exact-"):              # (no calibration data: unweighted)
+            obj = "true" if calib else method[len("exact-"):]
+            r = solver.exact_alpha_trusted(x, bits, obj, axis=ax, group=gr, evaluate=False)
             al = np.asarray(r.alpha, dtype=np.float64).reshape(-1)
         else:
             al = _peer_alpha(method, rows, bits, mo)
         out["sec"][method] = time.perf_counter() - t0
         mse = np.atleast_1d(solver.slice_mse_trusted(rows, tshape, al, bits))
         out["sq"][method] = float(np.sum(mse) * m)
+        if cw is not None:
+            out["wsq"][method] = calibrated.weighted_sq(rows, cw, al, bits)
         out["alpha"][method] = al.reshape(tshape) if tshape else al.reshape(())
     plan = job.get("plan")
     if plan:
@@ -240,6 +261,8 @@ def assemble(entries, results, methods):
             a["mom"].append(r["moments"])
         for mth in methods:
             a["sq"][mth] += r["sq"][mth]
+            if "wsq" in r:
+                a.setdefault("wsq", dict.fromkeys(methods, 0.0))[mth] += r["wsq"][mth]
             a["sec"][mth] += r["sec"][mth]
             a["alpha"].setdefault(mth, []).append((r["sa"], r["r0"], r["alpha"][mth]))
     for a in acc:
