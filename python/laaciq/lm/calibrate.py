@@ -10,7 +10,7 @@ accumulates ``Σ_t x_t x_tᵀ`` per layer and writes ``OUT-stem.hessian.safetens
 ``NAME`` the sum (one float32 product ``XᵀX`` per batch, accumulated in float64,
 stored as float32) and ``NAME.count`` (float64), so that
 ``H = E[x xᵀ] = NAME / NAME.count`` (``laaciq quantize --hessian``). Layers that receive the
-same input (q/k/v, gate/up) share one computation of the increments.
+same input tensor one after the other (q/k/v, gate/up) share one computation of the increments.
 
 Only the decoder runs (no language-model head: its 262k-row matrix would cost more than the
 rest of the model, and calibration does not need the logits).
@@ -92,8 +92,8 @@ class Collector:
 
         def pre(_mod, args):
             x = args[0]
-            key = (x.data_ptr(), tuple(x.shape), tuple(x.stride()))
-            got = self._memo.get(key)
+            memo = self._memo.get("last")
+            got = memo[1] if memo is not None and memo[0] is x else None
             if got is None:
                 x = x.detach()
                 if self.skip_first:
@@ -101,7 +101,7 @@ class Collector:
                 x2 = x.reshape(-1, x.shape[-1])
                 got = (x2.square().sum(dim=0, dtype=torch.float64),
                        (x2.T @ x2).double() if self.full else None, x2.shape[0])
-                self._memo[key] = got
+                self._memo["last"] = (args[0], got)   # holds the input: no id reuse
             self.sq[name] = self.sq[name] + got[0]
             if self.full:
                 self.xx[name] = self.xx[name] + got[1]
@@ -276,8 +276,8 @@ def calibrate(out, model=None, texts=None, languages=None, tokens=None, bos="inc
     if mix and set(mix) != set(languages):
         raise LaaciqError(f"--mix names {','.join(mix)} but --language gives "
                           f"{','.join(languages)}: give the same languages")
-    m, tok, desc = _load(model, threads, log)
     sets = _text_sets(texts, languages, tokens, log)
+    m, tok, desc = _load(model, threads, log)
     segs = {k: chunks_of_text(tok, paras, cap, chunk, ds[0] if texts else f"language {k}")
             for k, (paras, cap, ds) in sets.items()}
     bar = _bar(sum(len(s) * chunk for s in segs.values()), progress)
