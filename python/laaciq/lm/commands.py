@@ -63,8 +63,6 @@ def register(sub) -> None:
                    help="recompute even if cached (results and exact thresholds)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_probe)
-    from laaciq.lm import calibrate  # `calibrate`: importance matrices (llama.cpp imatrix)
-    calibrate.register(sub)
 
 
 def _cmd_probe(args) -> int:
