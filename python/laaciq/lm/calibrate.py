@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import time
 from pathlib import Path
@@ -281,14 +282,14 @@ def calibrate(out, model=None, texts=None, languages=None, tokens=None, bos="inc
     segs = {k: chunks_of_text(tok, paras, cap, chunk, ds[0] if texts else f"language {k}")
             for k, (paras, cap, ds) in sets.items()}
     bar = _bar(sum(len(s) * chunk for s in segs.values()), progress)
-    results, t0 = {}, time.perf_counter()
+    results, t0, c0 = {}, time.perf_counter(), time.process_time()
     for k, sg in segs.items():
         col = Collector(m, full=full, skip_first=(bos == "exclude"))
         n = col.run(_decoder(m), sg, batch, None if bar is None else bar.update)
         sums, counts, xx = col.arrays()
         results[k] = {"sums": sums, "counts": counts, "xx": xx, "tokens": n,
                       "chunks": len(sg), "datasets": sets[k][2]}
-    seconds = time.perf_counter() - t0
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     if bar is not None:
         bar.close()
     if mix:
@@ -303,7 +304,8 @@ def calibrate(out, model=None, texts=None, languages=None, tokens=None, bos="inc
             "chunk": chunk, "layers": len(next(iter(results.values()))["sums"]),
             "tokens": {k: r["tokens"] for k, r in results.items()}, "mix": mix,
             "seconds": round(seconds, 3), "tokens_per_second": round(ntok / seconds, 1)
-            if seconds > 0 else None, "threads": threads, "full": full}
+            if seconds > 0 else None, "cpu_seconds": round(cpu, 3), "threads": threads,
+            "load_average_1min": round(os.getloadavg()[0], 2), "full": full}
 
 
 def _bar(total, enabled):
