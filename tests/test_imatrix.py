@@ -359,3 +359,48 @@ def test_output_objective_loads_H_then_says_not_available(hf_ckpt, capsys):
                           d / "H.safetensors", "--per-channel", "0", "--out", d / "q")
         _one_error(rc, o, err, msg)
         assert not (d / "q").exists()
+
+
+def test_hf_named_imatrix_meets_gguf_named_checkpoint(tmp_path, capsys):
+    rng = np.random.default_rng(9)
+    save_file({"blk.2.ffn_down.weight": rng.standard_normal((4, 8)).astype(np.float32),
+               "blk.2.attn_q.weight": rng.standard_normal((4, 8)).astype(np.float32)},
+              str(tmp_path / "m.safetensors"))
+    write_imatrix(tmp_path / "hf.gguf", Imatrix(
+        sums={"model.layers.2.mlp.down_proj.weight": rng.uniform(1, 2, (1, 8))},
+        counts={"model.layers.2.mlp.down_proj.weight": np.array([4.0])}, datasets=["d"],
+        chunk_count=1, chunk_size=4))
+    rc, o, err = _run(capsys, "clip", tmp_path / "m.safetensors", "--imatrix",
+                      tmp_path / "hf.gguf", "--format", "json", "--jobs", "1")
+    assert rc == 0, err
+    doc = json.loads(o)
+    assert doc["calibrated"] == ["blk.2.ffn_down.weight"]
+    assert doc["unweighted_fallback"] == ["blk.2.attn_q.weight"]
+
+
+def test_experts_get_their_own_importance_row(tmp_path, capsys):
+    """A 3-D (experts, out, in) weight: expert e's values are weighted by row e of the
+    imatrix; per group, every (expert, row, group) slice is the brute-force optimum."""
+    rng = np.random.default_rng(4)
+    W = rng.standard_t(3, (3, 2, 8)).astype(np.float32)
+    C = rng.lognormal(0, 1, (3, 8))
+    save_file({"blk.0.ffn_up_exps.weight": W}, str(tmp_path / "m.safetensors"))
+    write_imatrix(tmp_path / "e.gguf", Imatrix(
+        sums={"blk.0.ffn_up_exps.weight": C * 10}, counts={"blk.0.ffn_up_exps.weight":
+                                                          np.full(3, 10.0)},
+        datasets=["d"], chunk_count=1, chunk_size=10))
+    out = tmp_path / "q"
+    rc, o, err = _run(capsys, "quantize", tmp_path / "m.safetensors", "--imatrix",
+                      tmp_path / "e.gguf", "--group", "4", "--out", out, "--jobs", "1")
+    assert rc == 0, err
+    with safe_open(str(out / "thresholds.safetensors"), framework="np") as f:
+        al = f.get_tensor("blk.0.ffn_up_exps.weight")
+    assert al.shape == (3, 2, 2)
+    for e in range(3):
+        for r in range(2):
+            for g in range(2):
+                x = W[e, r, 4 * g:4 * g + 4].astype(np.float64)
+                c = C[e, 4 * g:4 * g + 4]
+                got = float(np.sum(c * (x - quantizer.quantize(x, float(al[e, r, g]), 4)) ** 2))
+                best = brute_weighted(x, c, 4)[0]
+                assert best * (1 - 1e-9) - 1e-12 <= got <= best * (1 + 1e-9) + 1e-12

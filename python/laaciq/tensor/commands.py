@@ -488,11 +488,13 @@ def clip_table(doc: dict) -> str:
         lines.append("")
         lines.append(f"{t['name']}  shape {'x'.join(map(str, t['shape'])) or '()'}  "
                      f"n {t['n']}  σ {t['sigma']:.6g}  κ {k}  {t['granularity']}")
+        wcol = "weighted_mse" in next(iter(t["methods"].values()))   # with --imatrix
         lines.append(f"  {'method':<18}{'alpha':>28}{'true MSE':>14}{'ratio':>12}"
-                     f"{'seconds':>10}")
+                     f"{'seconds':>10}" + (f"{'weighted MSE':>14}" if wcol else ""))
         for m, d in t["methods"].items():
             lines.append(f"  {m:<18}{_fmt_alpha(d['alpha']):>28}{d['mse']:>14.6g}"
-                         f"{_fmt_ratio(d['ratio']):>12}{d['seconds']:>10.3f}")
+                         f"{_fmt_ratio(d['ratio']):>12}{d['seconds']:>10.3f}"
+                         + (f"{d['weighted_mse']:>14.6g}" if wcol else ""))
     lines.append("")
     lines.append("summary (all tensors)")
     lines.append(f"  {'method':<18}{'true MSE':>14}{'ratio':>12}{'seconds':>10}")
