@@ -99,19 +99,9 @@ def check(im: Imatrix, where) -> None:
 
 
 def _field_value(reader, key):
-    """A scalar, a string or a list of strings from a GGUFReader field (None if absent)."""
-    from gguf import GGUFValueType
-
+    """A field's value (scalar, string or list) from a GGUFReader, None if absent."""
     f = reader.fields.get(key)
-    if f is None:
-        return None
-    if f.types and f.types[0] == GGUFValueType.ARRAY:
-        if len(f.types) > 1 and f.types[1] == GGUFValueType.STRING:
-            return [bytes(f.parts[i]).decode("utf-8", "replace") for i in f.data]
-        return [f.parts[i].tolist()[0] for i in f.data]
-    if f.types and f.types[0] == GGUFValueType.STRING:
-        return bytes(f.parts[f.data[0]]).decode("utf-8", "replace")
-    return f.parts[f.data[0]].tolist()[0]
+    return None if f is None else f.contents()
 
 
 def _read_gguf(p: Path) -> Imatrix:
@@ -146,9 +136,8 @@ def _read_gguf(p: Path) -> Imatrix:
         ne = [int(d) for d in t.shape]                   # ggml order: ne[0] = columns
         data = np.asarray(t.data, dtype=np.float64).reshape(-1)
         if t.name.endswith(_SUM2):
-            nmat = int(np.prod(ne[1:])) if len(ne) > 1 else 1
-            im.sums[t.name[:-len(_SUM2)]] = data.reshape(nmat, -1) if data.size else \
-                data.reshape(0, 0)
+            nmat = max(1, int(np.prod(ne[1:])))
+            im.sums[t.name[:-len(_SUM2)]] = data.reshape(nmat, -1)
         elif t.name.endswith(_COUNTS):
             im.counts[t.name[:-len(_COUNTS)]] = data
         elif not t.name.endswith(_SUM):
