@@ -33,7 +33,7 @@ from laaciq.tensor import solver
 
 __all__ = ["ARCHES", "canonical_name", "match_importance", "read_hessian", "match_hessian",
            "weighted_alpha", "output_alpha", "require_output_solver", "block_weights",
-           "weighted_sq"]
+           "weighted_sq", "codes_times_steps", "resolve", "DAMP"]
 
 #: gguf-py architectures whose HF → GGUF tensor names are tried, in this order
 ARCHES = ("GEMMA3", "GEMMA2", "GEMMA", "LLAMA", "QWEN2", "QWEN3", "PHI3", "GPT2", "BLOOM")
@@ -200,29 +200,57 @@ def weighted_alpha(rows: np.ndarray, weights: np.ndarray, bits: int) -> np.ndarr
     return al
 
 
+#: GPTQ-style damping of H for the output objective: this fraction of H's mean diagonal is
+#: added to its diagonal (H from ~1k tokens is singular for wide layers)
+DAMP = 0.01
+
+
 def require_output_solver():
-    """The exact layer-output solver (per row, min over the scale and the tie choice of
-    ``(w - q)ᵀ H (w - q)``), or a :class:`LaaciqError` when this build has none.
+    """The exact layer-output solver, or a :class:`LaaciqError` when this build has none.
 
-    MERGE POINT: return the solver of the ``laaciq.tensor.exact`` package here; it is called as
-    ``fn(rows (R, n), H (n, n) or one block per group, bits) -> alpha (R,)``."""
-    raise LaaciqError("--objective output is not available in this build (the exact "
-                      "layer-output solver is missing): use --objective weighted")
-
-
-def output_alpha(rows: np.ndarray, H: np.ndarray, bits: int, group=None) -> np.ndarray:
-    """The exact minimizer per row of ``(w - q)ᵀ H (w - q)`` (per group: H's diagonal block of
-    the group's columns): the one call of the layer-output solver."""
-    fn = require_output_solver()
-    return np.asarray(fn(rows, H, bits, group), dtype=np.float64)
+    MERGE POINT: ``laaciq.tensor.exact.optimal_codes_output(w (R, n), H (n, n), bits, group,
+    damp) -> (steps, codes, error)`` (per row, the minimum over the step and the nearest codes,
+    free at ties, of ``(w - s k)ᵀ H (w - s k)``; per group with H's diagonal blocks)."""
+    try:
+        from laaciq.tensor.exact import optimal_codes_output
+    except ImportError:
+        raise LaaciqError("--objective output is not available in this build (the exact "
+                          "layer-output solver is missing): use --objective weighted") from None
+    return optimal_codes_output
 
 
-def weighted_sq(rows, weights, alpha, bits) -> float:
-    """``Σ weights · (rows - Q_α(rows))²`` over all rows (the real quantizer)."""
+def output_alpha(W: np.ndarray, H: np.ndarray, bits: int, group=None):
+    """``(α, codes)`` minimizing ``(w - q)ᵀ H (w - q)`` exactly per row of ``W`` (out, in), H
+    damped by :data:`DAMP`: the one call of the layer-output solver. ``α = L·step`` per row (per
+    group: one per block of ``group`` columns, rows-major as :func:`solver.as_slices` lays
+    them out); ``codes`` (out, in) are the solver's: at a tie it picks the better of the two
+    nearest codes, so the weights must be written from these codes (:func:`codes_times_steps`),
+    not re-rounded at α."""
     from laaciq.theory import quantizer
 
-    k, s = solver.level_rows(rows.astype(np.float64), alpha, quantizer.levels(bits))
-    e = rows - k * s
+    fn = require_output_solver()
+    steps, codes, _ = fn(np.asarray(W, dtype=np.float64), H, bits, group, DAMP)
+    return quantizer.levels(bits) * np.asarray(steps, dtype=np.float64).reshape(-1), codes
+
+
+def codes_times_steps(codes, alpha, bits, group=None) -> np.ndarray:
+    """``q = codes · α/L`` (float64, the codes' (out, in) layout) for :func:`output_alpha`."""
+    from laaciq.theory import quantizer
+
+    R, n = codes.shape
+    steps = (np.asarray(alpha, dtype=np.float64) / quantizer.levels(bits)).reshape(R, -1)
+    return codes * np.repeat(steps, n // steps.shape[1], axis=1)
+
+
+def weighted_sq(rows, weights, alpha, bits, q_rows=None) -> float:
+    """``Σ weights · (rows - q)²`` over all rows, ``q`` the real quantizer's ``Q_α(rows)`` (or
+    ``q_rows`` when the codes are given)."""
+    from laaciq.theory import quantizer
+
+    if q_rows is None:
+        k, s = solver.level_rows(rows.astype(np.float64), alpha, quantizer.levels(bits))
+        q_rows = k * s
+    e = rows - q_rows
     return float(np.einsum("ij,ij,ij->", weights, e, e))
 
 

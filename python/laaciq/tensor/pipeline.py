@@ -131,12 +131,13 @@ def _peer_alpha(method, rows, bits, mo):
 _CALIBRATED = {"exact-weighted": "importance", "exact-output": "hessian"}
 
 
-def _calibrated_alpha(method, rows, cw, H, bits, ax, gr):
-    """``exact-weighted`` / ``exact-output`` thresholds of a block's rows
-    (:mod:`laaciq.tensor.calibrated`)."""
+def _calibrated_alpha(method, x, rows, cw, H, bits, gr):
+    """``(α, codes or None)``: ``exact-weighted`` / ``exact-output`` thresholds of a block
+    (:mod:`.calibrated`); the output objective takes the block's (out, in) rows and returns the
+    codes it chose (the weights are written from them)."""
     if method == "exact-output":
-        return calibrated.output_alpha(rows, H, bits, gr)
-    return calibrated.weighted_alpha(rows, cw, bits)
+        return calibrated.output_alpha(x.reshape(-1, x.shape[-1]), H, bits, gr)
+    return calibrated.weighted_alpha(rows, cw, bits), None
 
 
 def work(job: dict) -> dict:
@@ -162,11 +163,14 @@ def work(job: dict) -> dict:
     if cw is not None:                      # --imatrix: each value's input-column importance
         cw = calibrated.block_weights(cw, e.shape, index, ax, gr)
         out["wsq"] = {}
+    fixed = {}                              # method -> (codes, q) chosen by the solver
     for method in job["methods"]:
         t0 = time.perf_counter()
         calib = _CALIBRATED.get(method)
         if calib is not None and job.get(calib) is not None:
-            al = _calibrated_alpha(method, rows, cw, job.get("hessian"), bits, ax, gr)
+            al, codes = _calibrated_alpha(method, x, rows, cw, job.get("hessian"), bits, gr)
+            if codes is not None:
+                fixed[method] = (codes, calibrated.codes_times_steps(codes, al, bits, gr))
         elif method.startswith("exact-"):              # (no calibration data: unweighted)
             obj = "true" if calib else method[len("exact-"):]
             r = solver.exact_alpha_trusted(x, bits, obj, axis=ax, group=gr, evaluate=False)
@@ -174,22 +178,30 @@ def work(job: dict) -> dict:
         else:
             al = _peer_alpha(method, rows, bits, mo)
         out["sec"][method] = time.perf_counter() - t0
-        mse = np.atleast_1d(solver.slice_mse_trusted(rows, tshape, al, bits))
-        out["sq"][method] = float(np.sum(mse) * m)
+        if method in fixed:
+            q_rows = solver.as_slices(fixed[method][1].reshape(x.shape), ax, gr)[0]
+            out["sq"][method] = float(np.sum(np.square(rows - q_rows)))
+        else:
+            q_rows = None
+            mse = np.atleast_1d(solver.slice_mse_trusted(rows, tshape, al, bits))
+            out["sq"][method] = float(np.sum(mse) * m)
         if cw is not None:
-            out["wsq"][method] = calibrated.weighted_sq(rows, cw, al, bits)
+            out["wsq"][method] = calibrated.weighted_sq(rows, cw, al, bits, q_rows)
         out["alpha"][method] = al.reshape(tshape) if tshape else al.reshape(())
     plan = job.get("plan")
     if plan:
         al = out["alpha"][job["methods"][0]].reshape(-1)
-        q = api.fake_quantize_trusted(x, al, bits, ax, gr)
+        codes, q = fixed.get(job["methods"][0], (None, None))
+        if q is None:
+            q = api.fake_quantize_trusted(x, al, bits, ax, gr)
         f, (off, dt, shape) = plan["weights"]
-        checkpoint.write_block(f, off, dt, shape, index, api.round_once(q, dt))
+        checkpoint.write_block(f, off, dt, shape, index, api.round_once(q.reshape(x.shape), dt))
         del q
         if "codes" in plan:
             f, (off, dt, shape) = plan["codes"]
             checkpoint.write_block(f, off, dt, shape, index,
-                                   api.codes_trusted(x, al, bits, ax, gr))
+                                   api.codes_trusted(x, al, bits, ax, gr) if codes is None
+                                   else codes.reshape(x.shape))
     out["rss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     return out
 
