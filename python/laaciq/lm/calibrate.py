@@ -18,7 +18,8 @@ rest of the model, and calibration does not need the logits).
 Text: ``--text FILE…`` (UTF-8, joined) or ``--language L…`` (the calibration split of the
 probe's corpus, :mod:`laaciq.lm.corpus`), cut into chunks of ``--chunk`` tokens (default 512,
 llama-imatrix's ``-c``), each a BOS token followed by ``chunk - 1`` text tokens; ``--tokens N``
-caps the tokens per text set, rounded up to whole chunks (default: every token of ``--text``, 4096 per language).
+caps the text tokens per text set, rounded up to whole chunks (default: every token of
+``--text``, 4096 per language).
 ``--bos include`` (default, as ``llama-imatrix``, which puts a BOS at the start of every chunk
 and counts it) or ``exclude`` (the BOS position's activations are not accumulated).
 
