@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import struct
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -448,3 +449,25 @@ def test_experts_get_their_own_importance_row(tmp_path, capsys):
                 got = float(np.sum(c * (x - quantizer.quantize(x, float(al[e, r, g]), 4)) ** 2))
                 best = brute_weighted(x, c, 4)[0]
                 assert best * (1 - 1e-9) - 1e-12 <= got <= best * (1 + 1e-9) + 1e-12
+
+
+FIXTURE = Path(__file__).parent / "fixtures" / "imatrix"
+
+
+def test_reads_a_real_llama_imatrix_file():
+    """The fixture written by llama-imatrix (see its README): metadata, names, counts and the
+    importances equal in_sum2 / counts as gguf-py's reader gives them."""
+    p = FIXTURE / "llama-imatrix-gemma3-270m.gguf"
+    im = read_imatrix(p)
+    kinds = ("attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down")
+    assert im.names() == sorted(f"blk.{b}.{k}.weight" for b in range(18) for k in kinds)
+    assert (im.datasets, im.chunk_count, im.chunk_size) == (["calib.txt"], 2, 64)
+    width = {"attn_output": 1024, "ffn_down": 2048}
+    r = gguf.GGUFReader(str(p))
+    raw = {t.name: np.asarray(t.data, dtype=np.float64).reshape(-1) for t in r.tensors}
+    for name in im.names():
+        assert im.counts[name].tolist() == [128.0]                   # 2 chunks x 64 tokens
+        kind = name.split(".")[2]
+        assert im.sums[name].shape == (1, width.get(kind, 640))
+        np.testing.assert_array_equal(im.importance(name)[0],
+                                      raw[name + ".in_sum2"] / raw[name + ".counts"][0])
