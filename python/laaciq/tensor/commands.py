@@ -90,7 +90,14 @@ DIR gets:
     shape. Dequantize: w = k * scale per slice (laaciq.dequantize), rounded once to the dtype:
     bit-identical to the fake-quantized weights.
   * quantize.json: the run (per tensor: granularity, true MSE; wall time, peak memory).
-"""
+
+With --imatrix FILE (llama.cpp imatrix GGUF or .dat, from laaciq calibrate or llama-imatrix)
+the objective is "weighted": per slice the exact minimizer of sum_j c_j (w_j - q_j)^2, c_j the
+importance of input column j (the weight's last axis); quantize.json adds weighted_mse per
+tensor, the tensors calibrated and those without data (unweighted_fallback: the true-MSE
+optimum). --hessian FILE --objective output: per output row the exact minimum of
+(w - q)^T H (w - q) (laaciq calibrate --full writes H).
+
 
 SURROGATE_CHOICES = ("true", "surrogate", "banner", "seed001", "uniform", "seed004")
 #: objectives that need calibration data (--imatrix, --hessian)
