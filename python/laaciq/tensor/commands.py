@@ -97,6 +97,7 @@ importance of input column j (the weight's last axis); quantize.json adds weight
 tensor, the tensors calibrated and those without data (unweighted_fallback: the true-MSE
 optimum). --hessian FILE --objective output: per output row the exact minimum of
 (w - q)^T H (w - q) (laaciq calibrate --full writes H).
+"""
 
 
 SURROGATE_CHOICES = ("true", "surrogate", "banner", "seed001", "uniform", "seed004")
