@@ -471,3 +471,17 @@ def test_reads_a_real_llama_imatrix_file():
         assert im.sums[name].shape == (1, width.get(kind, 640))
         np.testing.assert_array_equal(im.importance(name)[0],
                                       raw[name + ".in_sum2"] / raw[name + ".counts"][0])
+
+
+def test_per_tensor_weighted_optimum(hf_ckpt, capsys):
+    d, sd, c = hf_ckpt
+    rc, o, err = _run(capsys, "quantize", d / "model.safetensors", "--imatrix", d / "im.gguf",
+                      "--tensor", "*q_proj*", "--out", d / "q", "--jobs", "1")
+    assert rc == 0, err
+    with safe_open(str(d / "q" / "thresholds.safetensors"), framework="np") as f:
+        a = float(f.get_tensor("model.layers.0.self_attn.q_proj.weight"))
+    W = sd["model.layers.0.self_attn.q_proj.weight"].astype(np.float64)
+    C = np.broadcast_to(c, W.shape)
+    got = float(np.sum(C * (W - quantizer.quantize(W, a, 4)) ** 2))
+    best = brute_weighted(W.ravel(), C.ravel(), 4)[0]
+    assert best * (1 - 1e-9) - 1e-12 <= got <= best * (1 + 1e-9) + 1e-12
