@@ -2,8 +2,8 @@
 
 For every linear layer inside the decoder blocks (:func:`laaciq.lm.model.block_linears`) a
 forward pre-hook accumulates, in float64, the sum of the squared inputs per input column
-``Σ_t x_tj²`` (squares in the model's float32, sums in float64) and the number of inputs ``t``
-(tokens); the result is written in llama.cpp's
+``Σ_t x_tj²`` (per batch in the model's float32, as one BLAS product, then accumulated over
+batches in float64) and the number of inputs ``t`` (tokens); the result is written in llama.cpp's
 imatrix GGUF format (:mod:`laaciq.tensor.imatrix`, GGUF tensor names), readable by
 ``llama-quantize --imatrix`` and by ``laaciq clip|quantize --imatrix``. ``--full`` also
 accumulates ``Σ_t x_t x_tᵀ`` per layer and writes ``OUT-stem.hessian.safetensors``: per layer
@@ -101,7 +101,8 @@ class Collector:
                 if self.skip_first:
                     x = x[:, 1:]
                 x2 = x.reshape(-1, x.shape[-1])
-                got = (x2.square().sum(dim=0, dtype=torch.float64),
+                ones = torch.ones(x2.shape[0], dtype=x2.dtype)
+                got = ((ones @ x2.square()).double(),          # a BLAS sum: fastest here
                        (x2.T @ x2).double() if self.full else None, x2.shape[0])
                 self._memo["last"] = (args[0], got)   # holds the input: no id reuse
             self.sq[name] = self.sq[name] + got[0]
