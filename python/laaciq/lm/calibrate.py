@@ -82,6 +82,8 @@ class Collector:
         lin = block_linears(model)
         nb = max(l for l, _, _ in lin) + 1
         self.names = [canonical_name(qual[id(m)] + ".weight", nb) for _, _, m in lin]
+        if len(set(self.names)) != len(self.names):     # two layers, one GGUF name: keep HF's
+            self.names = [qual[id(m)] + ".weight" for _, _, m in lin]
         self.modules = [m for _, _, m in lin]
         self.sq = {n: 0.0 for n in self.names}
         self.xx = {n: 0.0 for n in self.names} if full else None
