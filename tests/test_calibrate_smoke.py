@@ -79,7 +79,8 @@ def test_calibrate_text_matches_an_independent_hook(tmp_path, capsys, model_and_
 
 def test_bos_exclude_and_full(tmp_path, capsys, model_and_tok):
     from safetensors.numpy import load_file
-    from laaciq.lm.calibrate import Collector, _decoder, _write
+    from laaciq.lm.calibrate import _decoder, _write
+    from laaciq.lm.model import Collector
 
     m, tok = model_and_tok
     chunk = [[tok.bos] + (tok.encode(TEXT) + tok.encode("\n\n"))[:23]]
@@ -144,7 +145,8 @@ def test_parity_with_llama_imatrix_on_the_same_chunks(model_and_tok):
     for the median tensor and 7.4% for the worst (blk.17.attn_output)."""
     from pathlib import Path
 
-    from laaciq.lm.calibrate import Collector, _decoder
+    from laaciq.lm.calibrate import _decoder
+    from laaciq.lm.model import Collector
 
     m, tok = model_and_tok
     fx = Path(__file__).parent / "fixtures" / "imatrix"
@@ -161,3 +163,19 @@ def test_parity_with_llama_imatrix_on_the_same_chunks(model_and_tok):
         assert np.corrcoef(a, b)[0, 1] > 0.999, name
         ok = a > 0
         assert np.median(np.abs(b[ok] - a[ok]) / a[ok]) < 0.1, name
+
+
+def test_probe_scorer_uses_the_same_sums(model_and_tok):
+    """The probe's calibration (Scorer.run(input_squares=True)) goes through the same hooks:
+    checked against the hook written here on two layers."""
+    from laaciq.lm.model import Scorer, block_linears
+
+    m, tok = model_and_tok
+    seg = [[tok.bos] + tok.encode(TEXT)[:31]] * 2
+    st = Scorer(m, batch=2).run(seg, input_squares=True)
+    names = [f"{n}" for _, n, _ in block_linears(m)]
+    assert st.sq_count == 64
+    for i, path in ((names.index("self_attn.q_proj"), "model.layers.0.self_attn.q_proj"),
+                    (len(names) - 1, "model.layers.17.mlp.down_proj")):
+        ref, n = _reference(m, seg, path, skip_first=False)
+        np.testing.assert_allclose(st.sq_sum[i], ref, rtol=2e-4, atol=1e-3 * ref.mean())

@@ -41,6 +41,7 @@ from pathlib import Path
 import numpy as np
 
 from laaciq.errors import LaaciqError
+from laaciq.lm.model import Collector
 
 __all__ = ["register", "Collector", "calibrate", "parse_mix", "chunks_of_text"]
 
@@ -67,84 +68,6 @@ def parse_mix(spec: str, languages) -> dict:
     if abs(sum(out.values()) - 1) > 1e-9:
         raise LaaciqError(f"--mix: the weights sum to {sum(out.values()):.6g}, not 1")
     return out
-
-
-class Collector:
-    """Forward pre-hooks on every block linear of ``model``: per layer (GGUF name) the float64
-    sums of squares per input column, the token count and, with ``full``, ``Σ x xᵀ``."""
-
-    def __init__(self, model, full: bool = False, skip_first: bool = False):
-        from laaciq.lm.model import block_linears
-        from laaciq.tensor.calibrated import canonical_name
-
-        self.full, self.skip_first = full, skip_first
-        qual = {id(m): n for n, m in model.named_modules()}
-        lin = block_linears(model)
-        nb = max(l for l, _, _ in lin) + 1
-        self.names = [canonical_name(qual[id(m)] + ".weight", nb) for _, _, m in lin]
-        if len(set(self.names)) != len(self.names):     # two layers, one GGUF name: keep HF's
-            self.names = [qual[id(m)] + ".weight" for _, _, m in lin]
-        self.modules = [m for _, _, m in lin]
-        self.sq = {n: 0.0 for n in self.names}
-        self.xx = {n: 0.0 for n in self.names} if full else None
-        self.count = dict.fromkeys(self.names, 0)
-        self._memo: dict = {}
-        self._handles = []
-
-    def _hook(self, name):
-        import torch
-
-        def pre(_mod, args):
-            x = args[0]
-            memo = self._memo.get("last")
-            got = memo[1] if memo is not None and memo[0] is x else None
-            if got is None:
-                x = x.detach()
-                if self.skip_first:
-                    x = x[:, 1:]
-                x2 = x.reshape(-1, x.shape[-1])
-                ones = torch.ones(x2.shape[0], dtype=x2.dtype)
-                got = ((ones @ x2.square()).double(),          # a BLAS sum: fastest here
-                       (x2.T @ x2).double() if self.full else None, x2.shape[0])
-                self._memo["last"] = (args[0], got)   # holds the input: no id reuse
-            self.sq[name] = self.sq[name] + got[0]
-            if self.full:
-                self.xx[name] = self.xx[name] + got[1]
-            self.count[name] += got[2]
-        return pre
-
-    def __enter__(self):
-        self._handles = [m.register_forward_pre_hook(self._hook(n))
-                         for n, m in zip(self.names, self.modules)]
-        return self
-
-    def __exit__(self, *exc):
-        for h in self._handles:
-            h.remove()
-        self._handles = []
-
-    def run(self, decoder, segments, batch: int, progress=None) -> int:
-        """Run ``segments`` (equal-length token lists) through ``decoder``; returns tokens."""
-        import torch
-
-        n = 0
-        with torch.inference_mode(), self:
-            for b0 in range(0, len(segments), batch):
-                ids = torch.tensor(segments[b0:b0 + batch], dtype=torch.long)
-                self._memo.clear()
-                decoder(input_ids=ids)
-                n += ids.numel()
-                if progress is not None:
-                    progress(ids.numel())
-        self._memo.clear()
-        return n
-
-    def arrays(self):
-        """``(sums per name (in,), counts per name, Σxxᵀ per name or None)`` as numpy."""
-        sq = {n: np.asarray(v.numpy(), dtype=np.float64) for n, v in self.sq.items()
-              if self.count[n] > 0}
-        xx = {n: np.asarray(self.xx[n].numpy()) for n in sq} if self.full else None
-        return sq, {n: float(self.count[n]) for n in sq}, xx
 
 
 def chunks_of_text(tok, texts, n_tokens, chunk: int, where):
