@@ -1,7 +1,8 @@
 """Load a causal LM with ``transformers`` (fp32, CPU), hook its blocks, and score text.
 
 Hooks: every decoder block's output hidden state ``h_l`` (for ``E‖h_l(x)‖`` per token) and the
-input of every ``nn.Linear`` inside the blocks (for ``E[x_j²]`` per input feature). A model is
+input of every ``nn.Linear`` inside the blocks (:class:`Collector`: ``Σ x_j²`` per input feature
+and the token count, optionally ``Σ x xᵀ``; the probe's calibration and ``laaciq calibrate``). A model is
 hookable when it exposes its blocks as ``model.model.layers`` (Llama/Gemma/Mistral/Qwen-style)
 or ``model.transformer.h`` (GPT-2/BLOOM-style) and they contain linear layers.
 """
@@ -17,7 +18,7 @@ import numpy as np
 
 from laaciq.errors import LaaciqError
 
-__all__ = ["load_model", "blocks_of", "block_linears", "Scorer", "SegmentStats"]
+__all__ = ["load_model", "blocks_of", "block_linears", "Scorer", "SegmentStats", "Collector"]
 
 
 def load_model(path: Path, threads: int = 2):
@@ -80,6 +81,83 @@ def block_linears(model) -> list[tuple[int, str, object]]:
     return out
 
 
+class Collector:
+    """Forward pre-hooks on every block linear of ``model``: per layer (GGUF name) the float64
+    sums of squares per input column, the token count and, with ``full``, ``Σ x xᵀ``."""
+
+    def __init__(self, model, full: bool = False, skip_first: bool = False):
+        from laaciq.tensor.calibrated import canonical_name
+
+        self.full, self.skip_first = full, skip_first
+        qual = {id(m): n for n, m in model.named_modules()}
+        lin = block_linears(model)
+        nb = max(l for l, _, _ in lin) + 1
+        self.names = [canonical_name(qual[id(m)] + ".weight", nb) for _, _, m in lin]
+        if len(set(self.names)) != len(self.names):     # two layers, one GGUF name: keep HF's
+            self.names = [qual[id(m)] + ".weight" for _, _, m in lin]
+        self.modules = [m for _, _, m in lin]
+        self.sq = {n: 0.0 for n in self.names}
+        self.xx = {n: 0.0 for n in self.names} if full else None
+        self.count = dict.fromkeys(self.names, 0)
+        self._memo: dict = {}
+        self._handles = []
+
+    def _hook(self, name):
+        import torch
+
+        def pre(_mod, args):
+            x = args[0]
+            memo = self._memo.get("last")
+            got = memo[1] if memo is not None and memo[0] is x else None
+            if got is None:
+                x = x.detach()
+                if self.skip_first:
+                    x = x[:, 1:]
+                x2 = x.reshape(-1, x.shape[-1])
+                ones = torch.ones(x2.shape[0], dtype=x2.dtype)
+                got = ((ones @ x2.square()).double(),          # a BLAS sum: fastest here
+                       (x2.T @ x2).double() if self.full else None, x2.shape[0])
+                self._memo["last"] = (args[0], got)   # holds the input: no id reuse
+            self.sq[name] = self.sq[name] + got[0]
+            if self.full:
+                self.xx[name] = self.xx[name] + got[1]
+            self.count[name] += got[2]
+        return pre
+
+    def __enter__(self):
+        self._handles = [m.register_forward_pre_hook(self._hook(n))
+                         for n, m in zip(self.names, self.modules)]
+        return self
+
+    def __exit__(self, *exc):
+        for h in self._handles:
+            h.remove()
+        self._handles = []
+
+    def run(self, decoder, segments, batch: int, progress=None) -> int:
+        """Run ``segments`` (equal-length token lists) through ``decoder``; returns tokens."""
+        import torch
+
+        n = 0
+        with torch.inference_mode(), self:
+            for b0 in range(0, len(segments), batch):
+                ids = torch.tensor(segments[b0:b0 + batch], dtype=torch.long)
+                self._memo.clear()
+                decoder(input_ids=ids)
+                n += ids.numel()
+                if progress is not None:
+                    progress(ids.numel())
+        self._memo.clear()
+        return n
+
+    def arrays(self):
+        """``(sums per name (in,), counts per name, Σxxᵀ per name or None)`` as numpy."""
+        sq = {n: np.asarray(v.numpy(), dtype=np.float64) for n, v in self.sq.items()
+              if self.count[n] > 0}
+        xx = {n: np.asarray(self.xx[n].numpy()) for n in sq} if self.full else None
+        return sq, {n: float(self.count[n]) for n in sq}, xx
+
+
 @dataclass
 class SegmentStats:
     """Per evaluated segment: summed NLL and predicted-token count; optionally per block the
@@ -115,7 +193,6 @@ class Scorer:
         nll = np.zeros(S)
         cnt = np.zeros(S)
         norm_sum = np.zeros((S, len(self.blocks))) if norms else None
-        sq: dict = {}
         handles = []
         cur = {}
         if norms:
@@ -125,15 +202,9 @@ class Scorer:
                     cur[l] = h.detach().float().norm(dim=-1).sum(dim=-1)  # per sequence
                 return hook
             handles += [b.register_forward_hook(mk(l)) for l, b in enumerate(self.blocks)]
-        if input_squares:
-            def mk2(i):
-                def pre(_m, args):
-                    x = args[0].detach().double()
-                    v = (x * x).sum(dim=tuple(range(x.dim() - 1)))
-                    sq[i] = sq.get(i, 0) + v
-                return pre
-            handles += [mod.register_forward_pre_hook(mk2(i))
-                        for i, (_, _, mod) in enumerate(self.linears)]
+        col = Collector(self.model) if input_squares else None
+        if col is not None:
+            col.__enter__()
         t0 = time.perf_counter()
         ntok = 0
         try:
@@ -159,8 +230,11 @@ class Scorer:
         finally:
             for h in handles:
                 h.remove()
+            if col is not None:
+                col.__exit__()
         st = SegmentStats(nll, cnt, norm_sum, ntok, time.perf_counter() - t0)
-        if input_squares:
-            st.sq_sum = {i: v.numpy() for i, v in sq.items()}
+        if col is not None:                     # linear index -> Σ x_j² over every token
+            sums, _, _ = col.arrays()
+            st.sq_sum = {i: sums[n] for i, n in enumerate(col.names) if n in sums}
             st.sq_count = ntok
         return st
