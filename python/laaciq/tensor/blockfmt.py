@@ -342,6 +342,7 @@ def _solve(xs, cs, lo, hi):
     n = xs.shape[1]
     d = np.zeros(nb_, dtype=np.float64)
     q = np.zeros((nb_, n), dtype=np.int16)
+    err = np.zeros((nb_, 2), dtype=np.float64)
     kk = max(hi, -lo)
     for ch in nb.prange((nb_ + _CHUNK - 1) // _CHUNK):
         ts = np.empty(n * kk, dtype=np.float64)
@@ -373,15 +374,24 @@ def _solve(xs, cs, lo, hi):
                     db = sg * dd
                 sg = -sg
             d[b] = db
-            if db != 0.0:
-                for i in range(n):
-                    r = math.floor(xs[b, i] / db + 0.5)
-                    q[b, i] = min(max(r, lo), hi)
-    return d, q
+            e_w = 0.0
+            e_1 = 0.0
+            for i in range(n):
+                qi = 0
+                if db != 0.0:
+                    qi = min(max(math.floor(xs[b, i] / db + 0.5), lo), hi)
+                q[b, i] = qi
+                r = xs[b, i] - qi * db
+                e_w += c[i] * r * r
+                e_1 += r * r
+            err[b, 0] = e_w
+            err[b, 1] = e_1
+    return d, q, err
 
 
-def solve_blocks(x, fmt: BlockFormat, c=None):
-    """``(d, q)``: per row of ``x`` (blocks × 32) the fp16-exact scale ``d`` (float64 holding an
+def solve_blocks(x, fmt: BlockFormat, c=None, errors=False):
+    """``(d, q)`` (with ``errors``: ``(d, q, e)``, ``e[:, 0]`` the weighted and ``e[:, 1]`` the
+    plain squared error per block): per row of ``x`` (blocks × 32) the fp16-exact scale ``d`` (float64 holding an
     fp16 value, either sign) and the int16 codes in ``[fmt.lo, fmt.hi]`` minimizing
     ``Σ c (x − q·d)²`` (the module docstring); ``c``: non-negative weights of ``x``'s shape, or
     None for 1."""
@@ -392,8 +402,10 @@ def solve_blocks(x, fmt: BlockFormat, c=None):
     if c.shape != x.shape:
         raise ValueError(f"weights of shape {c.shape} for blocks of shape {x.shape}")
     if x.shape[0] == 0:
-        return np.zeros(0), np.zeros((0, BLOCK), dtype=np.int16)
-    return _solve(x, c, fmt.lo, fmt.hi)
+        out = np.zeros(0), np.zeros((0, BLOCK), dtype=np.int16), np.zeros((0, 2))
+    else:
+        out = _solve(x, c, fmt.lo, fmt.hi)
+    return out if errors else out[:2]
 
 
 def pack_blocks(d, q, fmt: BlockFormat) -> np.ndarray:
@@ -440,9 +452,10 @@ def block_errors(x, d, q, c=None) -> np.ndarray:
     return (w * r * r).sum(axis=1)
 
 
-def quantize_matrix(w, fmt: BlockFormat, importance=None) -> np.ndarray:
-    """The bytes of a 2-D (or higher: rows are the last axis) weight ``w`` in ``fmt``, row by
-    row, as gguf-py's writer wants them: shape ``(..., cols // 32 · type_size)`` uint8.
+def quantize_matrix(w, fmt: BlockFormat, importance=None):
+    """``(bytes, sse)``: a weight ``w`` (rows along its last axis) in ``fmt`` as gguf-py's writer
+    wants it, uint8 of shape ``(..., cols // 32 · type_size)``, and its error sums
+    ``[Σ c (x − q·d)², Σ (x − q·d)²]``.
 
     ``importance``: one non-negative weight per column (llama.cpp's imatrix of the tensor), or
     None for the weight error."""
@@ -456,8 +469,7 @@ def quantize_matrix(w, fmt: BlockFormat, importance=None) -> np.ndarray:
         imp = np.asarray(importance, dtype=np.float32).reshape(-1)
         if imp.size != cols:
             raise LaaciqError(f"importances of size {imp.size} for rows of length {cols}")
-        c = np.broadcast_to(imp.reshape(1, cols // BLOCK, BLOCK),
-                            (xb.shape[0] // (cols // BLOCK), cols // BLOCK, BLOCK))
-        c = c.reshape(-1, BLOCK)
-    d, q = solve_blocks(xb, fmt, c)
-    return pack_blocks(d, q, fmt).reshape(*w.shape[:-1], cols // BLOCK * fmt.type_size)
+        c = np.broadcast_to(imp.reshape(1, cols), (xb.size // cols, cols)).reshape(-1, BLOCK)
+    d, q, e = solve_blocks(xb, fmt, c, errors=True)
+    raw = pack_blocks(d, q, fmt).reshape(*w.shape[:-1], cols // BLOCK * fmt.type_size)
+    return raw, e.sum(axis=0)
