@@ -8,18 +8,18 @@ them (the format's ``LLAMA_FTYPE_MOSTLY_*``, 2). Tensors keep their order, names
 Hugging Face folders are not read here (convert them with llama.cpp's ``convert_hf_to_gguf.py``
 first).
 
-Tensor policy (llama-quantize with ``--pure``, src/llama-quant.cpp): a tensor is quantized when
-its name ends in ``weight``, it has at least 2 dimensions, and it is none of the kinds llama.cpp
-never quantizes (``_norm.weight``, ``ffn_gate_inp.weight``, ``altup``, ``laurel``,
-``per_layer_model_proj``, ``position_embd.weight``, ``token_types.weight``, ``ssm_conv1d.weight``,
-``shortconv.conv.weight``, the RWKV ``time_mix_*`` weights, ``attn_rel_b.weight``); every other
-tensor is copied byte for byte. Quantized tensors get the format, ``output.weight`` included (with
-``--pure`` llama.cpp gives it the default type too); ``token_embd.weight`` gets
-``--token-embedding-type`` (``same``: the format, as ``--pure``; ``f32``, ``f16``, ``q8_0``). A
-tensor already stored in its target type is copied (llama.cpp's ``tensor->type != new_type``
-rule; re-quantizing it would be lossless anyway). A row length that is not a multiple of 32
-becomes F16: llama-quantize's last fallback for incompatible rows (for Q4_0/Q5_0/Q8_0 targets
-llama-quantize itself stops with "Unsupported tensor size"; F16 keeps the tensor usable).
+Tensor policy (llama-quantize with ``--pure``: ``src/llama-quant.cpp`` of the llama.cpp vendored
+in llama-cpp-python 0.3.36): a tensor is quantized when it has at least 2 dimensions, its name ends
+in ``weight`` and it is none of the kinds llama.cpp never quantizes (``_norm.weight``,
+``ffn_gate_inp.weight``, ``altup``, ``laurel``, ``per_layer_model_proj``, ``position_embd.weight``,
+``token_types.weight``, ``ssm_conv1d``, the RWKV ``time_mix_*`` weights, ``attn_rel_b.weight``,
+some multimodal ones: ``_NEVER``); every other tensor is copied byte for byte. Quantized tensors
+get the format, ``output.weight`` included (with ``--pure`` llama.cpp gives it the default type
+too); ``token_embd.weight`` (and ``per_layer_token_embd.weight``) get ``--token-embedding-type``
+(``same``: the format, as ``--pure``; ``f32``, ``f16``, ``q8_0``). A tensor already stored in its
+target type is copied (llama.cpp's ``cur_type != new_type`` rule; re-quantizing it would be
+lossless anyway). A row length that is not a multiple of 32 becomes F16, llama-quantize's
+fallback for 32-block types (``tensor_type_fallback``).
 
 Importances (``--imatrix``): llama.cpp's importance matrix, one value per input column (per
 expert for 3-D tensors), weights the block objective. A tensor without an entry is quantized on
@@ -45,13 +45,19 @@ GGUF_FORMATS = tuple(f"gguf:{k}" for k in blockfmt.FORMATS)
 EMBED_TYPES = ("same", "f32", "f16", "q8_0")
 TOKEN_EMBD = "token_embd.weight"
 
-#: names (substrings) llama-quantize never quantizes (src/llama-quant.cpp)
-_NEVER = ("_norm.weight", "ffn_gate_inp.weight", "altup", "laurel", "per_layer_model_proj",
-          "ssm_conv1d.weight", "shortconv.conv.weight", "attn_rel_b.weight",
+#: names (substrings) llama-quantize never quantizes (src/llama-quant.cpp,
+#: ``tensor_allows_quantization``, as vendored in llama-cpp-python 0.3.36; the GLM5-next-only
+#: names are left out)
+_NEVER = ("_norm.weight", "ffn_gate_inp.weight", "ffn_gate_tid2eid.weight", "altup", "laurel",
+          "per_layer_model_proj", "ssm_conv1d", "shortconv.conv.weight",
+          "indexer.k_proj.weight", "indexer.q_proj.weight", "attn_rel_b.weight",
           *(f"time_mix_{k}.weight" for k in ("first", "w0", "w1", "w2", "v0", "v1", "v2", "a0",
                                              "a1", "a2", "g1", "g2", "decay_w1", "decay_w2",
-                                             "lerp_fused")))
+                                             "lerp_fused")),
+          ".position_embd", "sam.pos_embd", "sam.neck.", "sam.net_", ".rel_pos", ".patch_embd",
+          ".patch_merger", "a.rvq.codebook", "mm.a.code_embd")
 _NEVER_EXACT = ("position_embd.weight", "token_types.weight")
+_TOKEN_EMBDS = (TOKEN_EMBD, "per_layer_token_embd.weight")
 
 
 def parse_format(text: str) -> blockfmt.BlockFormat:
@@ -99,7 +105,7 @@ def plan(tensors, fmt: blockfmt.BlockFormat, token_embedding_type: str = "same")
         ne = [int(s) for s in t.shape]
         target = None
         if quantizable(t.name, ne):
-            target = emb if t.name == TOKEN_EMBD else fmt.qtype
+            target = emb if t.name in _TOKEN_EMBDS else fmt.qtype
             if target.name in blockfmt.FORMATS and ne[0] % blockfmt.BLOCK:
                 target = T.F16
             if target == t.tensor_type:
