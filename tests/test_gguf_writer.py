@@ -199,3 +199,16 @@ def test_command_line_entry_point(tiny, tmp_path):
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr
     assert "gguf:Q8_0" in r.stdout and (tmp_path / "o" / "model.gguf").is_file()
+
+
+def test_own_gguf_parser_matches_gguf_py(tiny):
+    from laaciq.tensor import ggufout
+
+    ours = ggufout._GGUF(str(tiny))
+    ref = gguf.GGUFReader(str(tiny))
+    assert [(k, vt, v) for k, vt, v, _ in ours.fields] == [
+        (f.name, f.types[0], f.contents()) for f in ref.fields.values()
+        if not f.name.startswith("GGUF.")]
+    for a, b in zip(ours.tensors, ref.tensors, strict=True):
+        assert (a.name, a.tensor_type, list(a.shape)) == (b.name, b.tensor_type, list(b.shape))
+        assert a.data.shape == b.data.shape and np.array_equal(a.data, b.data)
