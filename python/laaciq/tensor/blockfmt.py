@@ -84,6 +84,8 @@ __all__ = ["BlockFormat", "FORMATS", "BLOCK", "solve_blocks", "quantize_matrix",
 
 BLOCK = 32
 FP16_MAX = 65504.0
+_FP16_NORMAL = 2.0 ** -14        # smallest normal fp16
+_FP16_TINY = 2.0 ** -24          # subnormal spacing
 
 
 @dataclass(frozen=True)
@@ -114,8 +116,8 @@ def fp16_down(v):
     """The largest finite fp16 value ``≤ v`` (``v > 0``, finite)."""
     if v >= FP16_MAX:
         return FP16_MAX
-    if v < 2.0 ** -14:
-        step = 2.0 ** -24
+    if v < _FP16_NORMAL:
+        step = _FP16_TINY
     else:
         e = math.frexp(v)[1]                 # v ∈ [2^(e-1), 2^e): spacing 2^(e-1-10)
         step = math.ldexp(1.0, e - 11)
@@ -127,8 +129,8 @@ def fp16_up(v):
     """The smallest fp16 value ``≥ v`` (``v > 0``); ``inf`` above the largest finite one."""
     if v > FP16_MAX:
         return math.inf
-    if v < 2.0 ** -14:
-        step = 2.0 ** -24
+    if v < _FP16_NORMAL:
+        step = _FP16_TINY
     else:
         e = math.frexp(v)[1]
         step = math.ldexp(1.0, e - 11)
@@ -165,21 +167,28 @@ def _incumbent(x, c, lo, hi, amax_signed):
                 e = _err(x, c, dd, lo, hi)
                 if e < best:
                     best, best_d = e, dd
-    if best_d != 0.0:
+    for _ in range(3):                      # Lloyd steps: codes → vertex → fp16 → codes
+        if best_d == 0.0:
+            break
         B = 0.0
         C = 0.0
         for i in range(x.size):
             q = min(max(math.floor(x[i] / best_d + 0.5), lo), hi)
             B += c[i] * q * x[i]
             C += c[i] * q * q
-        if C > 0.0 and B != 0.0:
-            v = B / C
-            for cand in (fp16_down(abs(v)), fp16_up(abs(v))):
-                if cand > 0.0 and cand <= FP16_MAX:
-                    dd = cand if v > 0 else -cand
-                    e = _err(x, c, dd, lo, hi)
-                    if e < best:
-                        best, best_d = e, dd
+        if C <= 0.0 or B == 0.0:
+            break
+        v = B / C
+        improved = False
+        for cand in (fp16_down(abs(v)), fp16_up(abs(v))):
+            if cand > 0.0 and cand <= FP16_MAX:
+                dd = cand if v > 0 else -cand
+                e = _err(x, c, dd, lo, hi)
+                if e < best:
+                    best, best_d = e, dd
+                    improved = True
+        if not improved:
+            break
     return best_d, best
 
 
@@ -232,15 +241,27 @@ def _window_lo(ax, c, kmax, e0):
 
 
 @_jit
-def _sort_desc(ts, ti, ne):
-    """Sort the first ``ne`` events by ``ts`` descending (insertion sort when few, else argsort)."""
-    if ne > 48:
-        order = np.argsort(-ts[:ne])
-        t2 = ts[:ne][order]
-        i2 = ti[:ne][order]
-        ts[:ne] = t2
-        ti[:ne] = i2
-        return
+def _sort_desc(ts, ti, ne, t_hi, t_lo, bt, bi, cnt):
+    """Sort the first ``ne`` events (all in ``[t_lo, t_hi]``) by ``ts`` descending: a bucket pass
+    (``ne`` equal buckets of the range, scratch ``bt``, ``bi``, ``cnt``), then insertion sort,
+    which only has the few inversions inside buckets left to undo."""
+    if ne > 8 and t_hi > t_lo:
+        scale = ne / (t_hi - t_lo)
+        for k in range(ne + 1):
+            cnt[k] = 0
+        for j in range(ne):
+            k = min(max(int((t_hi - ts[j]) * scale), 0), ne - 1)
+            cnt[k + 1] += 1
+        for k in range(ne):
+            cnt[k + 1] += cnt[k]
+        for j in range(ne):
+            k = min(max(int((t_hi - ts[j]) * scale), 0), ne - 1)
+            bt[cnt[k]] = ts[j]
+            bi[cnt[k]] = ti[j]
+            cnt[k] += 1
+        for j in range(ne):
+            ts[j] = bt[j]
+            ti[j] = bi[j]
     for j in range(1, ne):
         t = ts[j]
         i = ti[j]
@@ -276,7 +297,7 @@ def _piece(B, C, l, r, best, bd):
 
 
 @_jit
-def _sweep(x, c, lo, hi, best, d_hi, ts, ti, step, ax, kmax):
+def _sweep(x, c, lo, hi, best, d_hi, ts, ti, step, ax, kmax, bt, bi, cnt):
     """Best ``(value, d)`` over fp16 ``d`` in ``(0, d_hi]`` of ``C·d² − 2·B·d`` (``E − Σ c x²``)
     below the incumbent ``best`` (the module docstring, steps 2–4): the codes started at
     ``d_hi``, the breakpoints down to the window's lower end sorted, each piece between them
@@ -318,7 +339,7 @@ def _sweep(x, c, lo, hi, best, d_hi, ts, ti, step, ax, kmax):
         step[i] = m
         B += c[i] * m * ax[i]
         C += c[i] * m * m
-    _sort_desc(ts, ti, ne)
+    _sort_desc(ts, ti, ne, d_hi, d_lo, bt, bi, cnt)
     r = d_hi
     for j in range(ne):
         l = ts[j]
@@ -347,6 +368,9 @@ def _solve(xs, cs, lo, hi):
     for ch in nb.prange((nb_ + _CHUNK - 1) // _CHUNK):
         ts = np.empty(n * kk, dtype=np.float64)
         ti = np.empty(n * kk, dtype=np.int64)
+        bt = np.empty(n * kk, dtype=np.float64)
+        bi = np.empty(n * kk, dtype=np.int64)
+        cnt = np.empty(n * kk + 1, dtype=np.int64)
         step = np.empty(n, dtype=np.int64)
         ax = np.empty(n, dtype=np.float64)
         kmax = np.empty(n, dtype=np.float64)
@@ -369,9 +393,10 @@ def _solve(xs, cs, lo, hi):
             for _ in range(2):
                 for i in range(n):
                     x[i] = sg * xs[b, i]
-                best, dd = _sweep(x, c, lo, hi, best, d_hi, ts, ti, step, ax, kmax)
+                best, dd = _sweep(x, c, lo, hi, best, d_hi, ts, ti, step, ax, kmax, bt, bi, cnt)
                 if dd > 0.0:
                     db = sg * dd
+                    d_hi = _window_hi(ax, c, best + a2, ti)
                 sg = -sg
             d[b] = db
             e_w = 0.0
