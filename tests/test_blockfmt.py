@@ -150,3 +150,21 @@ def test_quantize_matrix_rows_and_importances():
     blocks = w.reshape(-1, 32)
     d, q = blockfmt.solve_blocks(blocks, fmt, np.tile(imp.reshape(3, 32), (3, 1)))
     assert np.array_equal(blockfmt.pack_blocks(d, q, fmt).reshape(3, -1), raw)
+
+
+@pytest.mark.skipif(__import__("os").environ.get("LAACIQ_SLOW") != "1",
+                    reason="slow (~1000 exhaustive searches, minutes): LAACIQ_SLOW=1")
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["Q4_0", "Q5_0", "Q8_0"])
+def test_optimum_matches_exhaustive_search_many_blocks(name):
+    rng = np.random.default_rng(100)
+    x = random_blocks(rng, 60)
+    c = rng.exponential(size=x.shape)
+    fmt = blockfmt.FORMATS[name]
+    lo, hi = RANGES[name]
+    for cc in (np.ones_like(c), c):
+        d, q = blockfmt.solve_blocks(x, fmt, cc)
+        ours = own_error(x, cc, d, q)
+        for i in range(x.shape[0]):
+            best = exhaustive(x[i], cc[i], lo, hi)
+            assert best * (1 - 1e-12) <= ours[i] <= best * (1 + 1e-12) + 1e-300, (i, ours[i])
