@@ -138,64 +138,66 @@ def fp16_up(v):
 
 
 @_jit
-def _err(x, c, d, lo, hi):
-    """``Σ c (x − q·d)²`` with the nearest clamped codes at ``d`` (``d = 0``: all codes 0)."""
+def _err_bc(x, c, d, lo, hi):
+    """``(Σ c (x − q·d)², Σ c q x, Σ c q²)`` with the nearest clamped codes ``q`` at ``d``."""
     s = 0.0
+    B = 0.0
+    C = 0.0
     for i in range(x.size):
         q = 0.0
         if d != 0.0:
             q = min(max(math.floor(x[i] / d + 0.5), lo), hi)
         r = x[i] - q * d
         s += c[i] * r * r
-    return s
+        B += c[i] * q * x[i]
+        C += c[i] * q * q
+    return s, B, C
+
+
+@_jit
+def _nearest16(v):
+    """The fp16 value nearest to ``v`` (signed; ``|v|`` beyond the largest finite: the largest)."""
+    a = abs(v)
+    dn = fp16_down(a)
+    up = fp16_up(a)
+    r = dn if (a - dn <= up - a or up > FP16_MAX) else up
+    return r if v > 0 else -r
 
 
 @_jit
 def _incumbent(x, c, lo, hi, amax_signed):
-    """A good fp16 scale and its error, to bound the sweep's window: the scales mapping the
-    largest value onto either end of the grid (both signs), fp16-rounded both ways, and the
-    vertex of the best one's codes."""
+    """A good fp16 scale and its error, to bound the sweep's window: the best of ``d = 0``, the
+    fp16 scales mapping the largest value onto either end of the grid, and up to two Lloyd steps
+    (codes → vertex ``B/C`` → nearest fp16)."""
     best_d = 0.0
-    best = _err(x, c, 0.0, lo, hi)
+    best, B, C = _err_bc(x, c, 0.0, lo, hi)
     if amax_signed == 0.0:
         return best_d, best
-    for k in (lo, hi, -lo, -hi):
-        v = amax_signed / k
-        for cand in (fp16_down(abs(v)), fp16_up(abs(v))):
-            if cand > 0.0 and cand <= FP16_MAX:
-                dd = cand if v > 0 else -cand
-                e = _err(x, c, dd, lo, hi)
-                if e < best:
-                    best, best_d = e, dd
-    for _ in range(3):                      # Lloyd steps: codes → vertex → fp16 → codes
-        if best_d == 0.0:
+    for k in (lo, hi):
+        dd = _nearest16(amax_signed / k)
+        if dd != 0.0:
+            e, b2, c2 = _err_bc(x, c, dd, lo, hi)
+            if e < best:
+                best, best_d, B, C = e, dd, b2, c2
+    for _ in range(2):
+        if best_d == 0.0 or C <= 0.0 or B == 0.0:
             break
-        B = 0.0
-        C = 0.0
-        for i in range(x.size):
-            q = min(max(math.floor(x[i] / best_d + 0.5), lo), hi)
-            B += c[i] * q * x[i]
-            C += c[i] * q * q
-        if C <= 0.0 or B == 0.0:
+        dd = _nearest16(B / C)
+        if dd == 0.0 or dd == best_d:
             break
-        v = B / C
-        improved = False
-        for cand in (fp16_down(abs(v)), fp16_up(abs(v))):
-            if cand > 0.0 and cand <= FP16_MAX:
-                dd = cand if v > 0 else -cand
-                e = _err(x, c, dd, lo, hi)
-                if e < best:
-                    best, best_d = e, dd
-                    improved = True
-        if not improved:
+        e, b2, c2 = _err_bc(x, c, dd, lo, hi)
+        if e >= best:
             break
+        best, best_d, B, C = e, dd, b2, c2
     return best_d, best
 
 
 @_jit
-def _window_hi(ax, c, e0, order):
-    """``D``: every ``d > D`` has ``E ≥ e0`` (values with ``|x| ≤ D/2`` all have code 0 there);
-    ``order``: a scratch array."""
+def _window_hi(ax, c, e0, order, d_inc):
+    """``D``: every ``d > D`` has ``E ≥ e0``. Values with ``|x| < D ≤ d`` have code 0 or ±1 there,
+    error ``≥ min(x², (D − |x|)²)``: the sum ``LB(D)`` of these is non-decreasing in ``D``.
+    Start from ``2·|x|₍ₘ₎`` (the ``m`` smallest ``|x|``, all with code 0, carry ``Σ c x² ≥ e0``),
+    then bisect down toward ``|d_inc|`` while ``LB ≥ e0``; ``order``: a scratch array."""
     n = ax.size
     for i in range(n):                       # insertion sort of |x| (32 values)
         j = i
@@ -204,12 +206,29 @@ def _window_hi(ax, c, e0, order):
             j -= 1
         order[j] = i
     s = 0.0
+    top = 2.0 * ax[order[n - 1]]
     for j in range(n):
         i = order[j]
         s += c[i] * ax[i] * ax[i]
         if s >= e0:
-            return 2.0 * ax[i] * (1.0 + 1e-12)
-    return 2.0 * ax[order[n - 1]] * (1.0 + 1e-12)
+            top = 2.0 * ax[i]
+            break
+    bot = abs(d_inc)
+    if bot > 0.0 and bot < top:
+        for _ in range(6):
+            mid = 0.5 * (bot + top)
+            lb = 0.0
+            for j in range(n):
+                a = ax[order[j]]
+                if a >= mid:
+                    break
+                g = min(a, mid - a)
+                lb += c[order[j]] * g * g
+            if lb >= e0:
+                top = mid
+            else:
+                bot = mid
+    return top * (1.0 + 1e-12)
 
 
 @_jit
@@ -387,7 +406,7 @@ def _solve(xs, cs, lo, hi):
                 if ax[i] > abs(am):
                     am = x[i]
             db, e0 = _incumbent(x, c, lo, hi, am)
-            d_hi = _window_hi(ax, c, e0, ti)
+            d_hi = _window_hi(ax, c, e0, ti, db)
             best = e0 - a2
             sg = -1.0 if db < 0.0 else 1.0   # the incumbent's sign first: a lower best sooner
             for _ in range(2):
@@ -396,7 +415,7 @@ def _solve(xs, cs, lo, hi):
                 best, dd = _sweep(x, c, lo, hi, best, d_hi, ts, ti, step, ax, kmax, bt, bi, cnt)
                 if dd > 0.0:
                     db = sg * dd
-                    d_hi = _window_hi(ax, c, best + a2, ti)
+                    d_hi = _window_hi(ax, c, best + a2, ti, db)
                 sg = -sg
             d[b] = db
             e_w = 0.0
