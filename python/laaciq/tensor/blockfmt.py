@@ -44,15 +44,18 @@ an importance per column, llama.cpp's imatrix restricted to the block's columns)
    ``E`` beyond the largest breakpoint.
 4. Only a window ``[D_lo, D_hi]`` of scales can beat an incumbent error ``E₀`` (the best of the
    fp16 scales that map the largest value onto an end of the grid, and the vertex of its codes):
-   for ``d > D_hi = 2·|x|₍ₘ₎``, where the ``m`` smallest ``|x|`` carry ``Σ c x² ≥ E₀``, those values
-   all have code 0, so ``E ≥ E₀``; for ``d < D_lo``, ``E ≥ Σ c_i (|x_i| − K_i·d)₊² ≥ E₀``
+   for ``d > D_hi``, every value with ``|x| < D_hi`` has code 0 or ±1, so
+   ``E ≥ Σ_{|x|<D_hi} c·min(x², (D_hi − |x|)²) ≥ E₀`` (``D_hi`` found by bisection from
+   ``2·|x|₍ₘ₎``, where the ``m`` smallest ``|x|``, all of code 0 there, carry ``Σ c x² ≥ E₀``); for ``d < D_lo``, ``E ≥ Σ c_i (|x_i| − K_i·d)₊² ≥ E₀``
    (``|x_i − q·d| ≥ |x_i| − K_i·d`` for ``|q| ≤ K_i``; ``D_lo`` from the best single term and
    two Newton steps on this convex decreasing bound, which stay left of its root). The sweep
    starts from the codes just below ``D_hi``, sorts the breakpoints in the window and walks them
    in decreasing order, keeping ``B`` and ``C`` up to date (a step of ``x_i`` from ``k`` to
    ``k + 1`` adds ``c_i·|x_i|`` to ``B`` and ``c_i·(2k + 1)`` to ``C``); a piece is only looked at
-   when its real minimum ``−B²/C`` beats the best so far. Both signs of ``d`` are swept; the best
-   candidate wins, and its codes are the nearest clamped ones at that ``d``.
+   when its real minimum ``−B²/C`` beats the best so far. Both signs of ``d`` share the walk
+   (their breakpoints coincide except each value's last one, toward the extra level, which only
+   one sign has), each with its own ``B`` and ``C``; the best candidate wins, and its codes are
+   the nearest clamped ones at that ``d``.
 
 The fp16 candidates are exact: the binade of ``v`` gives the fp16 spacing (``2^-24`` for
 subnormals), ``⌊v/step⌋·step`` and ``⌈v/step⌉·step`` are computed exactly in float64, and values
@@ -316,27 +319,33 @@ def _piece(B, C, l, r, best, bd):
 
 
 @_jit
-def _sweep(x, c, lo, hi, best, d_hi, ts, ti, step, ax, kmax, bt, bi, cnt):
-    """Best ``(value, d)`` over fp16 ``d`` in ``(0, d_hi]`` of ``C·d² − 2·B·d`` (``E − Σ c x²``)
-    below the incumbent ``best`` (the module docstring, steps 2–4): the codes started at
-    ``d_hi``, the breakpoints down to the window's lower end sorted, each piece between them
-    tried. ``d = 0``: none beat ``best``."""
+def _sweep(x, c, lo, hi, best, d_hi, ts, ti, step, ax, kp, kn, bt, bi, cnt):
+    """Best ``(value, d)`` over fp16 ``d`` with ``0 < |d| ≤ d_hi`` of ``C·d² − 2·B·d``
+    (``E − Σ c x²``) below the incumbent ``best`` (the module docstring, steps 2–4), both signs
+    of ``d`` in one pass: a breakpoint moves the code of ``x_i`` for both signs, except the last
+    one (to ``hi + 1 = −lo``), which exists only for the sign giving ``x_i``'s side the extra
+    level (``kp``, ``kn``: the largest code magnitude of each value for ``d > 0`` and ``d < 0``).
+    The codes start just below ``d_hi``; the breakpoints down to the window's lower end are
+    sorted and every piece between them tried. ``d = 0``: none beat ``best``."""
     n = x.size
     a2 = 0.0
     for i in range(n):
         ax[i] = abs(x[i])
-        kmax[i] = hi if x[i] > 0 else -lo
+        kp[i] = hi if x[i] > 0 else -lo
+        kn[i] = -lo if x[i] > 0 else hi
         a2 += c[i] * x[i] * x[i]
-    d_lo = _window_lo(ax, c, kmax, best + a2)
+    d_lo = min(_window_lo(ax, c, kp, best + a2), _window_lo(ax, c, kn, best + a2))
     bd = 0.0
     if d_hi < d_lo:
         return best, bd
-    B = 0.0
-    C = 0.0
+    K = -lo
+    Bp = 0.0
+    Cp = 0.0
+    Bn = 0.0
+    Cn = 0.0
     ne = 0
     l_end = 0.0
     for i in range(n):                       # codes just below d_hi, breakpoints in the window
-        K = int(kmax[i])
         m = 0
         if ax[i] > 0.0:
             m = min(max(int(math.floor(ax[i] / d_hi + 0.5)), 0), K)
@@ -356,20 +365,34 @@ def _sweep(x, c, lo, hi, best, d_hi, ts, ti, step, ax, kmax, bt, bi, cnt):
                 ne += 1
                 k += 1
         step[i] = m
-        B += c[i] * m * ax[i]
-        C += c[i] * m * m
+        mp = min(m, kp[i])
+        mn = min(m, kn[i])
+        Bp += c[i] * mp * ax[i]
+        Cp += c[i] * mp * mp
+        Bn += c[i] * mn * ax[i]
+        Cn += c[i] * mn * mn
     _sort_desc(ts, ti, ne, d_hi, d_lo, bt, bi, cnt)
     r = d_hi
-    for j in range(ne):
-        l = ts[j]
-        best, bd = _piece(B, C, l, r, best, bd)
+    for j in range(ne + 1):
+        l = ts[j] if j < ne else l_end
+        best, dd = _piece(Bp, Cp, l, r, best, 0.0)
+        if dd > 0.0:
+            bd = dd
+        best, dd = _piece(Bn, Cn, l, r, best, 0.0)
+        if dd > 0.0:
+            bd = -dd
+        if j == ne:
+            break
         i = ti[j]
         k = step[i]
-        B += c[i] * ax[i]
-        C += c[i] * (2 * k + 1)
+        if k < kp[i]:
+            Bp += c[i] * ax[i]
+            Cp += c[i] * (2 * k + 1)
+        if k < kn[i]:
+            Bn += c[i] * ax[i]
+            Cn += c[i] * (2 * k + 1)
         step[i] = k + 1
         r = l
-    best, bd = _piece(B, C, l_end, r, best, bd)
     return best, bd
 
 
@@ -392,7 +415,8 @@ def _solve(xs, cs, lo, hi):
         cnt = np.empty(n * kk + 1, dtype=np.int64)
         step = np.empty(n, dtype=np.int64)
         ax = np.empty(n, dtype=np.float64)
-        kmax = np.empty(n, dtype=np.float64)
+        kp = np.empty(n, dtype=np.float64)
+        kn = np.empty(n, dtype=np.float64)
         x = np.empty(n, dtype=np.float64)
         c = np.empty(n, dtype=np.float64)
         for b in range(ch * _CHUNK, min(nb_, (ch + 1) * _CHUNK)):
@@ -407,16 +431,10 @@ def _solve(xs, cs, lo, hi):
                     am = x[i]
             db, e0 = _incumbent(x, c, lo, hi, am)
             d_hi = _window_hi(ax, c, e0, ti, db)
-            best = e0 - a2
-            sg = -1.0 if db < 0.0 else 1.0   # the incumbent's sign first: a lower best sooner
-            for _ in range(2):
-                for i in range(n):
-                    x[i] = sg * xs[b, i]
-                best, dd = _sweep(x, c, lo, hi, best, d_hi, ts, ti, step, ax, kmax, bt, bi, cnt)
-                if dd > 0.0:
-                    db = sg * dd
-                    d_hi = _window_hi(ax, c, best + a2, ti, db)
-                sg = -sg
+            best, dd = _sweep(x, c, lo, hi, e0 - a2, d_hi, ts, ti, step, ax, kp, kn, bt, bi,
+                              cnt)
+            if dd != 0.0:
+                db = dd
             d[b] = db
             e_w = 0.0
             e_1 = 0.0
