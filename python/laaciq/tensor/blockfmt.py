@@ -43,12 +43,13 @@ an importance per column, llama.cpp's imatrix restricted to the block's columns)
    piece candidates, plus ``d = 0`` (all codes 0, ``E = Σ c x²``), which is also the value of
    ``E`` beyond the largest breakpoint.
 4. Only a window ``[D_lo, D_hi]`` of scales can beat an incumbent error ``E₀`` (the best of the
-   fp16 scales that map the largest value onto an end of the grid, and the vertex of its codes):
+   fp16 scales that map the largest value onto an end of the grid, then Lloyd steps):
    for ``d > D_hi``, every value with ``|x| < D_hi`` has code 0 or ±1, so
    ``E ≥ Σ_{|x|<D_hi} c·min(x², (D_hi − |x|)²) ≥ E₀`` (``D_hi`` found by bisection from
-   ``2·|x|₍ₘ₎``, where the ``m`` smallest ``|x|``, all of code 0 there, carry ``Σ c x² ≥ E₀``); for ``d < D_lo``, ``E ≥ Σ c_i (|x_i| − K_i·d)₊² ≥ E₀``
-   (``|x_i − q·d| ≥ |x_i| − K_i·d`` for ``|q| ≤ K_i``; ``D_lo`` from the best single term and
-   two Newton steps on this convex decreasing bound, which stay left of its root). The sweep
+   ``2·|x|₍ₘ₎``, where the ``m`` smallest ``|x|``, all of code 0 there, carry ``Σ c x² ≥ E₀``);
+   for ``d < D_lo``, ``E ≥ Σ c_i (|x_i| − K_i·d)₊² ≥ E₀`` (``|x_i − q·d| ≥ |x_i| − K_i·d`` for
+   ``|q| ≤ K_i``; ``D_lo`` from the best single term and two Newton steps on this convex
+   decreasing bound, which stay left of its root). The sweep
    starts from the codes just below ``D_hi``, sorts the breakpoints in the window and walks them
    in decreasing order, keeping ``B`` and ``C`` up to date (a step of ``x_i`` from ``k`` to
    ``k + 1`` adds ``c_i·|x_i|`` to ``B`` and ``c_i·(2k + 1)`` to ``C``); a piece is only looked at
@@ -60,16 +61,18 @@ an importance per column, llama.cpp's imatrix restricted to the block's columns)
 The fp16 candidates are exact: the binade of ``v`` gives the fp16 spacing (``2^-24`` for
 subnormals), ``⌊v/step⌋·step`` and ``⌈v/step⌉·step`` are computed exactly in float64, and values
 above the largest finite fp16 (65504) are not candidates. Candidate values are compared in float64
-(``C·d² − 2·B·d``, sums of exactly representable products): two candidates closer than that
-rounding (~1e-15 of ``Σ c x²``) may be confused, nothing else.
+(``C·d² − 2·B·d`` from float64 sums): two candidates closer than that rounding (~1e-15 of
+``Σ c x²``) may be confused, nothing else; the stored codes are recomputed at the chosen ``d``.
 
 What is checked where. The steps above are a proof on paper. Lean
-(``LaAciq/Candidates.lean``) checks the symmetric-grid version over real scales: the
-nearest-point lemmas, the frozen-code quadratic (``gridErr_eq``, ``gridErr_vertex_le``,
-``mse_codeVertex_le``) and the finite candidate set (``trueCandidates``, ``mse_exists_minimizer``).
-Not yet proved in Lean: the asymmetric grids ``lo = −hi − 1`` used here, and the restriction of
-the scale to a finite set (fp16) with the floor/ceil-of-the-clamped-vertex candidates of step 3.
-The tests check the whole result against an exhaustive search over every finite fp16 scale.
+(``LaAciq/Candidates.lean``) checks the symmetric-grid version over real scales, for weighted
+lists of values: the nearest-point lemmas, the frozen-code quadratic (``gridErr_eq``,
+``gridErr_vertex_le``, ``mse_codeVertex_le``) and the finite candidate set (``trueCandidates``,
+``mse_exists_minimizer``). Not yet proved in Lean: the asymmetric grids ``lo = −hi − 1`` used
+here, the restriction of the scale to a finite set (fp16) with the floor/ceil-of-the-clamped-vertex
+candidates of step 3, and the window bounds of step 4. The tests check the whole result against an
+exhaustive search over every finite fp16 scale (``tests/test_blockfmt.py``; ~2000 blocks with
+``LAACIQ_SLOW=1``).
 """
 
 from __future__ import annotations
@@ -453,9 +456,9 @@ def _solve(xs, cs, lo, hi):
 
 def solve_blocks(x, fmt: BlockFormat, c=None, errors=False):
     """``(d, q)`` (with ``errors``: ``(d, q, e)``, ``e[:, 0]`` the weighted and ``e[:, 1]`` the
-    plain squared error per block): per row of ``x`` (blocks × 32) the fp16-exact scale ``d`` (float64 holding an
-    fp16 value, either sign) and the int16 codes in ``[fmt.lo, fmt.hi]`` minimizing
-    ``Σ c (x − q·d)²`` (the module docstring); ``c``: non-negative weights of ``x``'s shape, or
+    plain squared error per block): per row of ``x`` (blocks × 32) the fp16-exact scale ``d``
+    (float64 holding an fp16 value, either sign) and the int16 codes in ``[fmt.lo, fmt.hi]``
+    minimizing ``Σ c (x − q·d)²`` (the module docstring); ``c``: non-negative weights of ``x``'s shape, or
     None for 1."""
     x = np.ascontiguousarray(x, dtype=np.float32)
     if x.ndim != 2 or x.shape[1] != BLOCK:
