@@ -458,8 +458,8 @@ def solve_blocks(x, fmt: BlockFormat, c=None, errors=False):
     """``(d, q)`` (with ``errors``: ``(d, q, e)``, ``e[:, 0]`` the weighted and ``e[:, 1]`` the
     plain squared error per block): per row of ``x`` (blocks × 32) the fp16-exact scale ``d``
     (float64 holding an fp16 value, either sign) and the int16 codes in ``[fmt.lo, fmt.hi]``
-    minimizing ``Σ c (x − q·d)²`` (the module docstring); ``c``: non-negative weights of ``x``'s shape, or
-    None for 1."""
+    minimizing ``Σ c (x − q·d)²`` (the module docstring); ``c``: non-negative weights of ``x``'s
+    shape, or None for 1."""
     x = np.ascontiguousarray(x, dtype=np.float32)
     if x.ndim != 2 or x.shape[1] != BLOCK:
         raise ValueError(f"blocks must be an (n, {BLOCK}) array, got shape {x.shape}")
