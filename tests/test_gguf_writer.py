@@ -33,8 +33,9 @@ RANGES = {"Q4_0": (-8, 7), "Q5_0": (-16, 15), "Q8_0": (-128, 127)}
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
-    """A one-layer llama-style GGUF: F32 matrices, a norm, a Q8_0-stored matrix, a matrix whose
-    rows (48) are no multiple of 32, an output matrix, and tokenizer metadata."""
+    """A one-layer llama-style GGUF: F32 matrices, a norm, a Q8_0- and a BF16-stored matrix, a
+    3-D (experts) tensor, a matrix whose rows (48) are no multiple of 32, an output matrix, and
+    tokenizer metadata."""
     rng = np.random.default_rng(1)
     p = tmp_path_factory.mktemp("gguf") / "tiny.gguf"
     w = gguf.GGUFWriter(str(p), "llama")
@@ -53,6 +54,9 @@ def tiny(tmp_path_factory):
         w.add_tensor(name, a.astype(np.float32))
     q8 = gguf_quantize(rng.normal(size=(32, 64)).astype(np.float32), T.Q8_0)
     w.add_tensor("blk.0.ffn_up.weight", q8, raw_dtype=T.Q8_0)
+    bf = gguf_quantize(rng.normal(size=(32, 64)).astype(np.float32), T.BF16)
+    w.add_tensor("blk.0.attn_k.weight", bf, raw_dtype=T.BF16)
+    w.add_tensor("blk.0.ffn_gate_exps.weight", rng.normal(size=(2, 32, 64)).astype(np.float32))
     w.write_header_to_file()
     w.write_kv_data_to_file()
     w.write_tensors_to_file()
@@ -114,7 +118,8 @@ def test_writes_a_gguf_gguf_py_reads(tiny, tmp_path, name):
     assert list(s) == list(o)
     expect = {"token_embd.weight": "F32", "blk.0.attn_norm.weight": "F32",
               "blk.0.attn_q.weight": name, "blk.0.ffn_down.weight": "F16",
-              "blk.0.ffn_up.weight": name, "output.weight": name}
+              "blk.0.ffn_up.weight": name, "output.weight": name, "blk.0.attn_k.weight": name,
+              "blk.0.ffn_gate_exps.weight": name}
     assert {k: t.tensor_type.name for k, t in o.items()} == expect
     for k in o:
         assert list(o[k].shape) == list(s[k].shape)
@@ -126,8 +131,10 @@ def test_writes_a_gguf_gguf_py_reads(tiny, tmp_path, name):
     else:
         x = gguf_dequantize(s["blk.0.ffn_up.weight"].data, T.Q8_0)
         check_blocks(x, o["blk.0.ffn_up.weight"].data, name)
-    for k in ("blk.0.attn_q.weight", "output.weight"):
+    for k in ("blk.0.attn_q.weight", "output.weight", "blk.0.ffn_gate_exps.weight"):
         check_blocks(s[k].data, o[k].data, name)
+    check_blocks(gguf_dequantize(s["blk.0.attn_k.weight"].data, T.BF16),
+                 o["blk.0.attn_k.weight"].data, name)
     assert np.array_equal(np.asarray(o["blk.0.ffn_down.weight"].data),
                           np.asarray(s["blk.0.ffn_down.weight"].data).astype(np.float16))
     doc = json.loads((out / "quantize.json").read_text())
@@ -151,12 +158,16 @@ def test_token_embedding_follows_the_format_by_default(tiny, tmp_path):
 def test_importances_weight_the_blocks(tiny, tmp_path):
     src = {t.name: t for t in gguf.GGUFReader(str(tiny)).tensors}
     rng = np.random.default_rng(4)
-    imp = {"blk.0.attn_q.weight": rng.exponential(size=64).astype(np.float32) ** 3}
+    imp = {"blk.0.attn_q.weight": rng.exponential(size=64).astype(np.float32) ** 3,
+           "blk.0.ffn_gate_exps.weight": rng.exponential(size=(2, 64)).astype(np.float32)}
     doc = commands.quantize_gguf(tiny, tmp_path / "w", "gguf:Q4_0", importances=imp)
     o = {t.name: t for t in gguf.GGUFReader(str(tmp_path / "w" / "model.gguf")).tensors}
     x = np.asarray(src["blk.0.attn_q.weight"].data)
     c = np.broadcast_to(imp["blk.0.attn_q.weight"], x.shape)
     check_blocks(x, o["blk.0.attn_q.weight"].data, "Q4_0", c)
+    x3 = np.asarray(src["blk.0.ffn_gate_exps.weight"].data)        # one vector per expert
+    c3 = np.broadcast_to(imp["blk.0.ffn_gate_exps.weight"][:, None, :], x3.shape)
+    check_blocks(x3, o["blk.0.ffn_gate_exps.weight"].data, "Q4_0", c3)
     rec = {t["name"]: t for t in doc["tensors"]}
     assert rec["blk.0.attn_q.weight"]["importance"] is True
     assert rec["output.weight"]["importance"] is False
