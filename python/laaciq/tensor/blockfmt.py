@@ -199,37 +199,24 @@ def _incumbent(x, c, lo, hi, amax_signed):
 
 
 @_jit
-def _window_hi(ax, c, e0, order, d_inc):
+def _window_hi(ax, c, e0, d_inc, halvings):
     """``D``: every ``d > D`` has ``E ≥ e0``. Values with ``|x| < D ≤ d`` have code 0 or ±1 there,
-    error ``≥ min(x², (D − |x|)²)``: the sum ``LB(D)`` of these is non-decreasing in ``D``.
-    Start from ``2·|x|₍ₘ₎`` (the ``m`` smallest ``|x|``, all with code 0, carry ``Σ c x² ≥ e0``),
-    then bisect down toward ``|d_inc|`` while ``LB ≥ e0``; ``order``: a scratch array."""
+    error ``≥ min(x², (D − |x|)²)``; the sum ``LB(D)`` of these is non-decreasing in ``D`` and
+    ``LB(2·max|x|) = Σ c x² ≥ e0``: bisect ``[|d_inc|, 2·max|x|]`` for a ``D`` with
+    ``LB(D) ≥ e0`` (``halvings`` steps: the range is about ``2·K`` scales wide)."""
     n = ax.size
-    for i in range(n):                       # insertion sort of |x| (32 values)
-        j = i
-        while j > 0 and ax[order[j - 1]] > ax[i]:
-            order[j] = order[j - 1]
-            j -= 1
-        order[j] = i
-    s = 0.0
-    top = 2.0 * ax[order[n - 1]]
-    for j in range(n):
-        i = order[j]
-        s += c[i] * ax[i] * ax[i]
-        if s >= e0:
-            top = 2.0 * ax[i]
-            break
+    amax = 0.0
+    for i in range(n):
+        amax = max(amax, ax[i])
+    top = 2.0 * amax
     bot = abs(d_inc)
     if bot > 0.0 and bot < top:
-        for _ in range(6):
+        for _ in range(halvings):
             mid = 0.5 * (bot + top)
             lb = 0.0
-            for j in range(n):
-                a = ax[order[j]]
-                if a >= mid:
-                    break
-                g = min(a, mid - a)
-                lb += c[order[j]] * g * g
+            for i in range(n):
+                g = min(ax[i], max(mid - ax[i], 0.0))
+                lb += c[i] * g * g
             if lb >= e0:
                 top = mid
             else:
@@ -410,6 +397,7 @@ def _solve(xs, cs, lo, hi):
     q = np.zeros((nb_, n), dtype=np.int16)
     err = np.zeros((nb_, 2), dtype=np.float64)
     kk = max(hi, -lo)
+    nhalf = int(math.log2(2 * kk)) + 4
     for ch in nb.prange((nb_ + _CHUNK - 1) // _CHUNK):
         ts = np.empty(n * kk, dtype=np.float64)
         ti = np.empty(n * kk, dtype=np.int64)
@@ -433,7 +421,7 @@ def _solve(xs, cs, lo, hi):
                 if ax[i] > abs(am):
                     am = x[i]
             db, e0 = _incumbent(x, c, lo, hi, am)
-            d_hi = _window_hi(ax, c, e0, ti, db)
+            d_hi = _window_hi(ax, c, e0, db, nhalf)
             best, dd = _sweep(x, c, lo, hi, e0 - a2, d_hi, ts, ti, step, ax, kp, kn, bt, bi,
                               cnt)
             if dd != 0.0:
