@@ -45,8 +45,8 @@ an importance per column, llama.cpp's imatrix restricted to the block's columns)
 4. Only a window ``[D_lo, D_hi]`` of scales can beat an incumbent error ``E₀`` (the best of the
    fp16 scales that map the largest value onto an end of the grid, then Lloyd steps):
    for ``d > D_hi``, every value with ``|x| < D_hi`` has code 0 or ±1, so
-   ``E ≥ Σ_{|x|<D_hi} c·min(x², (D_hi − |x|)²) ≥ E₀`` (``D_hi`` found by bisection from
-   ``2·|x|₍ₘ₎``, where the ``m`` smallest ``|x|``, all of code 0 there, carry ``Σ c x² ≥ E₀``);
+   ``E ≥ Σ_{|x|<D_hi} c·min(x², (D_hi − |x|)²) ≥ E₀`` (the sum is non-decreasing in ``D_hi``
+   and equals ``Σ c x² ≥ E₀`` at ``2·max|x|``: ``D_hi`` by bisection down from there);
    for ``d < D_lo``, ``E ≥ Σ c_i (|x_i| − K_i·d)₊² ≥ E₀`` (``|x_i − q·d| ≥ |x_i| − K_i·d`` for
    ``|q| ≤ K_i``; ``D_lo`` from the best single term and two Newton steps on this convex
    decreasing bound, which stay left of its root). The sweep
