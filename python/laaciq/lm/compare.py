@@ -39,6 +39,9 @@ from laaciq.lm.compare_analysis import RULES_SHA256, DECISION_RULES, answers, co
     per_method
 from laaciq.lm.corpus import LANGUAGES
 
+EVAL_MAX = 8 * 512          # held-out tokens written per language (a run uses its chunks)
+CAL_MAX = 24 * 512          # calibration tokens written per language
+
 __all__ = ["CompareConfig", "Method", "METHODS", "run_compare", "write_text", "calibration_mix"]
 
 
@@ -72,9 +75,11 @@ METHODS = [
 @dataclass(frozen=True)
 class CompareConfig:
     languages: tuple = LANGUAGES
-    ctx: int = 512
-    chunks: int = 8
-    imatrix_chunks: int = 24
+    ctx: int = 256
+    chunks: int = 6
+    imatrix_ctx: int = 256
+    imatrix_chunks: int = 8
+    own_languages: tuple = ("hi", "ar", "ja")
     threads: int = 2
     bootstrap: int = 10000
     seed: int = 24
@@ -180,26 +185,49 @@ class _Run:
 
     def texts(self, shipped_sha: str) -> dict:
         """``{"eval": {lang: path}, "cal": {name: path}, "stats": ...}`` (written once)."""
-        from laaciq.lm.corpus import load_corpus
-        from laaciq.lm.tokenizer import GGUFTokenizer, read_gguf_vocab
-
         cfg = self.cfg
         text_root, entries = assets.fetch_texts(self.cache, self.log)
-        key = _h([e["sha256"] for e in entries], cfg.languages, cfg.ctx, cfg.chunks,
-                 cfg.imatrix_chunks, shipped_sha, 2)
+        key = _h([e["sha256"] for e in entries], cfg.languages, 512, EVAL_MAX // 512,
+                 CAL_MAX // 512, shipped_sha, 2)
         d = self.root / "texts" / key
         meta = d / "texts.json"
-        if meta.exists():
-            return json.loads(meta.read_text())
+        if not meta.exists():
+            self._write_texts(d, entries, text_root, shipped_sha)
+        doc = json.loads(meta.read_text())
+        n_cal = cfg.imatrix_chunks * cfg.imatrix_ctx
+        mix = d / f"cal-all-{n_cal}.txt"
+        if not mix.exists():
+            cal = {l: Path(doc["cal"][l]).read_text(encoding="utf-8").rstrip("\n").split("\n\n")
+                   for l in cfg.languages}
+            text, shares = calibration_mix(self.tokenizer(shipped_sha), cal, cfg.languages,
+                                           n_cal)
+            mix.write_text(text, encoding="utf-8")
+            mix.with_suffix(".json").write_text(json.dumps(shares))
+        doc["cal"]["all"] = str(mix)
+        doc["sha256"]["cal-all.txt"] = assets.sha256_file(mix)
+        doc["tokens"]["cal_all_shares"] = json.loads(mix.with_suffix(".json").read_text())
+        return doc
+
+    def tokenizer(self, shipped_sha: str):
+        from laaciq.lm.tokenizer import GGUFTokenizer, read_gguf_vocab
+
+        shipped, _ = assets.fetch_model(self.cache, self.log)
+        return GGUFTokenizer(read_gguf_vocab(shipped, self.cache /
+                                             f"vocab-{shipped_sha[:16]}.json"))
+
+    def _write_texts(self, d: Path, entries, text_root, shipped_sha: str) -> None:
+        """Per language the held-out and calibration texts (upper sizes; a run uses the first
+        chunks of each)."""
+        from laaciq.lm.corpus import load_corpus
+
+        cfg = self.cfg
         hb, lo = assets.text_dirs(text_root)
         corpus = load_corpus(hb, lo if lo.is_dir() else None, cfg.languages)
-        shipped, _ = assets.fetch_model(self.cache, self.log)
-        tok = GGUFTokenizer(read_gguf_vocab(shipped, self.cache / f"vocab-{shipped_sha[:16]}.json"))
+        tok = self.tokenizer(shipped_sha)
         tmp = d.with_suffix(".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
-        n_eval = cfg.chunks * cfg.ctx + 64
-        n_cal = cfg.imatrix_chunks * cfg.ctx + 64
+        n_eval, n_cal = EVAL_MAX + 64, CAL_MAX + 64
         doc: dict = {"eval": {}, "cal": {}, "tokens": {"eval": {}, "cal": {}},
                      "texts": entries, "corpus": corpus.stats}
         for l in cfg.languages:
@@ -209,33 +237,27 @@ class _Run:
                 (tmp / f"{kind}-{l}.txt").write_text(text, encoding="utf-8")
                 doc[kind][l] = str(d / f"{kind}-{l}.txt")
                 doc["tokens"][kind][l] = count
-        text, shares = calibration_mix(tok, corpus.calibration, cfg.languages,
-                                       cfg.imatrix_chunks * cfg.ctx)
-        (tmp / "cal-all.txt").write_text(text, encoding="utf-8")
-        doc["cal"]["all"] = str(d / "cal-all.txt")
-        doc["tokens"]["cal_all_shares"] = shares
         doc["sha256"] = {p.name: assets.sha256_file(p) for p in sorted(tmp.glob("*.txt"))}
         (tmp / "texts.json").write_text(json.dumps(doc, ensure_ascii=False, indent=1))
         shutil.rmtree(d, ignore_errors=True)
         tmp.replace(d)
-        return doc
 
     def imatrix(self, f32: Path, base_sha: str, name: str, text: Path, text_sha: str) -> dict:
         cfg = self.cfg
-        key = _h(base_sha, text_sha, cfg.ctx, cfg.imatrix_chunks, self.commit)
+        key = _h(base_sha, text_sha, cfg.imatrix_ctx, cfg.imatrix_chunks, self.commit)
         out = self.root / "imatrix" / f"{name}-{key}.gguf"
         meta = out.with_suffix(".json")
         if not (out.exists() and meta.exists()):
             self.log(f"llama-imatrix on calibration text {name}")
             tmp = out.with_suffix(".tmp.gguf")
             text_out, s = self.tool("llama-imatrix", [
-                "-m", str(f32), "-f", str(text), "-o", str(tmp), "-c", str(cfg.ctx),
-                "-b", str(cfg.ctx), "--chunks", str(cfg.imatrix_chunks), "--no-ppl",
+                "-m", str(f32), "-f", str(text), "-o", str(tmp), "-c", str(cfg.imatrix_ctx),
+                "-b", str(cfg.imatrix_ctx), "--chunks", str(cfg.imatrix_chunks), "--no-ppl",
                 "-t", str(cfg.threads), "--no-repack"])
             tmp.replace(out)
             meta.write_text(json.dumps({"path": str(out), "sha256": assets.sha256_file(out),
                                         "seconds": round(s, 2), "text_sha256": text_sha,
-                                        "chunks": cfg.imatrix_chunks, "ctx": cfg.ctx}))
+                                        "chunks": cfg.imatrix_chunks, "ctx": cfg.imatrix_ctx}))
         return json.loads(meta.read_text())
 
     def quantize(self, m: Method, f32: Path, base_sha: str, imat: dict | None,
@@ -277,6 +299,8 @@ class _Run:
     def evaluate(self, lang: str, text: Path, text_sha: str, f32: Path, base_sha: str,
                  jobs: list) -> tuple[dict, dict]:
         """Base perplexity and per-method KLD results for one language (cached per method).
+        The base logits file (~0.5 MB per scored token) is kept in the cache so that methods
+        added later are compared on the same base run.
 
         ``jobs``: ``[(method, model key, meta, imatrix)]``."""
         cfg = self.cfg
@@ -285,31 +309,33 @@ class _Run:
         res_path = {m.id: self.root / "results" / f"{m.id}-{lang}-{_h(k, *common)}.json"
                     for m, k, _, _ in jobs}
         todo = [j for j in jobs if not res_path[j[0].id].exists()]
-        if todo or not base_res.exists():
-            kld = self.root / "tmp" / f"base-{lang}.kld"
-            try:
-                self.log(f"[{lang}] F32 base logits ({cfg.chunks} chunks)")
-                out, s = self.tool("llama-perplexity", [
-                    "-m", str(f32), "-f", str(text), "-c", str(cfg.ctx), "-b", str(cfg.ctx),
-                    "--chunks", str(cfg.chunks), "-t", str(cfg.threads), "--no-repack",
-                    "--kl-divergence-base", str(kld)])
-                base = llamacpp.parse_ppl_output(out)
-                if base["chunks"] != cfg.chunks:
-                    raise LaaciqError(f"{text} gave {base['chunks']} chunks, not {cfg.chunks}")
-                base_res.write_text(json.dumps({**base, "seconds": round(s, 2)}))
-                for m, key, meta, imat in todo:
-                    path = self.model_file(m, f32, imat, Path(meta["path"]))
-                    self.log(f"[{lang}] {m.id}: KL divergence")
-                    out, s = self.tool("llama-perplexity", [
-                        "-m", str(path), "-c", str(cfg.ctx), "-b", str(cfg.ctx),
-                        "-t", str(cfg.threads), "--no-repack", "--kl-divergence-base",
-                        str(kld), "--kl-divergence"])
-                    r = llamacpp.parse_kld_output(out)
-                    res_path[m.id].write_text(json.dumps({**r, "seconds": round(s, 2)}))
-                    if m.calibration == "own":
-                        path.unlink(missing_ok=True)
-            finally:
-                kld.unlink(missing_ok=True)
+        kld = self.root / "kld" / f"base-{lang}-{_h(base_sha, *common)}.kld"
+        if todo and not (kld.exists() and base_res.exists()):
+            self.log(f"[{lang}] F32 base logits ({cfg.chunks} chunks of {cfg.ctx})")
+            tmp = kld.with_suffix(".tmp")
+            kld.parent.mkdir(exist_ok=True)
+            out, s = self.tool("llama-perplexity", [
+                "-m", str(f32), "-f", str(text), "-c", str(cfg.ctx), "-b", str(cfg.ctx),
+                "--chunks", str(cfg.chunks), "-t", str(cfg.threads), "--no-repack",
+                "--kl-divergence-base", str(tmp)])
+            (self.root / "results" / f"base-{lang}.log").write_text(out)
+            base = llamacpp.parse_ppl_output(out)
+            if base["chunks"] != cfg.chunks:
+                raise LaaciqError(f"{text} gave {base['chunks']} chunks, not {cfg.chunks}")
+            tmp.replace(kld)
+            base_res.write_text(json.dumps({**base, "seconds": round(s, 2)}))
+        for m, key, meta, imat in todo:
+            path = self.model_file(m, f32, imat, Path(meta["path"]))
+            self.log(f"[{lang}] {m.id}: KL divergence")
+            out, s = self.tool("llama-perplexity", [
+                "-m", str(path), "-c", str(cfg.ctx), "-b", str(cfg.ctx),
+                "-t", str(cfg.threads), "--no-repack", "--kl-divergence-base",
+                str(kld), "--kl-divergence"])
+            (self.root / "results" / f"{m.id}-{lang}.log").write_text(out)
+            r = llamacpp.parse_kld_output(out)
+            res_path[m.id].write_text(json.dumps({**r, "seconds": round(s, 2)}))
+            if m.calibration == "own":
+                path.unlink(missing_ok=True)
         return (json.loads(base_res.read_text()),
                 {m.id: json.loads(res_path[m.id].read_text()) for m, _, _, _ in jobs})
 
@@ -375,8 +401,7 @@ def run_compare(cfg: CompareConfig, log=print) -> dict:
     texts = run.texts(base_info["shipped"]["sha256"])
     sha = texts["sha256"]
     needed = {m.calibration for m in methods} - {None}
-    cal_names = (["en", "all"] if needed - {"own"} else []) + \
-        ([l for l in cfg.languages if l not in ("en", "all")] if "own" in needed else [])
+    cal_names = sorted(needed - {"own"}) + (list(cfg.own_languages) if "own" in needed else [])
     t0 = time.perf_counter()
     imats = {n: run.imatrix(f32, base_sha, n, Path(texts["cal"][n]), sha[f"cal-{n}.txt"])
              for n in dict.fromkeys(cal_names)}
@@ -387,6 +412,8 @@ def run_compare(cfg: CompareConfig, log=print) -> dict:
     for lang in cfg.languages:
         jobs = []
         for m in methods:
+            if m.calibration == "own" and lang not in cfg.own_languages:
+                continue
             imat = _imatrix_for(m, lang, imats)
             tag = f"-{lang}" if m.calibration == "own" else ""
             key, meta = run.quantize(m, f32, base_sha, imat, tag)
@@ -453,8 +480,8 @@ def main(argv=None) -> int:
                                 description="laaciq vs llama.cpp quantizers on Gemma-3-270M")
     p.add_argument("--out", default="report/compare.json")
     p.add_argument("--languages", default=",".join(LANGUAGES))
-    p.add_argument("--chunks", type=int, default=8)
-    p.add_argument("--imatrix-chunks", type=int, default=24)
+    p.add_argument("--chunks", type=int, default=CompareConfig.chunks)
+    p.add_argument("--imatrix-chunks", type=int, default=CompareConfig.imatrix_chunks)
     p.add_argument("--methods", default=",".join(m.id for m in METHODS))
     a = p.parse_args(argv)
     try:

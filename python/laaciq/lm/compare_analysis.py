@@ -22,17 +22,19 @@ __all__ = ["DECISION_RULES", "RULES_SHA256", "COMPARISONS", "per_method", "compa
            "answers"]
 
 DECISION_RULES = """\
-Unit: a chunk of 512 tokens (its second half, 255 tokens, is scored, as llama-perplexity does);
-8 chunks per language, 12 languages. Paired statistic: the per-chunk difference between two
-methods of the mean KL divergence from the F32 model (primary) and of the mean negative
-log-likelihood (perplexity, secondary). CIs: percentile bootstrap over chunks, 10,000
-resamples; pooled = mean over languages, chunks resampled within each language.
+Unit: a chunk of 256 tokens (its second half, 127 tokens, is scored, as llama-perplexity does);
+6 chunks per language, 12 languages (the machine's budget: 2 shared cores). Own-language
+imatrices for hi, ar, ja only (chosen before any number: three non-Latin scripts). Every
+imatrix: 8 chunks of 256 tokens of the calibration split. Paired statistic: the per-chunk
+difference between two methods of the mean KL divergence from the F32 model (primary) and of
+the mean negative log-likelihood (perplexity, secondary). CIs: percentile bootstrap over chunks,
+10,000 resamples; pooled = mean over languages, chunks resampled within each language.
 R1 (laaciq ahead at equal format and calibration): for each calibration (none, en, all, own) at
-Q4_0 and for Q8_0, laaciq is AHEAD in a language if the Bonferroni-adjusted (over the 12
-languages) CI of mean KLD(laaciq) - KLD(llama.cpp) lies below 0, BEHIND if above 0, else TIE;
+Q4_0 and for Q8_0, laaciq is AHEAD in a language if the Bonferroni-adjusted (over the languages
+compared) CI of mean KLD(laaciq) - KLD(llama.cpp) lies below 0, BEHIND if above 0, else TIE;
 "ahead in every language" needs AHEAD in all 12. Pooled: the same with the 95% pooled CI.
 R2 (English-only calibration hurts other languages): for each tool, in each non-English
-language, HURTS if the Bonferroni-adjusted (over 11 languages) CI of KLD(+en imatrix) -
+language, HURTS if the Bonferroni-adjusted (over the 11 languages) CI of KLD(+en imatrix) -
 KLD(+all-language imatrix) lies above 0. Answer: the number of languages where it hurts and
 the pooled CI over the 11 non-English languages.
 R3 (per-language calibration fixes it): for each tool, in each non-English language, FIXES if
@@ -115,11 +117,15 @@ def _compare(ra: dict, rb: dict, langs: list, B: int, seed: int) -> dict:
 
 
 def comparisons(runs: dict, langs: list, B: int, seed: int) -> dict:
-    """Every comparison of :data:`COMPARISONS` whose two methods were run on its languages."""
+    """Every comparison of :data:`COMPARISONS` whose two methods were run, over the languages
+    both were run on (own-language imatrices exist for a subset)."""
     out = {}
     for cid, a, b, which, question in COMPARISONS:
-        ls = [l for l in langs if which == "all" or l != "en"]
-        if a not in runs or b not in runs or not all(l in runs[a] and l in runs[b] for l in ls):
+        if a not in runs or b not in runs:
+            continue
+        ls = [l for l in langs if (which == "all" or l != "en") and l in runs[a]
+              and l in runs[b]]
+        if not ls:
             continue
         out[cid] = {"a": a, "b": b, "question": question, **_compare(runs[a], runs[b], ls, B,
                                                                      seed)}
