@@ -90,6 +90,12 @@ DIR gets:
     shape. Dequantize: w = k * scale per slice (laaciq.dequantize), rounded once to the dtype:
     bit-identical to the fake-quantized weights.
   * quantize.json: the run (per tensor: granularity, true MSE; wall time, peak memory).
+
+--format gguf:Q4_0|gguf:Q5_0|gguf:Q8_0 (a GGUF input) writes instead DIR/model.gguf in
+llama.cpp's block format, every block at the exact optimum over fp16 scales and codes
+(laaciq.tensor.blockfmt), metadata and tokenizer copied, llama-quantize --pure's tensor policy
+(laaciq.tensor.ggufout), and DIR/quantize.json; --imatrix FILE weights each block's error by
+llama.cpp's per-column importances; --token-embedding-type same|f32|f16|q8_0.
 """
 
 SURROGATE_CHOICES = ("true", "surrogate", "banner", "seed001", "uniform", "seed004")
@@ -680,7 +686,50 @@ def _cmd_clip(args) -> int:
     return 0
 
 
+def quantize_gguf(path, out, fmt="gguf:Q4_0", imatrix=None, token_embedding_type="same",
+                  force=False, quiet=True, importances=None) -> dict:
+    """``laaciq quantize --format gguf:…`` (:mod:`laaciq.tensor.ggufout`): ``out/model.gguf``
+    and ``out/quantize.json``; ``importances`` (a dict) instead of an ``imatrix`` file."""
+    from laaciq.tensor import ggufout
+
+    bf = ggufout.parse_format(fmt)
+    if imatrix is not None:
+        importances = ggufout.load_importances(imatrix, None)
+    odir = OutputDir(out, force)
+    try:
+        t0 = time.perf_counter()
+        rec = ggufout.write_gguf(path, odir.tmp / "model.gguf", bf, importances,
+                                 token_embedding_type, quiet)
+        recs = rec["tensors"]
+        q = [r for r in recs if r["action"] == "quantized"]
+        doc = {"command": "quantize", "file": str(path), "out": str(odir.path), "format": fmt,
+               "imatrix": None if imatrix is None else str(imatrix),
+               "token_embedding_type": token_embedding_type, **rec,
+               "bits_per_weight": 8 * sum(r["bytes"] for r in recs)
+               / max(1, sum(r["elements"] for r in recs)),
+               "bits_per_quantized_weight": 8 * sum(r["bytes"] for r in q)
+               / max(1, sum(r["elements"] for r in q)),
+               "wall_seconds": time.perf_counter() - t0}
+        (odir.tmp / "quantize.json").write_text(json.dumps(_json_safe(doc), indent=1,
+                                                           allow_nan=False) + "\n")
+        odir.commit()
+        return doc
+    except BaseException:
+        odir.discard()
+        raise
+
+
 def _cmd_quantize(args) -> int:
+    if args.format not in ("table", "json"):
+        from laaciq.tensor import ggufout
+
+        if args.per_channel is not None or args.group is not None or args.codes:
+            raise LaaciqError("--format gguf:… fixes the layout (blocks of 32 along rows): "
+                              "drop --per-channel/--group/--codes")
+        doc = quantize_gguf(args.file, args.out, args.format, args.imatrix,
+                            args.token_embedding_type, args.force, args.quiet)
+        _emit(doc, "table", ggufout.gguf_table)
+        return 0
     doc = quantize_checkpoint(args.file, args.out, args.bits, args.objective, args.per_channel,
                               args.group, args.tensor, args.all, args.jobs, args.codes,
                               args.force, args.quiet)
@@ -704,7 +753,7 @@ def _json_safe(o):
     return o
 
 
-def _common_args(c) -> None:
+def _common_args(c, formats=("table", "json")) -> None:
     c.add_argument("file", help=".safetensors file, folder, sharded index, .npy, .npz or .gguf")
     c.add_argument("--bits", type=int, default=4, help="bit-width 2..16 (default 4)")
     c.add_argument("--objective", choices=SURROGATE_CHOICES, default="true",
@@ -721,7 +770,13 @@ def _common_args(c) -> None:
                                                       "(default: the >= 2-D weight matrices)")
     c.add_argument("--jobs", type=int, default=None, metavar="N",
                    help="worker processes (default: all cores)")
-    c.add_argument("--format", choices=("table", "json"), default="table")
+    if formats is None:         # quantize: also gguf:Q4_0|gguf:Q5_0|gguf:Q8_0, checked when run
+        c.add_argument("--format", default="table", metavar="FORMAT",
+                       help="table or json (the printed summary), or gguf:Q4_0, gguf:Q5_0, "
+                            "gguf:Q8_0: write DIR/model.gguf in llama.cpp's block format at the "
+                            "exact per-block optimum (GGUF input)")
+    else:
+        c.add_argument("--format", choices=formats, default="table")
     c.add_argument("--force", action="store_true", help="replace an existing --out folder")
     c.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
 
@@ -744,7 +799,12 @@ def register(subparsers) -> None:
                                                "thresholds: fake-quantized weights, thresholds, "
                                                "codes", description=_QUANTIZE_DOC,
                               formatter_class=argparse.RawDescriptionHelpFormatter)
-    _common_args(q)
+    _common_args(q, formats=None)
+    q.add_argument("--imatrix", metavar="FILE", help="with gguf:…: llama.cpp importance matrix "
+                                                    "weighting each block's error per column")
+    q.add_argument("--token-embedding-type", default="same", dest="token_embedding_type",
+                   choices=("same", "f32", "f16", "q8_0"),
+                   help="with gguf:…: type of token_embd.weight (default: the format)")
     q.add_argument("--out", metavar="DIR", required=True, help="output folder (must not exist "
                                                                 "unless --force)")
     q.add_argument("--codes", action="store_true",

@@ -1,0 +1,475 @@
+"""llama.cpp's legacy block formats Q4_0, Q5_0 and Q8_0, written byte for byte, with the exact
+per-block optimum over representable fp16 scales.
+
+Layouts (ggml-common.h ``block_q4_0`` / ``block_q5_0`` / ``block_q8_0``; gguf-py
+``gguf.quants`` dequantizes them the same way). A row is cut into blocks of 32 consecutive
+values; each block stores a little-endian IEEE fp16 scale ``d`` (either sign) and 32 integer
+codes ``q``; the block dequantizes to ``q·d``.
+
+* Q4_0, 18 bytes: ``d``, then ``qs[16]``: value ``j`` (``j < 16``) in the low nibble of ``qs[j]``,
+  value ``j + 16`` in its high nibble, stored as ``q + 8`` (codes −8…7).
+* Q5_0, 22 bytes: ``d``, ``qh`` (uint32, bit ``j`` = bit 4 of value ``j``'s stored code), then
+  ``qs[16]`` as Q4_0 for the low four bits; stored ``q + 16`` (codes −16…15).
+* Q8_0, 34 bytes: ``d``, then 32 int8 codes. llama.cpp's reference quantizer uses −127…127; the
+  format holds −128…127 and we use the full range (−128 only ever multiplies a weight; the
+  activations' own Q8_0 codes stay within ±127 in llama.cpp, and the SIMD dot products are exact
+  for a −128 on one side).
+
+Grids are asymmetric: codes ``lo…hi`` with ``lo = −hi − 1``, so the sign of ``d`` decides which side
+gets the extra level.
+
+The optimum (:func:`solve_blocks`). Per block, with weights ``c_i ≥ 0`` (1: the weight error; or
+an importance per column, llama.cpp's imatrix restricted to the block's columns), find an fp16
+``d`` and codes ``q_i ∈ [lo, hi]`` minimizing ``E = Σ c_i (x_i − q_i·d)²``.
+
+1. For a fixed ``d`` the best codes are the nearest points of the clamped grid,
+   ``q_i = clamp(round(x_i/d), lo, hi)`` (``sq_sub_roundS_le``, ``sq_sub_quantize_le_grid`` in
+   ``LaAciq/Candidates.lean``, stated there for the symmetric grid ``|q| ≤ L``; the argument is
+   the same one-dimensional nearest-point fact for any interval of integers). At a tie both
+   neighbours are equally far, so either choice is optimal; the file stores codes, so that freedom
+   costs nothing.
+2. Take ``d > 0`` (``d < 0`` is ``d > 0`` on ``−x``: ``x − q·d = (−x) − q·(−d)`` with the same code
+   range). As ``d`` decreases, the code of ``x_i`` moves away from 0 by one at each breakpoint
+   ``|x_i|/(k + ½)``, ``k = 0 … K_i − 1`` (``K_i = hi`` for ``x_i > 0``, ``−lo`` for ``x_i < 0``);
+   the codes are constant between consecutive breakpoints (``code_eq_of_no_breakpoint``,
+   ``code_of_alpha_le``), and at a breakpoint both neighbouring code vectors give the same ``E``,
+   so ``E`` is continuous.
+3. On a piece ``[l, r]`` between breakpoints, ``E(d) = A − 2·B·d + C·d²`` with ``B = Σ c q x``,
+   ``C = Σ c q²`` (``gridErr_eq``): a convex quadratic with vertex ``B/C``
+   (``gridErr_vertex_le``). Its minimum over the fp16 numbers in ``[l, r]`` is therefore at the
+   largest fp16 ``≤ v`` or the smallest fp16 ``≥ v`` where ``v = clamp(B/C, l, r)`` (whichever of
+   them lie in ``[l, r]``): moving toward ``v`` never increases a convex function. Every fp16
+   ``d`` lies in some closed piece, so the minimum over all fp16 ``d > 0`` is among these ≤ 2 per
+   piece candidates, plus ``d = 0`` (all codes 0, ``E = Σ c x²``), which is also the value of
+   ``E`` beyond the largest breakpoint.
+4. Only a window ``[D_lo, D_hi]`` of scales can beat an incumbent error ``E₀`` (the best of the
+   fp16 scales that map the largest value onto an end of the grid, and the vertex of its codes):
+   for ``d > D_hi = 2·|x|₍ₘ₎``, where the ``m`` smallest ``|x|`` carry ``Σ c x² ≥ E₀``, those values
+   all have code 0, so ``E ≥ E₀``; for ``d < D_lo``, ``E ≥ Σ c_i (|x_i| − K_i·d)₊² ≥ E₀``
+   (``|x_i − q·d| ≥ |x_i| − K_i·d`` for ``|q| ≤ K_i``; ``D_lo`` from the best single term and
+   two Newton steps on this convex decreasing bound, which stay left of its root). The sweep
+   starts from the codes just below ``D_hi``, sorts the breakpoints in the window and walks them
+   in decreasing order, keeping ``B`` and ``C`` up to date (a step of ``x_i`` from ``k`` to
+   ``k + 1`` adds ``c_i·|x_i|`` to ``B`` and ``c_i·(2k + 1)`` to ``C``); a piece is only looked at
+   when its real minimum ``−B²/C`` beats the best so far. Both signs of ``d`` are swept; the best
+   candidate wins, and its codes are the nearest clamped ones at that ``d``.
+
+The fp16 candidates are exact: the binade of ``v`` gives the fp16 spacing (``2^-24`` for
+subnormals), ``⌊v/step⌋·step`` and ``⌈v/step⌉·step`` are computed exactly in float64, and values
+above the largest finite fp16 (65504) are not candidates. Candidate values are compared in float64
+(``C·d² − 2·B·d``, sums of exactly representable products): two candidates closer than that
+rounding (~1e-15 of ``Σ c x²``) may be confused, nothing else.
+
+What is checked where. The steps above are a proof on paper. Lean
+(``LaAciq/Candidates.lean``) checks the symmetric-grid version over real scales: the
+nearest-point lemmas, the frozen-code quadratic (``gridErr_eq``, ``gridErr_vertex_le``,
+``mse_codeVertex_le``) and the finite candidate set (``trueCandidates``, ``mse_exists_minimizer``).
+Not yet proved in Lean: the asymmetric grids ``lo = −hi − 1`` used here, and the restriction of
+the scale to a finite set (fp16) with the floor/ceil-of-the-clamped-vertex candidates of step 3.
+The tests check the whole result against an exhaustive search over every finite fp16 scale.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numba as nb
+import numpy as np
+
+from laaciq.errors import LaaciqError
+
+__all__ = ["BlockFormat", "FORMATS", "BLOCK", "solve_blocks", "quantize_matrix", "pack_blocks",
+           "unpack_blocks", "block_errors", "fp16_down", "fp16_up"]
+
+BLOCK = 32
+FP16_MAX = 65504.0
+
+
+@dataclass(frozen=True)
+class BlockFormat:
+    """One llama.cpp block type: its ``gguf.GGMLQuantizationType`` name, code range, bytes."""
+
+    name: str
+    lo: int
+    hi: int
+    type_size: int
+
+    @property
+    def qtype(self):
+        from gguf import GGMLQuantizationType
+
+        return GGMLQuantizationType[self.name]
+
+
+FORMATS = {"Q4_0": BlockFormat("Q4_0", -8, 7, 18),
+           "Q5_0": BlockFormat("Q5_0", -16, 15, 22),
+           "Q8_0": BlockFormat("Q8_0", -128, 127, 34)}
+
+_jit = nb.njit(cache=True, nogil=True)
+
+
+@_jit
+def fp16_down(v):
+    """The largest finite fp16 value ``≤ v`` (``v > 0``, finite)."""
+    if v >= FP16_MAX:
+        return FP16_MAX
+    if v < 2.0 ** -14:
+        step = 2.0 ** -24
+    else:
+        e = math.frexp(v)[1]                 # v ∈ [2^(e-1), 2^e): spacing 2^(e-1-10)
+        step = math.ldexp(1.0, e - 11)
+    return math.floor(v / step) * step
+
+
+@_jit
+def fp16_up(v):
+    """The smallest fp16 value ``≥ v`` (``v > 0``); ``inf`` above the largest finite one."""
+    if v > FP16_MAX:
+        return math.inf
+    if v < 2.0 ** -14:
+        step = 2.0 ** -24
+    else:
+        e = math.frexp(v)[1]
+        step = math.ldexp(1.0, e - 11)
+    return math.ceil(v / step) * step
+
+
+@_jit
+def _err(x, c, d, lo, hi):
+    """``Σ c (x − q·d)²`` with the nearest clamped codes at ``d`` (``d = 0``: all codes 0)."""
+    s = 0.0
+    for i in range(x.size):
+        q = 0.0
+        if d != 0.0:
+            q = min(max(math.floor(x[i] / d + 0.5), lo), hi)
+        r = x[i] - q * d
+        s += c[i] * r * r
+    return s
+
+
+@_jit
+def _incumbent(x, c, lo, hi, amax_signed):
+    """A good fp16 scale and its error, to bound the sweep's window: the scales mapping the
+    largest value onto either end of the grid (both signs), fp16-rounded both ways, and the
+    vertex of the best one's codes."""
+    best_d = 0.0
+    best = _err(x, c, 0.0, lo, hi)
+    if amax_signed == 0.0:
+        return best_d, best
+    for k in (lo, hi, -lo, -hi):
+        v = amax_signed / k
+        for cand in (fp16_down(abs(v)), fp16_up(abs(v))):
+            if cand > 0.0 and cand <= FP16_MAX:
+                dd = cand if v > 0 else -cand
+                e = _err(x, c, dd, lo, hi)
+                if e < best:
+                    best, best_d = e, dd
+    if best_d != 0.0:
+        B = 0.0
+        C = 0.0
+        for i in range(x.size):
+            q = min(max(math.floor(x[i] / best_d + 0.5), lo), hi)
+            B += c[i] * q * x[i]
+            C += c[i] * q * q
+        if C > 0.0 and B != 0.0:
+            v = B / C
+            for cand in (fp16_down(abs(v)), fp16_up(abs(v))):
+                if cand > 0.0 and cand <= FP16_MAX:
+                    dd = cand if v > 0 else -cand
+                    e = _err(x, c, dd, lo, hi)
+                    if e < best:
+                        best, best_d = e, dd
+    return best_d, best
+
+
+@_jit
+def _window_hi(ax, c, e0, order):
+    """``D``: every ``d > D`` has ``E ≥ e0`` (values with ``|x| ≤ D/2`` all have code 0 there);
+    ``order``: a scratch array."""
+    n = ax.size
+    for i in range(n):                       # insertion sort of |x| (32 values)
+        j = i
+        while j > 0 and ax[order[j - 1]] > ax[i]:
+            order[j] = order[j - 1]
+            j -= 1
+        order[j] = i
+    s = 0.0
+    for j in range(n):
+        i = order[j]
+        s += c[i] * ax[i] * ax[i]
+        if s >= e0:
+            return 2.0 * ax[i] * (1.0 + 1e-12)
+    return 2.0 * ax[order[n - 1]] * (1.0 + 1e-12)
+
+
+@_jit
+def _window_lo(ax, c, kmax, e0):
+    """``D``: every ``0 < d < D`` has ``E ≥ e0``, from the decreasing convex lower bound
+    ``f(D) = Σ c (|x| − K·D)₊²`` (``|x − q·d| ≥ |x| − K·d`` for ``|q| ≤ K``): the best single-term
+    root, then two Newton steps (from the left of the root of a convex decreasing function they
+    stay left of it)."""
+    D = 0.0
+    for i in range(ax.size):
+        if c[i] > 0.0:
+            t = (ax[i] - math.sqrt(e0 / c[i])) / kmax[i]
+            if t > D:
+                D = t
+    if D <= 0.0:
+        return 0.0
+    for _ in range(2):
+        f = -e0
+        g = 0.0
+        for i in range(ax.size):
+            h = ax[i] - kmax[i] * D
+            if h > 0.0:
+                f += c[i] * h * h
+                g += c[i] * kmax[i] * h
+        if f <= 0.0 or g <= 0.0:
+            break
+        D += f / (2.0 * g)
+    return D * (1.0 - 1e-12)
+
+
+@_jit
+def _sort_desc(ts, ti, ne):
+    """Sort the first ``ne`` events by ``ts`` descending (insertion sort when few, else argsort)."""
+    if ne > 48:
+        order = np.argsort(-ts[:ne])
+        t2 = ts[:ne][order]
+        i2 = ti[:ne][order]
+        ts[:ne] = t2
+        ti[:ne] = i2
+        return
+    for j in range(1, ne):
+        t = ts[j]
+        i = ti[j]
+        k = j
+        while k > 0 and ts[k - 1] < t:
+            ts[k] = ts[k - 1]
+            ti[k] = ti[k - 1]
+            k -= 1
+        ts[k] = t
+        ti[k] = i
+
+
+@_jit
+def _piece(B, C, l, r, best, bd):
+    """The best fp16 ``d`` of the piece ``[l, r]`` (codes fixed: ``C·d² − 2·B·d``) if it beats
+    ``best``: the fp16 neighbours of the clamped vertex (the module docstring, step 3)."""
+    # min over all real d of the quadratic is −B²/C: test it without dividing first
+    if C > 0.0 and B * B > -best * C:
+        v = B / C
+        if v < l:
+            v = l
+        elif v > r:
+            v = r
+        # the real minimum of the piece bounds its fp16 ones: look further only below best
+        if v > 0.0 and (C * v - 2.0 * B) * v < best:
+            for cand in (fp16_down(v), fp16_up(v)):
+                if cand > 0.0 and cand >= l and cand <= r:
+                    val = (C * cand - 2.0 * B) * cand
+                    if val < best:
+                        best = val
+                        bd = cand
+    return best, bd
+
+
+@_jit
+def _sweep(x, c, lo, hi, best, d_hi, ts, ti, step, ax, kmax):
+    """Best ``(value, d)`` over fp16 ``d`` in ``(0, d_hi]`` of ``C·d² − 2·B·d`` (``E − Σ c x²``)
+    below the incumbent ``best`` (the module docstring, steps 2–4): the codes started at
+    ``d_hi``, the breakpoints down to the window's lower end sorted, each piece between them
+    tried. ``d = 0``: none beat ``best``."""
+    n = x.size
+    a2 = 0.0
+    for i in range(n):
+        ax[i] = abs(x[i])
+        kmax[i] = hi if x[i] > 0 else -lo
+        a2 += c[i] * x[i] * x[i]
+    d_lo = _window_lo(ax, c, kmax, best + a2)
+    bd = 0.0
+    if d_hi < d_lo:
+        return best, bd
+    B = 0.0
+    C = 0.0
+    ne = 0
+    l_end = 0.0
+    for i in range(n):                       # codes just below d_hi, breakpoints in the window
+        K = int(kmax[i])
+        m = 0
+        if ax[i] > 0.0:
+            m = min(max(int(math.floor(ax[i] / d_hi + 0.5)), 0), K)
+            while m > 0 and ax[i] / (m - 0.5) < d_hi:
+                m -= 1
+            while m < K and ax[i] / (m + 0.5) >= d_hi:
+                m += 1
+            k = m
+            while k < K:
+                t = ax[i] / (k + 0.5)
+                if t < d_lo:
+                    if t > l_end:
+                        l_end = t
+                    break
+                ts[ne] = t
+                ti[ne] = i
+                ne += 1
+                k += 1
+        step[i] = m
+        B += c[i] * m * ax[i]
+        C += c[i] * m * m
+    _sort_desc(ts, ti, ne)
+    r = d_hi
+    for j in range(ne):
+        l = ts[j]
+        best, bd = _piece(B, C, l, r, best, bd)
+        i = ti[j]
+        k = step[i]
+        B += c[i] * ax[i]
+        C += c[i] * (2 * k + 1)
+        step[i] = k + 1
+        r = l
+    best, bd = _piece(B, C, l_end, r, best, bd)
+    return best, bd
+
+
+_CHUNK = 256
+
+
+@nb.njit(cache=True, nogil=True, parallel=True)
+def _solve(xs, cs, lo, hi):
+    nb_ = xs.shape[0]
+    n = xs.shape[1]
+    d = np.zeros(nb_, dtype=np.float64)
+    q = np.zeros((nb_, n), dtype=np.int16)
+    err = np.zeros((nb_, 2), dtype=np.float64)
+    kk = max(hi, -lo)
+    for ch in nb.prange((nb_ + _CHUNK - 1) // _CHUNK):
+        ts = np.empty(n * kk, dtype=np.float64)
+        ti = np.empty(n * kk, dtype=np.int64)
+        step = np.empty(n, dtype=np.int64)
+        ax = np.empty(n, dtype=np.float64)
+        kmax = np.empty(n, dtype=np.float64)
+        x = np.empty(n, dtype=np.float64)
+        c = np.empty(n, dtype=np.float64)
+        for b in range(ch * _CHUNK, min(nb_, (ch + 1) * _CHUNK)):
+            am = 0.0
+            a2 = 0.0
+            for i in range(n):
+                x[i] = xs[b, i]
+                c[i] = cs[b, i]
+                ax[i] = abs(x[i])
+                a2 += c[i] * x[i] * x[i]
+                if ax[i] > abs(am):
+                    am = x[i]
+            db, e0 = _incumbent(x, c, lo, hi, am)
+            d_hi = _window_hi(ax, c, e0, ti)
+            best = e0 - a2
+            sg = -1.0 if db < 0.0 else 1.0   # the incumbent's sign first: a lower best sooner
+            for _ in range(2):
+                for i in range(n):
+                    x[i] = sg * xs[b, i]
+                best, dd = _sweep(x, c, lo, hi, best, d_hi, ts, ti, step, ax, kmax)
+                if dd > 0.0:
+                    db = sg * dd
+                sg = -sg
+            d[b] = db
+            e_w = 0.0
+            e_1 = 0.0
+            for i in range(n):
+                qi = 0
+                if db != 0.0:
+                    qi = min(max(math.floor(xs[b, i] / db + 0.5), lo), hi)
+                q[b, i] = qi
+                r = xs[b, i] - qi * db
+                e_w += c[i] * r * r
+                e_1 += r * r
+            err[b, 0] = e_w
+            err[b, 1] = e_1
+    return d, q, err
+
+
+def solve_blocks(x, fmt: BlockFormat, c=None, errors=False):
+    """``(d, q)`` (with ``errors``: ``(d, q, e)``, ``e[:, 0]`` the weighted and ``e[:, 1]`` the
+    plain squared error per block): per row of ``x`` (blocks × 32) the fp16-exact scale ``d`` (float64 holding an
+    fp16 value, either sign) and the int16 codes in ``[fmt.lo, fmt.hi]`` minimizing
+    ``Σ c (x − q·d)²`` (the module docstring); ``c``: non-negative weights of ``x``'s shape, or
+    None for 1."""
+    x = np.ascontiguousarray(x, dtype=np.float32)
+    if x.ndim != 2 or x.shape[1] != BLOCK:
+        raise ValueError(f"blocks must be an (n, {BLOCK}) array, got shape {x.shape}")
+    c = np.ones_like(x) if c is None else np.ascontiguousarray(c, dtype=np.float32)
+    if c.shape != x.shape:
+        raise ValueError(f"weights of shape {c.shape} for blocks of shape {x.shape}")
+    if x.shape[0] == 0:
+        out = np.zeros(0), np.zeros((0, BLOCK), dtype=np.int16), np.zeros((0, 2))
+    else:
+        out = _solve(x, c, fmt.lo, fmt.hi)
+    return out if errors else out[:2]
+
+
+def pack_blocks(d, q, fmt: BlockFormat) -> np.ndarray:
+    """The llama.cpp bytes of blocks with scales ``d`` (fp16 values) and codes ``q``:
+    a ``(n, fmt.type_size)`` uint8 array (the module docstring's layouts)."""
+    n = q.shape[0]
+    d16 = np.asarray(d, dtype=np.float64).astype(np.float16)
+    if not np.array_equal(d16.astype(np.float64), np.asarray(d, dtype=np.float64)):
+        raise ValueError("scales must be fp16 values")
+    if q.min(initial=0) < fmt.lo or q.max(initial=0) > fmt.hi:
+        raise ValueError(f"codes outside {fmt.lo}…{fmt.hi}")
+    db = d16.reshape(n, 1).view(np.uint8)
+    if fmt.name == "Q8_0":
+        return np.concatenate([db, q.astype(np.int8).view(np.uint8)], axis=1)
+    u = (q - fmt.lo).astype(np.uint8)
+    qs = (u[:, :16] & 0x0F) | ((u[:, 16:] & 0x0F) << 4)
+    if fmt.name == "Q4_0":
+        return np.concatenate([db, qs], axis=1)
+    bits = (u >> 4).astype(np.uint32) << np.arange(BLOCK, dtype=np.uint32)
+    qh = bits.sum(axis=1, dtype=np.uint32).astype("<u4").reshape(n, 1).view(np.uint8)
+    return np.concatenate([db, qh, qs], axis=1)
+
+
+def unpack_blocks(raw, fmt: BlockFormat):
+    """``(d, q)`` of packed blocks (the inverse of :func:`pack_blocks`, written from the layout,
+    not from gguf-py)."""
+    raw = np.ascontiguousarray(raw, dtype=np.uint8).reshape(-1, fmt.type_size)
+    d = raw[:, :2].copy().view("<f2").astype(np.float64).ravel()
+    if fmt.name == "Q8_0":
+        return d, raw[:, 2:].view(np.int8).astype(np.int16)
+    qs = raw[:, -16:]
+    u = np.concatenate([qs & 0x0F, qs >> 4], axis=1).astype(np.int16)
+    if fmt.name == "Q5_0":
+        qh = raw[:, 2:6].copy().view("<u4").ravel()
+        u |= (((qh[:, None] >> np.arange(BLOCK, dtype=np.uint32)) & 1) << 4).astype(np.int16)
+    return d, u + fmt.lo
+
+
+def block_errors(x, d, q, c=None) -> np.ndarray:
+    """``Σ c (x − q·d)²`` per block, in float64."""
+    x = np.asarray(x, dtype=np.float64)
+    r = x - np.asarray(q, dtype=np.float64) * np.asarray(d, dtype=np.float64)[:, None]
+    w = 1.0 if c is None else np.asarray(c, dtype=np.float64)
+    return (w * r * r).sum(axis=1)
+
+
+def quantize_matrix(w, fmt: BlockFormat, importance=None):
+    """``(bytes, sse)``: a weight ``w`` (rows along its last axis) in ``fmt`` as gguf-py's writer
+    wants it, uint8 of shape ``(..., cols // 32 · type_size)``, and its error sums
+    ``[Σ c (x − q·d)², Σ (x − q·d)²]``.
+
+    ``importance``: one non-negative weight per column (llama.cpp's imatrix of the tensor), or
+    None for the weight error."""
+    w = np.asarray(w, dtype=np.float32)
+    cols = w.shape[-1]
+    if cols % BLOCK:
+        raise LaaciqError(f"row length {cols} is not a multiple of {BLOCK}")
+    xb = w.reshape(-1, BLOCK)
+    c = None
+    if importance is not None:
+        imp = np.asarray(importance, dtype=np.float32).reshape(-1)
+        if imp.size != cols:
+            raise LaaciqError(f"importances of size {imp.size} for rows of length {cols}")
+        c = np.broadcast_to(imp.reshape(1, cols), (xb.size // cols, cols)).reshape(-1, BLOCK)
+    d, q, e = solve_blocks(xb, fmt, c, errors=True)
+    raw = pack_blocks(d, q, fmt).reshape(*w.shape[:-1], cols // BLOCK * fmt.type_size)
+    return raw, e.sum(axis=0)

@@ -1,0 +1,270 @@
+"""``laaciq quantize --format gguf:Q4_0|gguf:Q5_0|gguf:Q8_0``: a GGUF file that llama.cpp runs, its
+block matrices at the exact per-block optimum of :mod:`laaciq.tensor.blockfmt`.
+
+Input: a GGUF file (an F32/F16/BF16 one, or a quantized one whose tensors gguf-py dequantizes).
+Every metadata key/value (tokenizer included) is copied as it is, except
+``general.file_type`` and ``general.quantization_version``, which are set as llama-quantize sets
+them (the format's ``LLAMA_FTYPE_MOSTLY_*``, 2). Tensors keep their order, names and shapes.
+Hugging Face folders are not read here (convert them with llama.cpp's ``convert_hf_to_gguf.py``
+first).
+
+Tensor policy (llama-quantize with ``--pure``: ``src/llama-quant.cpp`` of the llama.cpp vendored
+in llama-cpp-python 0.3.36): a tensor is quantized when it has at least 2 dimensions, its name ends
+in ``weight`` and it is none of the kinds llama.cpp never quantizes (``_norm.weight``,
+``ffn_gate_inp.weight``, ``altup``, ``laurel``, ``per_layer_model_proj``, ``position_embd.weight``,
+``token_types.weight``, ``ssm_conv1d``, the RWKV ``time_mix_*`` weights, ``attn_rel_b.weight``,
+some multimodal ones: ``_NEVER``); every other tensor is copied byte for byte. Quantized tensors
+get the format, ``output.weight`` included (with ``--pure`` llama.cpp gives it the default type
+too); ``token_embd.weight`` (and ``per_layer_token_embd.weight``) get ``--token-embedding-type``
+(``same``: the format, as ``--pure``; ``f32``, ``f16``, ``q8_0``). A tensor already stored in its
+target type is copied (llama.cpp's ``cur_type != new_type`` rule; re-quantizing it would be
+lossless anyway). A row length that is not a multiple of 32 becomes F16, llama-quantize's
+fallback for 32-block types (``tensor_type_fallback``).
+
+Importances (``--imatrix``): llama.cpp's importance matrix, one value per input column (per
+expert for 3-D tensors), weights the block objective. A tensor without an entry is quantized on
+the weight error (llama.cpp does the same); an entry for a tensor the model lacks, or of the
+wrong size, is an error (an imatrix of another model).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from laaciq.errors import LaaciqError
+from laaciq.tensor import blockfmt
+
+__all__ = ["GGUF_FORMATS", "EMBED_TYPES", "parse_format", "load_importances", "quantizable",
+           "plan", "write_gguf", "gguf_table"]
+
+GGUF_FORMATS = tuple(f"gguf:{k}" for k in blockfmt.FORMATS)
+EMBED_TYPES = ("same", "f32", "f16", "q8_0")
+TOKEN_EMBD = "token_embd.weight"
+
+#: names (substrings) llama-quantize never quantizes (src/llama-quant.cpp,
+#: ``tensor_allows_quantization``, as vendored in llama-cpp-python 0.3.36; the GLM5-next-only
+#: names are left out)
+_NEVER = ("_norm.weight", "ffn_gate_inp.weight", "ffn_gate_tid2eid.weight", "altup", "laurel",
+          "per_layer_model_proj", "ssm_conv1d", "shortconv.conv.weight",
+          "indexer.k_proj.weight", "indexer.q_proj.weight", "attn_rel_b.weight",
+          *(f"time_mix_{k}.weight" for k in ("first", "w0", "w1", "w2", "v0", "v1", "v2", "a0",
+                                             "a1", "a2", "g1", "g2", "decay_w1", "decay_w2",
+                                             "lerp_fused")),
+          ".position_embd", "sam.pos_embd", "sam.neck.", "sam.net_", ".rel_pos", ".patch_embd",
+          ".patch_merger", "a.rvq.codebook", "mm.a.code_embd")
+_NEVER_EXACT = ("position_embd.weight", "token_types.weight")
+_TOKEN_EMBDS = (TOKEN_EMBD, "per_layer_token_embd.weight")
+
+
+def parse_format(text: str) -> blockfmt.BlockFormat:
+    """The block format of ``gguf:Q4_0`` etc.; anything else is one-line error."""
+    if text not in GGUF_FORMATS:
+        raise LaaciqError(f"unsupported --format {text!r}: choose table, json or one of "
+                          f"{', '.join(GGUF_FORMATS)}")
+    return blockfmt.FORMATS[text.split(":", 1)[1]]
+
+
+def load_importances(path, names) -> dict:
+    """Per tensor name, llama.cpp's importance vector from an imatrix file (GGUF or legacy
+    ``.dat``). Reading imatrix files belongs to :mod:`laaciq.tensor.imatrix`, not part of this
+    build yet: until then ``--imatrix`` is refused with one line."""
+    raise LaaciqError(f"{path}: --imatrix needs the imatrix reader (laaciq.tensor.imatrix), "
+                      f"which this build does not have yet")
+
+
+def _n_dims(shape) -> int:
+    """ggml_n_dims: the number of dimensions up to the last one larger than 1."""
+    n = 1
+    for i, s in enumerate(shape):
+        if s > 1:
+            n = i + 1
+    return n
+
+
+def quantizable(name: str, ne) -> bool:
+    """llama-quantize's rule for which tensors get the quantized type (module docstring)."""
+    return (name.endswith("weight") and _n_dims(ne) >= 2
+            and not any(k in name for k in _NEVER) and name not in _NEVER_EXACT)
+
+
+def plan(tensors, fmt: blockfmt.BlockFormat, token_embedding_type: str = "same") -> list:
+    """Per reader tensor, ``(tensor, target)``: a ``GGMLQuantizationType`` to convert to, or None
+    to copy the stored bytes (the module docstring's policy)."""
+    from gguf import GGMLQuantizationType as T
+
+    if token_embedding_type not in EMBED_TYPES:
+        raise LaaciqError(f"unsupported --token-embedding-type {token_embedding_type!r}: "
+                          f"choose {', '.join(EMBED_TYPES)}")
+    emb = {"same": fmt.qtype, "f32": T.F32, "f16": T.F16, "q8_0": T.Q8_0}[token_embedding_type]
+    out = []
+    for t in tensors:
+        ne = [int(s) for s in t.shape]
+        target = None
+        if quantizable(t.name, ne):
+            target = emb if t.name in _TOKEN_EMBDS else fmt.qtype
+            if target.name in blockfmt.FORMATS and ne[0] % blockfmt.BLOCK:
+                target = T.F16
+            if target == t.tensor_type:
+                target = None
+        out.append((t, target))
+    return out
+
+
+def _check_importances(imp: dict, tensors) -> None:
+    """An entry per model tensor name, of the tensor's row length times its experts."""
+    by = {t.name: [int(s) for s in t.shape] for t in tensors}
+    for name, v in imp.items():
+        if name not in by:
+            raise LaaciqError(f"--imatrix has an entry for {name!r}, which this model does not "
+                              f"have: an importance matrix of another model?")
+        ne = by[name]
+        want = ne[0] * (ne[2] if len(ne) > 2 else 1)
+        if np.asarray(v).size != want and name != TOKEN_EMBD:
+            raise LaaciqError(f"--imatrix entry {name!r} has {np.asarray(v).size} values, the "
+                              f"tensor needs {want}: an importance matrix of another model?")
+        if not np.all(np.isfinite(v)) or np.any(np.asarray(v) < 0):
+            raise LaaciqError(f"--imatrix entry {name!r} has negative or non-finite values")
+
+
+def _convert(t, target, imp):
+    """``(bytes or array, record)`` of one tensor converted to ``target``."""
+    from gguf import GGMLQuantizationType as T
+    from gguf.quants import dequantize
+
+    x = np.asarray(t.data) if t.tensor_type == T.F32 else dequantize(t.data, t.tensor_type)
+    x = np.asarray(x, dtype=np.float32)
+    if not np.all(np.isfinite(x)):
+        raise LaaciqError(f"tensor {t.name!r} has a non-finite value")
+    rec = {}
+    if target == T.F32:
+        return np.ascontiguousarray(x), rec
+    if target == T.F16:
+        return x.astype(np.float16), rec
+    fmt = blockfmt.FORMATS[target.name]
+    x3 = x.reshape(-1, x.shape[-2], x.shape[-1]) if x.ndim >= 2 else x.reshape(1, 1, -1)
+    imp3 = None
+    if imp is not None and np.asarray(imp).size == x3.shape[0] * x3.shape[-1]:
+        imp3 = np.asarray(imp, dtype=np.float32).reshape(x3.shape[0], x3.shape[-1])
+    parts, sse = [], np.zeros(2)
+    for e in range(x3.shape[0]):                   # experts: one importance vector each
+        raw, s = blockfmt.quantize_matrix(x3[e], fmt, None if imp3 is None else imp3[e])
+        parts.append(raw)
+        sse += s
+    raw = np.stack(parts).reshape(*x.shape[:-1], -1)
+    rec = {"importance": imp3 is not None, "weighted_sse": float(sse[0]) if imp3 is not None
+           else None, "sse": float(sse[1]), "sum_sq": float(np.square(x, dtype=np.float64).sum())}
+    return raw, rec
+
+
+def _copy_metadata(reader, writer, fmt) -> None:
+    import gguf
+
+    ftype = gguf.LlamaFileType[f"MOSTLY_{fmt.name}"]
+    for field in reader.fields.values():
+        if field.name == gguf.Keys.General.ARCHITECTURE or field.name.startswith("GGUF."):
+            continue
+        if field.name in (gguf.Keys.General.FILE_TYPE, gguf.Keys.General.QUANTIZATION_VERSION):
+            continue
+        vtype = field.types[0]
+        sub = field.types[-1] if vtype == gguf.GGUFValueType.ARRAY else None
+        val = field.contents()
+        if field.name == gguf.Keys.General.ALIGNMENT:
+            writer.data_alignment = int(val)
+        writer.add_key_value(field.name, val, vtype, sub_type=sub)
+    writer.add_uint32(gguf.Keys.General.QUANTIZATION_VERSION, gguf.GGML_QUANT_VERSION)
+    writer.add_uint32(gguf.Keys.General.FILE_TYPE, int(ftype))
+
+
+def _shape_info(t, target):
+    """``(numpy shape, dtype, nbytes, raw type)`` for ``add_tensor_info``."""
+    from gguf import GGMLQuantizationType as T
+
+    if target is None:
+        return t.data.shape, t.data.dtype, int(t.n_bytes), t.tensor_type
+    shape = tuple(int(s) for s in reversed([int(s) for s in t.shape]))
+    n = int(np.prod(shape))
+    if target == T.F32:
+        return shape, np.dtype(np.float32), 4 * n, None
+    if target == T.F16:
+        return shape, np.dtype(np.float16), 2 * n, None
+    fmt = blockfmt.FORMATS[target.name]
+    bshape = shape[:-1] + (shape[-1] // blockfmt.BLOCK * fmt.type_size,)
+    return bshape, np.dtype(np.uint8), n // blockfmt.BLOCK * fmt.type_size, target
+
+
+def write_gguf(src, dst, fmt: blockfmt.BlockFormat, importances=None,
+               token_embedding_type: str = "same", quiet: bool = True) -> dict:
+    """Write ``dst`` (a GGUF file) from the GGUF ``src`` (module docstring); returns the record
+    of what was done per tensor. ``importances``: ``{tensor name: per-column weights}``."""
+    import gguf
+
+    src = Path(src)
+    if src.is_dir() or src.suffix.lower() != ".gguf":
+        raise LaaciqError(f"{src}: --format gguf:… needs a .gguf input (Hugging Face folders: "
+                          f"convert them with llama.cpp's convert_hf_to_gguf.py first)")
+    try:
+        reader = gguf.GGUFReader(str(src))
+    except Exception as exc:  # noqa: BLE001 — any reader failure is a malformed file
+        raise LaaciqError(f"{src}: not a readable GGUF file ({type(exc).__name__}: "
+                          f"{str(exc).splitlines()[0] if str(exc) else ''})") from None
+    arch_f = reader.fields.get(gguf.Keys.General.ARCHITECTURE)
+    if arch_f is None:
+        raise LaaciqError(f"{src}: no general.architecture key")
+    imp = dict(importances or {})
+    _check_importances(imp, reader.tensors)
+    todo = plan(reader.tensors, fmt, token_embedding_type)
+    writer = gguf.GGUFWriter(str(dst), arch_f.contents())
+    _copy_metadata(reader, writer, fmt)
+    nbytes = []
+    for t, target in todo:
+        info = _shape_info(t, target)
+        nbytes.append(info[2])
+        writer.add_tensor_info(t.name, *info)
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_ti_data_to_file()
+    recs = []
+    quiet = quiet or not sys.stderr.isatty()
+    t_all = time.perf_counter()
+    for j, (t, target) in enumerate(todo):
+        t0 = time.perf_counter()
+        rec = {"name": t.name, "shape": [int(s) for s in t.shape], "input": t.tensor_type.name,
+               "elements": int(t.n_elements), "bytes": nbytes[j]}
+        if target is None:
+            writer.write_tensor_data(t.data)
+            rec.update(output=t.tensor_type.name, action="copied")
+        else:
+            data, extra = _convert(t, target, imp.get(t.name))
+            writer.write_tensor_data(data)
+            rec.update(output=target.name, action="quantized" if extra else "converted", **extra)
+        rec["seconds"] = time.perf_counter() - t0
+        recs.append(rec)
+        if not quiet:
+            print(f"\r[{j + 1}/{len(todo)}] {t.name} -> {rec['output']}", end="",
+                  file=sys.stderr, flush=True)
+    if not quiet:
+        print(file=sys.stderr)
+    writer.close()
+    return {"tensors": recs, "seconds_tensors": time.perf_counter() - t_all,
+            "imatrix_entries": len(imp)}
+
+
+def gguf_table(doc: dict) -> str:
+    """A short human summary of a ``quantize --format gguf:…`` run."""
+    by: dict = {}
+    for r in doc["tensors"]:
+        by.setdefault((r["action"], r["output"]), []).append(r)
+    lines = [f"{doc['file']} -> {doc['out']} ({doc['format']}, token embedding "
+             f"{doc['token_embedding_type']}): {len(doc['tensors'])} tensors, "
+             f"{doc['bits_per_weight']:.4f} bits per weight, {doc['wall_seconds']:.2f} s"]
+    for (action, out), rs in sorted(by.items()):
+        lines.append(f"  {action:<10} {out:<6} {len(rs):>5} tensors")
+    q = [r for r in doc["tensors"] if r["action"] == "quantized"]
+    if q:
+        rel = sum(r["sse"] for r in q) / max(sum(r["sum_sq"] for r in q), 1e-300)
+        lines.append(f"  quantized weights: relative squared error {rel:.4g}")
+    return "\n".join(lines)
