@@ -82,6 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     tensor_cli.register(sub)
     from laaciq.lm import commands as lm_cli  # `probe`: the seeds' language claims on a real LM
     lm_cli.register(sub)
+    from laaciq.lm import calibrate as calibrate_cli  # `calibrate`: importance matrices
+    calibrate_cli.register(sub)
     return p
 
 

@@ -66,7 +66,7 @@ from pathlib import Path
 
 import numpy as np
 
-from laaciq.tensor import baselines, checkpoint, pipeline
+from laaciq.tensor import baselines, calibrated, checkpoint, pipeline
 from laaciq.tensor import solver as exact
 from laaciq.theory import quantizer
 from laaciq.errors import LaaciqError
@@ -99,6 +99,8 @@ llama.cpp's per-column importances; --token-embedding-type same|f32|f16|q8_0.
 """
 
 SURROGATE_CHOICES = ("true", "surrogate", "banner", "seed001", "uniform", "seed004")
+#: objectives that need calibration data (--imatrix, --hessian)
+CALIBRATED_CHOICES = ("weighted", "output")
 
 
 # =============================================================================================
@@ -194,7 +196,7 @@ def _check_common(bits, axis, group, jobs):
     return bits, jobs or pipeline.default_jobs()
 
 
-def _jobs_for(entries, tasks, gran, bits, methods, plan=None, moments=True):
+def _jobs_for(entries, tasks, gran, bits, methods, plan=None, moments=True, calib=None):
     out = []
     for (i, sa, r0, r1) in tasks:
         e = entries[i]
@@ -204,25 +206,30 @@ def _jobs_for(entries, tasks, gran, bits, methods, plan=None, moments=True):
              "n_values": n}
         if plan is not None:
             j["plan"] = plan[e.name]
+        j.update((calib or {}).get(e.name, {}))       # importance / H (--imatrix, --hessian)
         out.append(j)
     return out
 
 
-def clip_report(path, bits=4, objective="true", axis=None, group=None, patterns=None,
+def clip_report(path, bits=4, objective=None, axis=None, group=None, patterns=None,
                 peers=False, quiet=True, all_tensors=False, jobs=1, out=None,
-                force=False) -> dict:
+                force=False, imatrix=None, hessian=None) -> dict:
     """The ``clip`` document (see the module docstring); ``out``: a folder for the full
-    thresholds and the per-tensor tables."""
+    thresholds and the per-tensor tables; ``imatrix`` / ``hessian``: calibrated objectives
+    (:func:`calibrated.resolve`)."""
     bits, jobs = _check_common(bits, axis, group, jobs)
     ck = checkpoint.open_checkpoint(path)
     entries, skipped = pipeline.select(ck, patterns, all_tensors)
+    objective, _, calib, cdoc = calibrated.resolve(objective, imatrix, hessian, ck, entries,
+                                                    axis, group)
     names, selected = _methods(bits, objective, peers)
     tasks, labels, gran = pipeline.make_tasks(entries, axis, group, jobs)
     odir = OutputDir(out, force) if out is not None else None
     try:
         t0 = time.perf_counter()
         acc, rss = pipeline.assemble(entries, pipeline.run(
-            _jobs_for(entries, tasks, gran, bits, names), jobs, quiet, "clip"), names)
+            _jobs_for(entries, tasks, gran, bits, names, calib=calib), jobs, quiet, "clip"),
+            names)
         wall = time.perf_counter() - t0
         total = sum(e.size for e in entries)
         recs, sums, secs = [], dict.fromkeys(names, 0.0), dict.fromkeys(names, 0.0)
@@ -239,6 +246,8 @@ def clip_report(path, bits=4, objective="true", axis=None, group=None, patterns=
                 rec["methods"][m] = {"alpha": _alpha_summary(a["alpha"][m]), "mse": sq / e.size,
                                      "ratio": None if math.isinf(ratio) else ratio,
                                      "seconds": a["sec"][m]}
+                if "wsq" in a:                     # Σ c_j (w - Q(w))² / n with --imatrix
+                    rec["methods"][m]["weighted_mse"] = a["wsq"][m] / e.size
                 sums[m] += sq
                 secs[m] += a["sec"][m]
             recs.append(rec)
@@ -251,7 +260,7 @@ def clip_report(path, bits=4, objective="true", axis=None, group=None, patterns=
                "granularity": (f"group {group}" if group else f"per channel (axis {axis})"
                                if axis is not None else "per tensor"),
                "values": int(total), "tensors": recs, "skipped": skipped, "summary": summary,
-               "jobs": jobs, "wall_seconds": wall, "peak_rss_bytes": rss}
+               "jobs": jobs, "wall_seconds": wall, "peak_rss_bytes": rss, **cdoc}
         if odir is not None:
             _write_clip_out(odir.tmp, doc, entries, acc, names, selected)
             odir.commit()
@@ -399,14 +408,17 @@ def _write_codes(tmp: Path, entries, acc, gran, bits, method):
     os.unlink(tmp / ".codes.partial")
 
 
-def quantize_checkpoint(path, out, bits=4, objective="true", axis=None, group=None,
+def quantize_checkpoint(path, out, bits=4, objective=None, axis=None, group=None,
                         patterns=None, all_tensors=False, jobs=None, codes=False, force=False,
-                        quiet=True) -> dict:
-    """``laaciq quantize`` (module docstring): fake-quantized checkpoint, thresholds, codes."""
+                        quiet=True, imatrix=None, hessian=None) -> dict:
+    """``laaciq quantize`` (module docstring): fake-quantized checkpoint, thresholds, codes;
+    ``imatrix`` / ``hessian``: calibrated objectives (:func:`calibrated.resolve`)."""
     bits, jobs = _check_common(bits, axis, group, jobs)
-    obj = "uniform" if objective == "surrogate" else objective
     ck = checkpoint.open_checkpoint(path)
     entries, skipped = pipeline.select(ck, patterns, all_tensors)
+    objective, _, calib, cdoc = calibrated.resolve(objective, imatrix, hessian, ck, entries,
+                                                    axis, group)
+    obj = "uniform" if objective == "surrogate" else objective
     tasks, labels, gran = pipeline.make_tasks(entries, axis, group, jobs)
     odir = OutputDir(out, force)
     try:
@@ -415,7 +427,7 @@ def quantize_checkpoint(path, out, bits=4, objective="true", axis=None, group=No
             checkpoint.write_block(dst, off, dt, shape, None, checkpoint.read_entry(e))
         method = f"exact-{obj}"
         t0 = time.perf_counter()
-        jl = _jobs_for(entries, tasks, gran, bits, [method], plan, moments=False)
+        jl = _jobs_for(entries, tasks, gran, bits, [method], plan, moments=False, calib=calib)
         acc, rss = pipeline.assemble(entries, pipeline.run(jl, jobs, quiet, "quantize"),
                                      [method])
         wall = time.perf_counter() - t0
@@ -436,9 +448,11 @@ def quantize_checkpoint(path, out, bits=4, objective="true", axis=None, group=No
                "peak_rss_bytes": rss, "skipped": skipped,
                "tensors": [{"name": e.name, "shape": list(e.shape), "dtype": e.dtype,
                             "granularity": lab, "mse": a["sq"][method] / e.size,
-                            "slices": a["slices"], "seconds": a["sec"][method]}
+                            "slices": a["slices"], "seconds": a["sec"][method],
+                            **({"weighted_mse": a["wsq"][method] / e.size} if "wsq" in a
+                               else {})}
                            for e, a, lab in zip(entries, acc, labels)],
-               "copied": [e.name for e, _, _ in copies]}
+               "copied": [e.name for e, _, _ in copies], **cdoc}
         (odir.tmp / "quantize.json").write_text(json.dumps(_json_safe(doc), indent=1) + "\n",
                                                 encoding="utf-8")
         odir.commit()
@@ -480,11 +494,13 @@ def clip_table(doc: dict) -> str:
         lines.append("")
         lines.append(f"{t['name']}  shape {'x'.join(map(str, t['shape'])) or '()'}  "
                      f"n {t['n']}  σ {t['sigma']:.6g}  κ {k}  {t['granularity']}")
+        wcol = "weighted_mse" in next(iter(t["methods"].values()))   # with --imatrix
         lines.append(f"  {'method':<18}{'alpha':>28}{'true MSE':>14}{'ratio':>12}"
-                     f"{'seconds':>10}")
+                     f"{'seconds':>10}" + (f"{'weighted MSE':>14}" if wcol else ""))
         for m, d in t["methods"].items():
             lines.append(f"  {m:<18}{_fmt_alpha(d['alpha']):>28}{d['mse']:>14.6g}"
-                         f"{_fmt_ratio(d['ratio']):>12}{d['seconds']:>10.3f}")
+                         f"{_fmt_ratio(d['ratio']):>12}{d['seconds']:>10.3f}"
+                         + (f"{d['weighted_mse']:>14.6g}" if wcol else ""))
     lines.append("")
     lines.append("summary (all tensors)")
     lines.append(f"  {'method':<18}{'true MSE':>14}{'ratio':>12}{'seconds':>10}")
@@ -681,7 +697,7 @@ def _emit(doc, fmt, table):
 def _cmd_clip(args) -> int:
     doc = clip_report(args.file, args.bits, args.objective, args.per_channel, args.group,
                       args.tensor, args.peers, args.quiet, args.all, args.jobs, args.out,
-                      args.force)
+                      args.force, args.imatrix, args.hessian)
     _emit(doc, args.format, clip_table)
     return 0
 
@@ -732,7 +748,7 @@ def _cmd_quantize(args) -> int:
         return 0
     doc = quantize_checkpoint(args.file, args.out, args.bits, args.objective, args.per_channel,
                               args.group, args.tensor, args.all, args.jobs, args.codes,
-                              args.force, args.quiet)
+                              args.force, args.quiet, args.imatrix, args.hessian)
     _emit(doc, args.format, quantize_table)
     return 0
 
@@ -756,8 +772,14 @@ def _json_safe(o):
 def _common_args(c, formats=("table", "json")) -> None:
     c.add_argument("file", help=".safetensors file, folder, sharded index, .npy, .npz or .gguf")
     c.add_argument("--bits", type=int, default=4, help="bit-width 2..16 (default 4)")
-    c.add_argument("--objective", choices=SURROGATE_CHOICES, default="true",
-                   help="objective of the exact thresholds (surrogate = uniform)")
+    c.add_argument("--objective", choices=SURROGATE_CHOICES + CALIBRATED_CHOICES,
+                   help="objective of the exact thresholds (surrogate = uniform; default: "
+                        "true, or weighted with --imatrix, output with only --hessian)")
+    c.add_argument("--imatrix", metavar="FILE", help="importance matrix (llama.cpp GGUF or "
+                   ".dat, from laaciq calibrate or llama-imatrix): minimize the activation-"
+                   "weighted error sum_j c_j (w_j - q_j)^2")
+    c.add_argument("--hessian", metavar="FILE", help="second moments H = E[x x^T] per layer "
+                   "(laaciq calibrate --full) for --objective output")
     g = c.add_mutually_exclusive_group()
     g.add_argument("--per-channel", type=int, metavar="AXIS", dest="per_channel",
                    help="one threshold per index of AXIS (every selected tensor must have it)")

@@ -28,7 +28,7 @@ import time
 import numpy as np
 
 from laaciq.errors import LaaciqError
-from laaciq.tensor import baselines, checkpoint, solver
+from laaciq.tensor import baselines, calibrated, checkpoint, solver
 from laaciq.tensor import api
 from laaciq.theory import quantizer
 
@@ -127,6 +127,19 @@ def _peer_alpha(method, rows, bits, mo):
     return np.asarray(fn(), dtype=np.float64)
 
 
+#: calibrated methods and the job key of their data (absent: the unweighted true optimum)
+_CALIBRATED = {"exact-weighted": "importance", "exact-output": "hessian"}
+
+
+def _calibrated_alpha(method, x, rows, cw, H, bits, gr):
+    """``(α, codes or None)``: ``exact-weighted`` / ``exact-output`` thresholds of a block
+    (:mod:`.calibrated`); the output objective takes the block's (out, in) rows and returns the
+    codes it chose (the weights are written from them)."""
+    if method == "exact-output":
+        return calibrated.output_alpha(x.reshape(-1, x.shape[-1]), H, bits, gr)
+    return calibrated.weighted_alpha(rows, cw, bits), None
+
+
 def work(job: dict) -> dict:
     """One task (module docstring); ``job`` holds the entry, the block, the methods and the
     output plan. Returns thresholds, squared-error sums and seconds per method, the block's
@@ -146,29 +159,49 @@ def work(job: dict) -> dict:
         whole = baselines.merge_moments(mo)
         out["moments"] = {k: whole[k] for k in ("n", "mean", "m2", "m3", "m4")}
     m = rows.shape[1]
+    cw = job.get("importance")
+    if cw is not None:                      # --imatrix: each value's input-column importance
+        cw = calibrated.block_weights(cw, e.shape, index, ax, gr)
+        out["wsq"] = {}
+    fixed = {}                              # method -> (codes, q) chosen by the solver
     for method in job["methods"]:
         t0 = time.perf_counter()
-        if method.startswith("exact-"):
-            r = solver.exact_alpha_trusted(x, bits, method[len("exact-"):], axis=ax, group=gr,
-                                           evaluate=False)
+        calib = _CALIBRATED.get(method)
+        if calib is not None and job.get(calib) is not None:
+            al, codes = _calibrated_alpha(method, x, rows, cw, job.get("hessian"), bits, gr)
+            if codes is not None:
+                fixed[method] = (codes, calibrated.codes_times_steps(codes, al, bits, gr))
+        elif method.startswith("exact-"):              # (no calibration data: unweighted)
+            obj = "true" if calib else method[len("exact-"):]
+            r = solver.exact_alpha_trusted(x, bits, obj, axis=ax, group=gr, evaluate=False)
             al = np.asarray(r.alpha, dtype=np.float64).reshape(-1)
         else:
             al = _peer_alpha(method, rows, bits, mo)
         out["sec"][method] = time.perf_counter() - t0
-        mse = np.atleast_1d(solver.slice_mse_trusted(rows, tshape, al, bits))
-        out["sq"][method] = float(np.sum(mse) * m)
+        if method in fixed:
+            q_rows = solver.as_slices(fixed[method][1].reshape(x.shape), ax, gr)[0]
+            out["sq"][method] = float(np.sum(np.square(rows - q_rows)))
+        else:
+            q_rows = None
+            mse = np.atleast_1d(solver.slice_mse_trusted(rows, tshape, al, bits))
+            out["sq"][method] = float(np.sum(mse) * m)
+        if cw is not None:
+            out["wsq"][method] = calibrated.weighted_sq(rows, cw, al, bits, q_rows)
         out["alpha"][method] = al.reshape(tshape) if tshape else al.reshape(())
     plan = job.get("plan")
     if plan:
         al = out["alpha"][job["methods"][0]].reshape(-1)
-        q = api.fake_quantize_trusted(x, al, bits, ax, gr)
+        codes, q = fixed.get(job["methods"][0], (None, None))
+        if q is None:
+            q = api.fake_quantize_trusted(x, al, bits, ax, gr)
         f, (off, dt, shape) = plan["weights"]
-        checkpoint.write_block(f, off, dt, shape, index, api.round_once(q, dt))
+        checkpoint.write_block(f, off, dt, shape, index, api.round_once(q.reshape(x.shape), dt))
         del q
         if "codes" in plan:
             f, (off, dt, shape) = plan["codes"]
             checkpoint.write_block(f, off, dt, shape, index,
-                                   api.codes_trusted(x, al, bits, ax, gr))
+                                   api.codes_trusted(x, al, bits, ax, gr) if codes is None
+                                   else codes.reshape(x.shape))
     out["rss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     return out
 
@@ -240,6 +273,8 @@ def assemble(entries, results, methods):
             a["mom"].append(r["moments"])
         for mth in methods:
             a["sq"][mth] += r["sq"][mth]
+            if "wsq" in r:
+                a.setdefault("wsq", dict.fromkeys(methods, 0.0))[mth] += r["wsq"][mth]
             a["sec"][mth] += r["sec"][mth]
             a["alpha"].setdefault(mth, []).append((r["sa"], r["r0"], r["alpha"][mth]))
     for a in acc:

