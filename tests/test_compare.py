@@ -178,3 +178,61 @@ def test_calibration_mix_has_equal_shares():
     # en: its first paragraph cut to 36 characters (+ the 2-character separator = 38);
     # de: 30 + 2 + 4 + 2 = 38, the second paragraph cut
     assert text == "e" * 36 + "\n\n" + "d" * 30 + "\n\n" + "g" * 4 + "\n"
+
+
+# ---------------------------------------------------------------- llama.cpp's weighting, exact
+
+
+def _make_qx_quants_q4(x, qw):
+    """A line-by-line port of ggml-quants.c ``make_qx_quants(32, 8, x, L, 1, qw)`` as
+    ``quantize_row_q4_0_impl`` calls it: (scale as fp16, codes −8…7)."""
+    f = np.float32
+    nmax = 8
+    amax_i = int(np.argmax(np.abs(x)))
+    mx = x[amax_i]
+    if abs(mx) < 1e-15:
+        return 0.0, np.zeros(32, dtype=int)
+
+    def codes(iscale):
+        return np.clip(np.round(f(iscale) * x).astype(int), -nmax, nmax - 1)  # nearest_int
+
+    iscale = f(-nmax / mx)
+    L = codes(iscale)
+    sumlx, suml2 = f((qw * x * L).sum()), f((qw * L * L).sum())
+    scale = sumlx / suml2 if suml2 else f(0)
+    best = scale * sumlx
+    for i_s in range(-9, 10):
+        if i_s == 0:
+            continue
+        iscale = f(-(nmax + f(0.1) * i_s) / mx)
+        l = codes(iscale)
+        slx, sl2 = f((qw * x * l).sum()), f((qw * l * l).sum())
+        if sl2 > 0 and slx * slx > best * sl2:
+            L, scale, best = l, slx / sl2, (slx / sl2) * slx
+    d = float(np.float16(scale))
+    return d, L
+
+
+def test_value_weighted_exact_optimum_never_loses_to_llamacpp_search():
+    from laaciq.tensor import blockfmt
+
+    rng = np.random.default_rng(7)
+    cols = 64
+    w = (rng.standard_t(4, size=(6, cols)) * 0.02).astype(np.float32)
+    imp = rng.gamma(1.0, 1.0, size=cols).astype(np.float32)
+    raw, _ = blockfmt.quantize_matrix(w, blockfmt.FORMATS["Q4_0"], imp, value_weighted=True)
+    d, q = blockfmt.unpack_blocks(raw.reshape(-1, 18), blockfmt.FORMATS["Q4_0"])
+    # the weights, computed here as quantize_row_q4_0_impl does, per row
+    sigma2 = (w.astype(np.float32) ** 2).mean(axis=1, keepdims=True)
+    c = (imp[None, :] * np.sqrt(sigma2 + w * w)).reshape(-1, 32).astype(np.float64)
+    xb = w.reshape(-1, 32).astype(np.float64)
+    ours = (c * (xb - q * d[:, None]) ** 2).sum(axis=1)
+    for b in range(xb.shape[0]):
+        dl, L = _make_qx_quants_q4(w.reshape(-1, 32)[b], c[b].astype(np.float32))
+        theirs = float((c[b] * (xb[b] - L * dl) ** 2).sum())
+        assert ours[b] <= theirs * (1 + 1e-9) + 1e-18
+    # and the weighting matters: the unweighted optimum is worse under these weights somewhere
+    raw0, _ = blockfmt.quantize_matrix(w, blockfmt.FORMATS["Q4_0"], imp)
+    d0, q0 = blockfmt.unpack_blocks(raw0.reshape(-1, 18), blockfmt.FORMATS["Q4_0"])
+    other = (c * (xb - q0 * d0[:, None]) ** 2).sum(axis=1)
+    assert (other >= ours * (1 - 1e-9)).all() and (other > ours * (1 + 1e-6)).any()

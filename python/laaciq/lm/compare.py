@@ -102,11 +102,9 @@ def _git_commit() -> str:
 
 def laaciq_available() -> bool:
     """Whether this build has the GGUF writer the laaciq methods need."""
-    try:
-        import laaciq.tensor.gguf_writer  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    import importlib.util
+
+    return importlib.util.find_spec("laaciq.tensor.ggufout") is not None
 
 
 # =============================================================================================
@@ -351,8 +349,15 @@ def _code_digest() -> str:
 
 
 def _laaciq_quantize(m: Method, f32: Path, imat: dict | None, out: Path) -> float:
-    """Write ``out`` with laaciq's quantizer, run as its command; returns the seconds."""
-    raise LaaciqError(f"{m.id}: this build has no GGUF writer")
+    """Write ``out`` with laaciq's GGUF writer (what ``laaciq quantize --format gguf:…`` runs:
+    the exact per-block fp16 optimum); returns the seconds, reading the imatrix included."""
+    from laaciq.tensor import blockfmt, ggufout
+
+    t0 = time.perf_counter()
+    imp = ggufout.load_importances(imat["path"], None) if imat else None
+    ggufout.write_gguf(f32, out, blockfmt.FORMATS[m.fmt], imp, token_embedding_type="f32",
+                       value_weighted=m.tool == "laaciq-llw")
+    return time.perf_counter() - t0
 
 
 def exact_share(f32: Path, quantized: Path) -> float:
