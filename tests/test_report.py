@@ -168,7 +168,7 @@ def _small_compare() -> dict:
             for m, v in k.items()}
     cmp = ca.comparisons(runs, langs, 500, 0)
     meth = {m: {"label": f"label of {m}", "format": "Q4_0", "bpw_blocks": 4.5,
-                "quantize_s": 1.25, "exact_share": 0.0123} for m in k}
+                "quantize_s": 1.25} for m in k}
     return {"model": "Gemma-3-270M (test)", "commit": "c0ffee", "languages": langs,
             "llama_cpp": {"llama_cpp_commit": "0c1e570"}, "config": {"chunks": 2, "ctx": 512},
             "decision_rules_sha256": ca.RULES_SHA256, "methods": meth,

@@ -76,14 +76,17 @@ METHODS = [
 class CompareConfig:
     languages: tuple = LANGUAGES
     ctx: int = 256
-    chunks: int = 6
+    chunks: int = 4
     imatrix_ctx: int = 256
     imatrix_chunks: int = 8
     own_languages: tuple = ("hi", "ar", "ja")
     threads: int = 2
     bootstrap: int = 10000
     seed: int = 24
-    methods: tuple = tuple(m.id for m in METHODS)
+    methods: tuple = ("llama-q4-en", "llama-q4-all", "laaciq-q4-en", "laaciq-q4-all")
+    #: evaluation order: English, then far and near languages alternating (fixed beforehand),
+    #: so that a run stopped by its deadline still covers both kinds
+    order: tuple = ("en", "hi", "de", "ar", "ja", "fr", "ru", "es", "zh-CN", "it", "fa", "pt-BR")
 
     def key(self) -> str:
         return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:16]
@@ -289,8 +292,7 @@ class _Run:
         else:
             s = _laaciq_quantize(m, f32, imat, tmp)
         tmp.replace(path)
-        meta = {"method": m.id, "seconds": round(s, 3), **llamacpp.gguf_bits(path),
-                "exact_share": exact_share(f32, path)}
+        meta = {"method": m.id, "seconds": round(s, 3), **llamacpp.gguf_bits(path)}
         path.with_suffix(".json").write_text(json.dumps(meta))
         return path
 
@@ -360,23 +362,6 @@ def _laaciq_quantize(m: Method, f32: Path, imat: dict | None, out: Path) -> floa
     return time.perf_counter() - t0
 
 
-def exact_share(f32: Path, quantized: Path) -> float:
-    """Share of the block matrices' weights that the quantized GGUF reproduces exactly."""
-    import gguf
-    import numpy as np
-
-    a = {t.name: t for t in gguf.GGUFReader(str(f32)).tensors}
-    same = total = 0
-    for t in gguf.GGUFReader(str(quantized)).tensors:
-        if not (t.name.startswith("blk.") and len(t.shape) == 2):
-            continue
-        x = np.asarray(a[t.name].data, dtype=np.float32).reshape(-1)
-        y = gguf.quants.dequantize(t.data, t.tensor_type).reshape(-1)
-        same += int(np.count_nonzero(x == y))
-        total += x.size
-    return same / total if total else float("nan")
-
-
 def lossless_shares(block_types: dict) -> dict:
     """Per target format, the share of block-matrix weights whose stored type's grid lies in
     the target's (same fp16 scale, codes in range): re-quantizing them can be lossless."""
@@ -391,8 +376,9 @@ def _imatrix_for(m: Method, lang: str, imats: dict) -> dict | None:
     return imats[lang if m.calibration == "own" else m.calibration]
 
 
-def run_compare(cfg: CompareConfig, log=print) -> dict:
-    """Run every step (cached) and return the ``compare.json`` document."""
+def run_compare(cfg: CompareConfig, log=print, deadline: float | None = None) -> dict:
+    """Run every step (cached) and return the ``compare.json`` document. ``deadline`` (a
+    ``time.time()``): no language is started after it; the document covers those finished."""
     t_all = time.perf_counter()
     commit = _git_commit()
     run = _Run(cfg, log)
@@ -414,7 +400,12 @@ def run_compare(cfg: CompareConfig, log=print) -> dict:
     per_chunk: dict = {m.id: {} for m in methods}
     base_runs, quant = {}, {m.id: {} for m in methods}
     t0 = time.perf_counter()
-    for lang in cfg.languages:
+    order = [l for l in cfg.order if l in cfg.languages] + \
+        [l for l in cfg.languages if l not in cfg.order]
+    for lang in order:
+        if deadline is not None and time.time() > deadline:
+            log(f"deadline reached: {lang} and the languages after it are left out")
+            break
         jobs = []
         for m in methods:
             if m.calibration == "own" and lang not in cfg.own_languages:
@@ -432,8 +423,9 @@ def run_compare(cfg: CompareConfig, log=print) -> dict:
     for m in methods:                          # the shared models are cheap to remake
         for meta in quant[m.id].values():
             Path(meta["path"]).unlink(missing_ok=True)
+    done = [l for l in cfg.languages if l in base_runs]
     return _document(cfg, commit, run, methods, not_run, base_info, texts, imats, quant,
-                     base_runs, per_chunk, time.perf_counter() - t_all)
+                     base_runs, per_chunk, time.perf_counter() - t_all, done)
 
 
 def _method_doc(m: Method, metas: dict) -> dict:
@@ -442,14 +434,11 @@ def _method_doc(m: Method, metas: dict) -> dict:
     return {"label": m.label, "tool": m.tool, "format": m.fmt, "calibration": m.calibration,
             "bpw_blocks": first["bpw_blocks"], "bpw_file": first["bpw_file"],
             "block_types": first["block_types"],
-            "quantize_s": secs[0] if m.calibration != "own" else sum(secs) / len(secs),
-            "exact_share": first["exact_share"] if m.calibration != "own" else
-            sum(v["exact_share"] for v in metas.values()) / len(metas)}
+            "quantize_s": secs[0] if m.calibration != "own" else sum(secs) / len(secs)}
 
 
 def _document(cfg, commit, run, methods, not_run, base_info, texts, imats, quant, base_runs,
-              per_chunk, seconds) -> dict:
-    langs = list(cfg.languages)
+              per_chunk, seconds, langs) -> dict:
     cols = {m: {l: {"kld": r["kld"], "nll": r["nll"]} for l, r in by.items()}
             for m, by in per_chunk.items()}
     base_cols = {l: {"nll": b["nll"]} for l, b in base_runs.items()}
@@ -459,7 +448,7 @@ def _document(cfg, commit, run, methods, not_run, base_info, texts, imats, quant
         "model": "Gemma-3-270M (Q4_K_M GGUF from PyPI, dequantized to F32 by llama-quantize)",
         "commit": commit, "llama_cpp": run.build, "config": asdict(cfg),
         "decision_rules": DECISION_RULES, "decision_rules_sha256": RULES_SHA256,
-        "languages": langs,
+        "languages": langs, "languages_left_out": [l for l in cfg.languages if l not in langs],
         "base": {"sha256": base_info["sha256"], "dequantize_s": base_info["seconds"],
                  "shipped": base_info["shipped"], "shipped_block_types": shipped["block_types"],
                  "lossless_share": lossless_shares(shipped["block_types"]),
@@ -487,7 +476,9 @@ def main(argv=None) -> int:
     p.add_argument("--languages", default=",".join(LANGUAGES))
     p.add_argument("--chunks", type=int, default=CompareConfig.chunks)
     p.add_argument("--imatrix-chunks", type=int, default=CompareConfig.imatrix_chunks)
-    p.add_argument("--methods", default=",".join(m.id for m in METHODS))
+    p.add_argument("--methods", default=",".join(CompareConfig.methods),
+                   help=f"comma-separated subset of {','.join(m.id for m in METHODS)}")
+    p.add_argument("--minutes", type=float, help="start no language after this many minutes")
     a = p.parse_args(argv)
     try:
         langs = tuple(x for x in a.languages.split(",") if x)
@@ -498,7 +489,8 @@ def main(argv=None) -> int:
             raise LaaciqError(f"bad --languages/--methods/--chunks: {bad[:1] or 'empty'}")
         cfg = CompareConfig(languages=langs, chunks=a.chunks, imatrix_chunks=a.imatrix_chunks,
                             methods=meths)
-        doc = run_compare(cfg, log=lambda s: print(s, file=sys.stderr, flush=True))
+        doc = run_compare(cfg, log=lambda s: print(s, file=sys.stderr, flush=True),
+                          deadline=None if a.minutes is None else time.time() + 60 * a.minutes)
         write_json(doc, Path(a.out))
     except LaaciqError as exc:
         print(f"laaciq: error: {exc}", file=sys.stderr)

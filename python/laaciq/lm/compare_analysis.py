@@ -23,9 +23,11 @@ __all__ = ["DECISION_RULES", "RULES_SHA256", "COMPARISONS", "per_method", "compa
 
 DECISION_RULES = """\
 Unit: a chunk of 256 tokens (its second half, 127 tokens, is scored, as llama-perplexity does);
-6 chunks per language, 12 languages (the machine's budget: 2 shared cores). Own-language
-imatrices for hi, ar, ja only (chosen before any number: three non-Latin scripts). Every
-imatrix: 8 chunks of 256 tokens of the calibration split. Paired statistic: the per-chunk
+4 chunks per language, 12 languages (the machine's budget: 2 cores shared with other jobs, ~9 s
+per chunk and method). Methods run by default: llama.cpp and laaciq Q4_0 with the English and
+the all-language imatrix; the others when time allows. Own-language imatrices for hi, ar, ja
+only (chosen before any number: three non-Latin scripts). Every imatrix: 8 chunks of 256
+tokens of the calibration split. Paired statistic: the per-chunk
 difference between two methods of the mean KL divergence from the F32 model (primary) and of
 the mean negative log-likelihood (perplexity, secondary). CIs: percentile bootstrap over chunks,
 10,000 resamples; pooled = mean over languages, chunks resampled within each language.
