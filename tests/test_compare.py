@@ -58,10 +58,12 @@ def test_parse_kld_output_on_captured_run():
 def test_parse_ppl_output_on_captured_run():
     text = (FIX / "ppl-base-sample.txt").read_text(encoding="utf-8")
     r = llamacpp.parse_ppl_output(text)
-    printed = [float(x.split("]")[1]) for x in text.split("[")[1:] if x[:1].isdigit()
-               and "]" in x and x.split("]")[0].isdigit()]
+    line = next(ln for ln in text.splitlines() if ln.startswith("[1]"))
+    printed = [float(item.split("]")[1]) for item in line.rstrip(",").split(",")]
     assert r["chunks"] == len(printed) >= 2
-    assert abs(math.exp(sum(r["nll"]) / r["chunks"]) - r["ppl"]) < 1e-3 * r["ppl"]
+    for k in range(1, len(printed) + 1):       # per-chunk values average back to the print
+        assert abs(math.exp(sum(r["nll"][:k]) / k) - printed[k - 1]) < 1e-6 * printed[k - 1]
+    assert r["ppl"] == printed[-1]
 
 
 @pytest.mark.parametrize("text", ["", "[1]12.3,[3]11.0,\nFinal estimate: PPL = 11 +/- 1",
