@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup lean lean-stock bench-lean test test-python validate report bench soak experiment screenshot clean
+.PHONY: setup lean lean-stock bench-lean test test-python validate report bench soak experiment screenshot clean llama-cpp compare
 
 setup: $(STAMP)
 
@@ -53,6 +53,17 @@ report: validate
 experiment: setup
 	$(PY) -m pip install -qq -e '.[lm]'
 	$(PY) -m laaciq probe --out report/experiment.json
+
+# llama.cpp's llama-quantize, llama-imatrix and llama-perplexity, built once from the llama.cpp
+# vendored in PyPI's llama-cpp-python 0.3.36 sdist into $(LAACIQ_CACHE)/llama.cpp (portable
+# -DGGML_NATIVE=OFF; cmake/ninja/g++ from Debian when missing). Never in CI.
+llama-cpp: setup
+	nice -n 10 $(PY) -m laaciq.lm.llamacpp build --jobs 2
+
+# laaciq's GGUF quantizers against llama.cpp's on Gemma-3-270M, 12 languages (KL divergence and
+# perplexity by llama-perplexity, paired CIs): report/compare.json, cached per configuration.
+compare: llama-cpp
+	nice -n 5 $(PY) -m laaciq.lm.compare --out report/compare.json
 
 bench: setup
 	$(PY) -m laaciq.tensor.bench

@@ -202,3 +202,51 @@ def test_markup_in_every_text_field_is_escaped(rendered):
     assert html.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= len(doc["claims"])
     assert "&lt;script&gt;" in svg
     assert _live_markup(PAYLOAD) != []                   # the detector sees the raw payload
+
+
+def _small_compare() -> dict:
+    """A compare.json of two languages and three methods, from made-up per-chunk values."""
+    from laaciq.lm import compare_analysis as ca
+
+    langs = ["en", "hi"]
+    k = {"llama-q4-en": {"en": [0.10, 0.12], "hi": [0.30, 0.34]},
+         "llama-q4-all": {"en": [0.11, 0.13], "hi": [0.20, 0.22]},
+         "laaciq-q4-en": {"en": [0.09, 0.11], "hi": [0.28, 0.30]}}
+    nll = {"en": [2.0, 2.2], "hi": [1.5, 1.7]}
+    runs = {m: {l: {"kld": v[l], "nll": [x + y for x, y in zip(nll[l], v[l])]} for l in langs}
+            for m, v in k.items()}
+    cmp = ca.comparisons(runs, langs, 500, 0)
+    meth = {m: {"label": f"label of {m}", "format": "Q4_0", "bpw_blocks": 4.5,
+                "quantize_s": 1.25} for m in k}
+    return {"model": "Gemma-3-270M (test)", "commit": "c0ffee", "languages": langs,
+            "llama_cpp": {"llama_cpp_commit": "0c1e570"}, "config": {"chunks": 2, "ctx": 512},
+            "decision_rules_sha256": ca.RULES_SHA256, "methods": meth,
+            "base": {"ppl": {"en": 8.0, "hi": 5.0}, "lossless_share": {"Q8_0": 0.6}},
+            "results": ca.per_method(runs, {l: {"nll": nll[l]} for l in langs}, 500, 0),
+            "comparisons": cmp, "answers": ca.answers(cmp), "timings": {"total_s": 1.0}}
+
+
+def test_compare_section_renders_from_compare_json(rendered, tmp_path):
+    d, _ = rendered
+    copy = tmp_path / "r"
+    shutil.copytree(d, copy)
+    cj = _small_compare()
+    (copy / "compare.json").write_text(json.dumps(cj), encoding="utf-8")
+    doc = json.loads((copy / harness.STATUS_JSON).read_text(encoding="utf-8"))
+    harness._compare_section(copy, doc, lambda m: None)
+    harness.validate_status(doc)
+    (copy / harness.STATUS_JSON).write_text(json.dumps(doc), encoding="utf-8")
+    report.rerender(copy)
+    md = (copy / harness.STATUS_MD).read_text(encoding="utf-8")
+    sec = md.split("## Head-to-head with llama.cpp", 1)[1]
+    assert "c0ffee" in sec and "0c1e570" in sec and cj["decision_rules_sha256"] in sec
+    # hi: English imatrix 0.32 mean KLD vs all-language 0.21: English-only is worse by 0.11
+    en_all = cj["comparisons"]["llama-en-vs-all"]
+    assert en_all["pooled"]["dkld"] == pytest.approx(0.11)
+    assert "worse than the all-language one (same token count) in 1 of 1" in sec
+    assert "0.1100" in sec
+    for m in cj["methods"]:
+        assert f"label of {m}" in sec
+    assert "| hi | 5 | 0.32000 | 0.21000 | 0.29000 |" in sec
+    html = (copy / harness.INDEX_HTML).read_text(encoding="utf-8")
+    assert 'id="compare"' in html and html.count("data:image/png;base64,") == 5

@@ -17,7 +17,7 @@ from pathlib import Path
 import jinja2
 
 from laaciq.verify import claims as claims_mod
-from laaciq.report import experiment_view, plots
+from laaciq.report import compare_view, experiment_view, plots
 from laaciq.report import proofmap
 from laaciq.errors import InternalCheckError, LaaciqError
 from laaciq.verify import harness
@@ -119,6 +119,7 @@ def _context(doc: dict, figures: dict[str, bytes]) -> dict:
         "status_json": STATUS_JSON, "status_md": STATUS_MD, "index_html": INDEX_HTML,
         "fair": doc.get("fairness"), "bench": bench_view(doc.get("bench")),
         "experiment": experiment_view.view(doc.get("experiment")),
+        "compare": compare_view.view(doc.get("compare")),
         "total_claims": len(doc["claims"]),
         "verdict_colors": VERDICT_COLORS, "pm": proofmap.layout(doc["claims"]),
         "proofmap_svg": PROOFMAP_SVG, "seed_summary": seed_summary,

@@ -505,13 +505,15 @@ def block_errors(x, d, q, c=None) -> np.ndarray:
     return (w * r * r).sum(axis=1)
 
 
-def quantize_matrix(w, fmt: BlockFormat, importance=None):
+def quantize_matrix(w, fmt: BlockFormat, importance=None, value_weighted: bool = False):
     """``(bytes, sse)``: a weight ``w`` (rows along its last axis) in ``fmt`` as gguf-py's writer
     wants it, uint8 of shape ``(..., cols // 32 · type_size)``, and its error sums
     ``[Σ c (x − q·d)², Σ (x − q·d)²]``.
 
     ``importance``: one non-negative weight per column (llama.cpp's imatrix of the tensor), or
-    None for the weight error."""
+    None for the weight error. ``value_weighted``: the weight of value ``x_i`` of a row is
+    ``importance_i · sqrt(σ² + x_i²)`` with ``σ²`` the row's mean square — llama.cpp's weighting
+    in ``quantize_row_q4_0_impl`` (ggml-quants.c), here solved exactly."""
     w = np.asarray(w, dtype=np.float32)
     cols = w.shape[-1]
     if cols % BLOCK:
@@ -523,6 +525,10 @@ def quantize_matrix(w, fmt: BlockFormat, importance=None):
         if imp.size != cols:
             raise LaaciqError(f"importances of size {imp.size} for rows of length {cols}")
         c = np.broadcast_to(imp.reshape(1, cols), (xb.size // cols, cols)).reshape(-1, BLOCK)
+        if value_weighted:
+            x2 = np.square(w.reshape(-1, cols))
+            sigma2 = x2.mean(axis=1, keepdims=True, dtype=np.float32)
+            c = (imp.reshape(1, cols) * np.sqrt(sigma2 + x2)).reshape(-1, BLOCK)
     d, q, e = solve_blocks(xb, fmt, c, errors=True)
     raw = pack_blocks(d, q, fmt).reshape(*w.shape[:-1], cols // BLOCK * fmt.type_size)
     return raw, e.sum(axis=0)

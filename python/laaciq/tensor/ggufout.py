@@ -69,11 +69,12 @@ def parse_format(text: str) -> blockfmt.BlockFormat:
 
 
 def load_importances(path, names) -> dict:
-    """Per tensor name, llama.cpp's importance vector from an imatrix file (GGUF or legacy
-    ``.dat``). Reading imatrix files belongs to :mod:`laaciq.tensor.imatrix`, not part of this
-    build yet: until then ``--imatrix`` is refused with one line."""
-    raise LaaciqError(f"{path}: --imatrix needs the imatrix reader (laaciq.tensor.imatrix), "
-                      f"which this build does not have yet")
+    """Per tensor name, llama.cpp's importance vector (``E[x_j²]`` per input column, experts
+    concatenated) from an imatrix file, GGUF or legacy ``.dat`` (:mod:`laaciq.tensor.imatrix`)."""
+    from laaciq.tensor.imatrix import read_imatrix
+
+    im = read_imatrix(path)
+    return {n: im.importance(n).reshape(-1) for n in im.names()}
 
 
 def _n_dims(shape) -> int:
@@ -228,7 +229,7 @@ def _check_importances(imp: dict, tensors) -> None:
             raise LaaciqError(f"--imatrix entry {name!r} has negative or non-finite values")
 
 
-def _convert(t, target, imp):
+def _convert(t, target, imp, value_weighted=False):
     """``(bytes or array, record)`` of one tensor converted to ``target``."""
     from gguf import GGMLQuantizationType as T
     from gguf.quants import dequantize
@@ -249,7 +250,8 @@ def _convert(t, target, imp):
         imp3 = np.asarray(imp, dtype=np.float32).reshape(x3.shape[0], x3.shape[-1])
     parts, sse = [], np.zeros(2)
     for e in range(x3.shape[0]):                   # experts: one importance vector each
-        raw, s = blockfmt.quantize_matrix(x3[e], fmt, None if imp3 is None else imp3[e])
+        raw, s = blockfmt.quantize_matrix(x3[e], fmt, None if imp3 is None else imp3[e],
+                                          value_weighted)
         parts.append(raw)
         sse += s
     raw = np.stack(parts).reshape(*x.shape[:-1], -1)
@@ -293,9 +295,12 @@ def _shape_info(t, target):
 
 
 def write_gguf(src, dst, fmt: blockfmt.BlockFormat, importances=None,
-               token_embedding_type: str = "same", quiet: bool = True) -> dict:
+               token_embedding_type: str = "same", quiet: bool = True,
+               value_weighted: bool = False) -> dict:
     """Write ``dst`` (a GGUF file) from the GGUF ``src`` (module docstring); returns the record
-    of what was done per tensor. ``importances``: ``{tensor name: per-column weights}``."""
+    of what was done per tensor. ``importances``: ``{tensor name: per-column weights}``;
+    ``value_weighted``: weigh them by the value as llama.cpp does
+    (:func:`laaciq.tensor.blockfmt.quantize_matrix`)."""
     import gguf
 
     src = Path(src)
@@ -334,7 +339,7 @@ def write_gguf(src, dst, fmt: blockfmt.BlockFormat, importances=None,
             writer.write_tensor_data(t.data)
             rec.update(output=t.tensor_type.name, action="copied")
         else:
-            data, extra = _convert(t, target, imp.get(t.name))
+            data, extra = _convert(t, target, imp.get(t.name), value_weighted)
             writer.write_tensor_data(data)
             rec.update(output=target.name, action="quantized" if extra else "converted", **extra)
         rec["seconds"] = time.perf_counter() - t0

@@ -396,6 +396,7 @@ def build_status(root, report_dir, lean_build=None, quick: bool = False, log=Non
         except json.JSONDecodeError:
             log(f"harness: {bench} is not valid JSON; benchmarks left out")
     _experiment_section(report_dir, doc, log)
+    _compare_section(report_dir, doc, log)
     validate_status(doc)
 
     log(f"harness: {len(claim_rows)} claims, {len(thm_rows)} theorems, {len(records)} checks "
@@ -437,6 +438,20 @@ def _experiment_section(report_dir: Path, doc: dict, log) -> None:
             return
         if isinstance(data, dict) and "per_language" in data:  # a probe's output
             doc["experiment"] = data
+
+
+def _compare_section(report_dir: Path, doc: dict, log) -> None:
+    """``report/compare.json`` (written by ``make compare``), if present, as ``doc["compare"]``:
+    the head-to-head with llama.cpp's quantizers."""
+    path = Path(report_dir) / "compare.json"
+    if path.exists():
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError:
+            log(f"harness: {path} is not valid JSON; the comparison is left out")
+            return
+        if isinstance(data, dict) and "results" in data and "methods" in data:
+            doc["compare"] = data
 
 
 def contradictions(doc: dict) -> list[tuple[str, str]]:

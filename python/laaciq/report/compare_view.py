@@ -1,0 +1,118 @@
+"""The head-to-head with llama.cpp (``report/compare.json``, written by ``make compare``) as
+tables, a figure and the answers, for ``_compare.md.j2`` / ``_compare.html.j2``.
+
+Every number shown is read from ``compare.json`` of that run; only the figure is drawn here.
+"""
+
+from __future__ import annotations
+
+__all__ = ["view", "answer_sentences"]
+
+
+def _fmt(v, digits=4) -> str:
+    return "–" if v is None else f"{v:.{digits}f}"
+
+
+def _ci(c, digits=4) -> str:
+    return "–" if not c else f"[{_fmt(c[0], digits)}, {_fmt(c[1], digits)}]"
+
+
+def answer_sentences(cmp: dict, answers: dict) -> list[str]:
+    """The answers of the decision rules in words, every number from the document."""
+    out = []
+    names = {"llama": "llama.cpp", "laaciq": "laaciq"}
+    for tool, a in (answers.get("R2R3") or {}).items():
+        s = (f"{names[tool]}: the English imatrix is worse than the all-language one (same token "
+             f"count) in {a['hurts_in']} of {a['of']} non-English languages (KLD, "
+             f"Bonferroni-adjusted 95% CI above 0); pooled ΔKLD {_fmt(a['hurts_pooled']['dkld'])}"
+             f" {_ci(a['hurts_pooled']['dkld_ci'])}.")
+        if "own_fixes_in" in a:
+            s += (f" Each language's own imatrix beats the English one in {a['own_fixes_in']} of "
+                  f"{a['of']} (pooled ΔKLD {_fmt(a['own_vs_en_pooled']['dkld'])} "
+                  f"{_ci(a['own_vs_en_pooled']['dkld_ci'])})")
+        if "own_beats_all_in" in a:
+            s += (f" and the all-language one in {a['own_beats_all_in']} of {a['of']} (pooled "
+                  f"{_fmt(a['own_vs_all_pooled']['dkld'])} "
+                  f"{_ci(a['own_vs_all_pooled']['dkld_ci'])}).")
+        out.append(s)
+    for cid, r in (answers.get("R1") or {}).items():
+        c = cmp[cid]
+        out.append(f"{c['question'].replace('R1, ', 'laaciq vs llama.cpp, ')}: laaciq ahead in "
+                   f"{r['ahead_in']}, behind in {r['behind_in']} of {r['of']} languages; pooled "
+                   f"ΔKLD {_fmt(r['pooled_dkld'])} {_ci(r['pooled_dkld_ci'])} ({r['pooled']}).")
+    if "R4" in answers:
+        r = answers["R4"]
+        out.append(f"Objective with --imatrix (R4): llama.cpp's weighting solved exactly minus the "
+                   f"imatrix-weighted error, pooled ΔKLD (en, all): "
+                   f"{', '.join(_fmt(v) + ' ' + _ci(c) for v, c in zip(r['pooled_dkld'], r['pooled_dkld_ci']))}"
+                   f" → default: {r['default']}.")
+    return out
+
+
+def _figure(doc: dict) -> list[dict]:
+    import base64
+    import io
+
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    langs = doc["languages"]
+    res = doc["results"]
+    meths = [m for m in doc["methods"] if doc["methods"][m]["format"] == "Q4_0"]
+    fig, axes = plt.subplots(2, 1, figsize=(9, 6.5), sharex=True)
+    w = 0.8 / max(1, len(meths))
+    for i, m in enumerate(meths):
+        xs = [j + (i - (len(meths) - 1) / 2) * w for j in range(len(langs))]
+        for ax, key in zip(axes, ("kld", "ppl_increase")):
+            v = [res[m][l][key] for l in langs]
+            lo = [v[j] - res[m][l][key + "_ci"][0] for j, l in enumerate(langs)]
+            hi = [res[m][l][key + "_ci"][1] - v[j] for j, l in enumerate(langs)]
+            ax.errorbar(xs, v, yerr=[lo, hi], fmt="o", ms=3, capsize=2,
+                        label=doc["methods"][m]["label"] if key == "kld" else None)
+    axes[0].set_ylabel("mean KLD from F32")
+    axes[1].set_ylabel("PPL increase")
+    for ax in axes:
+        ax.set_yscale("log")
+    axes[1].set_xticks(range(len(langs)), langs)
+    axes[0].legend(fontsize=6, ncol=2)
+    axes[0].set_title(f"{doc['model'].split(' (')[0]}, Q4_0: KLD and perplexity increase "
+                      f"per language (95% chunk-bootstrap CIs)", fontsize=9)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
+    plt.close(fig)
+    return [{"name": "compare-q4", "b64": base64.b64encode(buf.getvalue()).decode("ascii"),
+             "caption": "Mean KL divergence from the F32 model and perplexity increase per "
+                        "language and Q4_0 method, paired chunk-bootstrap 95% CIs."}]
+
+
+def view(doc: dict | None) -> dict | None:
+    """Template data for the comparison section, or ``None`` without a comparison."""
+    if not doc or "results" not in doc or not doc.get("methods"):
+        return None
+    langs = doc["languages"]
+    res = doc["results"]
+    methods = [{"id": m, **v, "kld_mean": sum(res[m][l]["kld"] for l in langs) / len(langs),
+                "ppl_inc_mean": sum(res[m][l]["ppl_increase"] for l in langs) / len(langs)}
+               for m, v in doc["methods"].items()]
+    ids = [m["id"] for m in methods]
+    rows = [{"lang": l, "ppl_base": doc["base"]["ppl"].get(l),
+             "kld": [res[m][l]["kld"] for m in ids],
+             "ppl_inc": [res[m][l]["ppl_increase"] for m in ids]} for l in langs]
+    comps = [{"id": cid, "question": c["question"], "a": c["a"], "b": c["b"],
+              "counts": c["counts"], "n": len(c["languages"]),
+              "dkld": c["pooled"]["dkld"], "dkld_ci": _ci(c["pooled"]["dkld_ci"]),
+              "dppl": c["pooled"]["dppl"], "dppl_ci": _ci(c["pooled"]["dppl_ci"], 3)}
+             for cid, c in doc["comparisons"].items()]
+    try:
+        figures = _figure(doc)
+    except ImportError:
+        figures = []
+    return {"model": doc["model"], "commit": doc.get("commit"),
+            "llama_commit": (doc.get("llama_cpp") or {}).get("llama_cpp_commit"),
+            "config": doc.get("config") or {}, "methods": methods, "ids": ids, "rows": rows,
+            "comparisons": comps, "answers": answer_sentences(doc["comparisons"],
+                                                              doc.get("answers") or {}),
+            "lossless": doc["base"].get("lossless_share") or {},
+            "not_run": doc.get("not_run") or {}, "rules_sha": doc.get("decision_rules_sha256"),
+            "timings": doc.get("timings") or {}, "figures": figures}
