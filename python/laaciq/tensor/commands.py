@@ -727,6 +727,10 @@ def _cmd_quantize(args) -> int:
         if args.per_channel is not None or args.group is not None or args.codes:
             raise LaaciqError("--format gguf:… fixes the layout (blocks of 32 along rows): "
                               "drop --per-channel/--group/--codes")
+        if args.hessian is not None or args.objective not in (None, "true", "weighted"):
+            raise LaaciqError("--format gguf:… minimizes the block error (weighted with "
+                              "--imatrix): --objective output/--hessian is not defined block "
+                              "by block, and surrogates are not offered")
         doc = quantize_gguf(args.file, args.out, args.format, args.imatrix,
                             args.token_embedding_type, args.force, args.quiet)
         _emit(doc, "table", ggufout.gguf_table)
@@ -762,7 +766,7 @@ def _common_args(c, formats=("table", "json")) -> None:
                         "true, or weighted with --imatrix, output with only --hessian)")
     c.add_argument("--imatrix", metavar="FILE", help="importance matrix (llama.cpp GGUF or "
                    ".dat, from laaciq calibrate or llama-imatrix): minimize the activation-"
-                   "weighted error sum_j c_j (w_j - q_j)^2")
+                   "weighted error sum_j c_j (w_j - q_j)^2 (with gguf:…: per block)")
     c.add_argument("--hessian", metavar="FILE", help="second moments H = E[x x^T] per layer "
                    "(laaciq calibrate --full) for --objective output")
     g = c.add_mutually_exclusive_group()
@@ -807,8 +811,6 @@ def register(subparsers) -> None:
                                                "codes", description=_QUANTIZE_DOC,
                               formatter_class=argparse.RawDescriptionHelpFormatter)
     _common_args(q, formats=None)
-    q.add_argument("--imatrix", metavar="FILE", help="with gguf:…: llama.cpp importance matrix "
-                                                    "weighting each block's error per column")
     q.add_argument("--token-embedding-type", default="same", dest="token_embedding_type",
                    choices=("same", "f32", "f16", "q8_0"),
                    help="with gguf:…: type of token_embd.weight (default: the format)")
