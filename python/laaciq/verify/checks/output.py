@@ -197,6 +197,7 @@ def _forms(ex):
     own = [F(c) for c in candidates.code_vector(w, s, bits)]
     st_ = quantizer.step_exact(s, bits)
     return _first([
+        ("sumTo_add", sum(x + y for x, y in zip(w, d)) == sum(w) + sum(d)),
         ("sumTo_lin3", sum(2 * x - 3 * y + s * z for x, y, z in zip(w, k, d))
          == 2 * sum(w) - 3 * sum(k) + s * sum(d)),
         ("sumTo_nonneg", sum(d) >= 0),
