@@ -461,7 +461,7 @@ theorem val_cand_le {p : QPiece K} (h : p.Ok) {s : K} (h₁ : p.lo ≤ s) (h₂ 
       have hc : p.cand = maxS p.lo (minS p.hi (p.c1 / p.c2)) := by
         unfold cand; rw [if_neg hq']
       rw [hc]
-      unfold maxS minS
+      rw [maxS_def, minS_def]
       by_cases hl : p.c1 / p.c2 < p.lo
       · have e : (if p.hi ≤ p.c1 / p.c2 then p.hi else p.c1 / p.c2) = p.c1 / p.c2 := by
           rw [if_neg (show ¬p.hi ≤ p.c1 / p.c2 by grind)]
@@ -640,14 +640,14 @@ end Diagonal
 
 /-! ### The general statement (open) -/
 
-/-- **Open**: for every positive semidefinite `H`, every row and `B ≥ 2`, the output error
-minimized over the step `s > 0` *and* a free choice among nearest codes at ties (every
-coordinate's code `kᵢ ∈ [-L, L]` nearest to `wᵢ/s`) attains its least value, and one minimizer
-lies in the finite list of (step, codes) pairs made of each piece's vertex clipped to its closed
-interval and each breakpoint, with every nearest code vector there. Proved here: the piece
-calculus (`qpieces_exists_min`, `outGridErr_pieces_exists_min`) and the diagonal case
-(`outErr_diag_exists_minimizer`); not proved: that the closed pieces cover every
-(step, nearest codes) pair. -/
+/-- **Open** (stated, not proved): for every positive semidefinite `H` over `ℚ`, every row and
+`B ≥ 2`, the frozen-code output error minimized over the step `s > 0` *and* a free choice among
+nearest codes at ties (every coordinate's code `kᵢ ∈ [-L, L]` nearest to `wᵢ/s`) attains its
+least value. The expected proof: the closed pieces between breakpoints, each with its interior
+codes, plus every breakpoint with every nearest code vector there, cover all such pairs; then
+`outGridErr_pieces_exists_min` puts a minimizer at a piece's clipped vertex (a finite list).
+Proved here: that piece calculus and the diagonal case (`outErr_diag_exists_minimizer`); not
+proved: the covering. -/
 def OutErrTieCandidates : Prop :=
   ∀ (n : Nat) (H : Nat → Nat → Rat) (w : Nat → Rat) (B : Nat), 2 ≤ B →
     (∀ e, 0 ≤ qform n H e) →

@@ -53,6 +53,13 @@ CHECK_THEOREMS: dict[str, list[str]] = {
         "clip_idempotent", "clip_abs_le", "clip_mono_x", "clip_mono_alpha", "clip_nonneg",
         "clip_of_alpha_le", "clip_of_le_neg_alpha", "clip_eq_self_iff", "clip_lipschitz",
         "clip_neg", "abs_sub_clip", "sub_clip_eq_zero_iff")},
+    "prop.scalar.api": ["maxS_def", "minS_def", "absS_def", "maxS_self", "minS_self",
+                        "maxS_cases", "le_maxS_left", "le_maxS_right", "minS_le_left",
+                        "minS_le_right", "maxS_eq_left", "maxS_eq_right", "minS_eq_left",
+                        "minS_eq_right", "maxS_le_iff", "le_minS_iff", "maxS_mono_right",
+                        "minS_mono_right", "absS_nonneg", "le_absS_self", "neg_le_absS",
+                        "absS_of_nonneg", "absS_of_nonpos", "absS_le_iff", "absS_neg",
+                        "absS_sub_comm", "absS_mul_self", "clip_cases"],
     "ref.clip_le_alpha_any_sign": ["claim_clip_le_alpha_false"],
     "z3.clip.clip_le_alpha.needs_alpha_nonneg": ["claim_clip_le_alpha_false"],
     # --- rounding (Quantizer.lean, Refutations.lean)
@@ -225,7 +232,7 @@ CHECK_THEOREMS: dict[str, list[str]] = {
                                "Law.hasMoment4_mixture"],
     "prop.law.domination": [
         "Law.absS_le_sq_add_one", "Law.sq_le_pow_four_add_one", "Law.absS_pow_three_le",
-        "Law.absS_sq", "Law.absS_nonneg", "Law.posPart_nonneg", "Law.posPart_le",
+        "Law.absS_sq", "Law.posPart_nonneg", "Law.posPart_le",
         "Law.sq_posPart_le", "Law.posPart_eq_tail", "Law.indicator_nonneg",
         "Law.indicator_le_one", "Law.tailIndicator_nonneg", "Law.tailIndicator_le_one",
         "Law.tailAbs_nonneg", "Law.tailAbs_le", "Law.sq_sub_quantize_le_of_abs_le",
@@ -322,7 +329,7 @@ _POINTWISE = frozenset({
     "mem_codeRangeMN", "fmt_card", "fmt_ends", "fmt_le_succ",
     # Law, LawTheory
     "Law.absS_le_sq_add_one", "Law.sq_le_pow_four_add_one", "Law.absS_pow_three_le",
-    "Law.absS_sq", "Law.absS_nonneg", "Law.posPart_nonneg", "Law.posPart_le",
+    "Law.absS_sq", "Law.posPart_nonneg", "Law.posPart_le",
     "Law.sq_posPart_le", "Law.posPart_eq_tail", "Law.indicator_nonneg", "Law.indicator_le_one",
     "Law.tailIndicator_nonneg", "Law.tailIndicator_le_one", "Law.tailAbs_nonneg",
     "Law.tailAbs_le", "Law.sq_sub_quantize_le_of_abs_le", "Law.innerPart_nonneg",
