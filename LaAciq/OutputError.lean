@@ -22,7 +22,8 @@ not attained: every `α > 0` has error `> 41/125`, and every `ε > 0` some `α` 
 `< 41/125 + ε` (`exOut_inf_not_attained`). So the fixed-rounding objective need not have a
 minimizer (`claim_outErr_exists_minimizer_false`), unlike the MSE (`mse_exists_minimizer`). The
 mirrored row `(-7/10, 17/10)` attains `41/125` at `α = 7/5` (`exOutMirror_isMin`): the failure
-comes from half-up's asymmetry.
+comes from half-up's asymmetry. A free choice among nearest codes at the tie reaches `41/125`
+(`exOut_tie_choice`).
 
 **What holds.** With the codes frozen to a vector `k`, the error is the quadratic
 `c₀ - 2s·c₁ + s²·c₂` in the step `s` (`outGridErr_eq`), with `c₂ = kᵀHk ≥ 0` for positive
@@ -238,6 +239,36 @@ theorem exH_psd (e : Nat → K) : 0 ≤ qform 2 exH e := by
   have h1 := Lean.Grind.OrderedRing.sq_nonneg (a := e 0 + 3 / 5 * e 1)
   have h2 := Lean.Grind.OrderedRing.sq_nonneg (a := e 1)
   grind
+
+/-- The tie codes `(0, -1)` of the example (the first entry takes the lower nearest code). -/
+def exK (i : Nat) : K := if i = 0 then 0 else -1
+
+/-- **A free choice at the tie reaches the infimum**: at `α = 7/5` the codes `(0, -1)` are nearest
+codes of `(7/10, -17/10)` on `{-1, 0, 1}` (for `7/10` a tie: `0` and `1` are equally near), and
+with them the error is `41/125`, below every value of the fixed rounding (`exOut_err_gt`). -/
+theorem exOut_tie_choice :
+    (∀ j : Int, -1 ≤ j → j ≤ 1 →
+      ((7 / 10 : K) - 7 / 5 * ((0 : Int) : K)) ^ 2 ≤ (7 / 10 - 7 / 5 * ((j : Int) : K)) ^ 2 ∧
+      ((-17 / 10 : K) - 7 / 5 * ((-1 : Int) : K)) ^ 2
+        ≤ (-17 / 10 - 7 / 5 * ((j : Int) : K)) ^ 2) ∧
+    outGridErr 2 exH exW exK (7 / 5 : K) = 41 / 125 := by
+  refine ⟨fun j h₁ h₂ => ?_, ?_⟩
+  · have hj : j = -1 ∨ j = 0 ∨ j = 1 := by omega
+    have c0 := Lean.Grind.Ring.intCast_zero (α := K)
+    have c1 := Lean.Grind.Ring.intCast_one (α := K)
+    have cn := Lean.Grind.Ring.intCast_neg (α := K) 1
+    rcases hj with rfl | rfl | rfl <;> constructor <;> grind
+  · have e : outGridErr 2 exH exW exK (7 / 5 : K)
+        = ((7 / 10 : K) - 7 / 5 * exK 0) ^ 2
+          + 6 / 5 * ((7 / 10 - 7 / 5 * exK 0) * (-17 / 10 - 7 / 5 * exK 1))
+          + (-17 / 10 - 7 / 5 * exK 1) ^ 2 := by
+      unfold outGridErr
+      rw [qform_exH]
+      rfl
+    have k0 : (exK 0 : K) = 0 := rfl
+    have k1 : (exK 1 : K) = -1 := rfl
+    rw [e, k0, k1]
+    grind
 
 end ExampleForms
 

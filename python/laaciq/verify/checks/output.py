@@ -99,6 +99,10 @@ def _counterexample():
     close = [out_err(EX_H, EX_W, F(7, 5) + F(1, 10 ** k), 2) - F(41, 125) for k in (2, 4, 8)]
     psd = all(qform(EX_H, (F(x), F(y))) >= 0 for x in range(-5, 6) for y in range(-5, 6))
     det = EX_H[0][0] * EX_H[1][1] - EX_H[0][1] * EX_H[1][0]
+    s_tie = F(7, 5)
+    nearest = all((EX_W[0] - s_tie * 0) ** 2 <= (EX_W[0] - s_tie * j) ** 2
+                  and (EX_W[1] + s_tie) ** 2 <= (EX_W[1] - s_tie * j) ** 2 for j in (-1, 0, 1))
+    tie_choice = qform(EX_H, (EX_W[0] - s_tie * 0, EX_W[1] + s_tie))
     m_inf, m_where, m_att = out_inf(EX_H, EX_WM, 2)
     mirror = out_err(EX_H, EX_WM, F(7, 5), 2)
     mirror_grid = all(out_err(EX_H, EX_WM, F(k, 20), 2) >= F(41, 125) for k in range(1, 161))
@@ -108,10 +112,11 @@ def _counterexample():
                                                                                      (2, 4, 8)))
           and psd and det > 0 and EX_H[0][0] > 0 and mirror == F(41, 125) and m_inf == mirror
           and m_where == F(7, 5) and m_att and mirror_grid
-          and codes(F(7, 5), EX_WM) == [0, 1])
+          and codes(F(7, 5), EX_WM) == [0, 1] and nearest and tie_choice == F(41, 125))
     detail = (f"w = (7/10, -17/10), H = [[1, 3/5], [3/5, 1]] (det {det} > 0), B = 2: codes (0, -1) "
               f"on (7/5, 17/5), (1, -1) at 7/5 with error {tie}; inf over α > 0 = {inf} at "
-              f"α → {where}, attained: {attained}; error - 41/125 at 7/5 + 10^-k: "
+              f"α → {where}, attained: {attained}; the tie codes (0, -1) at 7/5 (nearest: {nearest}) "
+              f"give {tie_choice}; error - 41/125 at 7/5 + 10^-k: "
               f"{[str(c) for c in close]}; mirrored row error {mirror} at 7/5 (attained: {m_att})")
     record = {"H": [list(r) for r in EX_H], "w": list(EX_W), "bits": 2, "error_at_tie": tie,
               "infimum": inf, "attained": attained, "mirror": list(EX_WM), "mirror_min": mirror}
