@@ -17,6 +17,8 @@ public import LaAciq.Conjectures
 public import LaAciq.RefutationsOptimal
 public import LaAciq.Law
 public import LaAciq.LawTheory
+public import LaAciq.OutputError
+public import LaAciq.AsymGrid
 
 /-!
 # LA-ACIQ
@@ -39,4 +41,8 @@ Root of the core-Lean library: imports every module, so compiling it checks the 
 * `LaAciq.Law` — the abstract law (expectation, integrability, closure) and finite laws as one.
 * `LaAciq.LawTheory` — decomposition, convexity, first-order condition, moments and
   `n`-component mixtures for every law.
+* `LaAciq.OutputError` — the layer-output error `(w - Q w)ᵀ H (w - Q w)`: a counterexample to
+  attainment with half-up rounding, the closed-piece candidate calculus, the diagonal case.
+* `LaAciq.AsymGrid` — asymmetric integer grids `[-M, N]` (Q4_0, Q5_0, int8), either sign of the
+  step: nearest points, the candidate-set theorem, more codes never hurt.
 -/

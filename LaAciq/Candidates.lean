@@ -53,7 +53,11 @@ attribute [local instance] Lean.Grind.Semiring.natCast Lean.Grind.Ring.intCast
 
 section Candidates
 
-variable {K : Type} [OrderedField K] [IntFloor K]
+variable {K : Type} [OrderedField K]
+
+section
+
+variable [IntFloor K]
 
 /-- The integer code of the quantizer: `Q_α(x) = step · code`. -/
 noncomputable def code (a : K) (B : Nat) (x : K) : Int := roundS (clip a x / step a B)
@@ -80,7 +84,8 @@ theorem code_mem {a : K} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) (x : K) :
     apply div_le_of_le_mul_of_pos hs
     grind
 
-omit [IntFloor K] in
+end
+
 /-- Multiplying out a lower bound of a quotient by a positive number. -/
 theorem mul_le_of_le_div_of_pos {c s y : K} (hs : 0 < s) (h : c ≤ y / s) : c * s ≤ y := by
   have e : s * (y / s) = y := by grind
@@ -88,6 +93,10 @@ theorem mul_le_of_le_div_of_pos {c s y : K} (hs : 0 < s) (h : c ≤ y / s) : c *
   · grind
   · have := Lean.Grind.OrderedRing.mul_lt_mul_of_pos_left (Std.lt_of_le_of_ne h hc) hs
     grind
+
+section
+
+variable [IntFloor K]
 
 /-- If every half-integer `j + 1/2` at or below `y` is at or below `y'`, then
 `round y ≤ round y'`. -/
@@ -236,7 +245,8 @@ theorem mse_eq_gridErr_code (l : List (K × K)) (a : K) (B : Nat) :
     mse l a B = gridErr l (code a B) (step a B) := by
   rfl
 
-omit [IntFloor K] in
+end
+
 /-- The frozen-code error is a quadratic in the step: `E[X²] - 2s·E[Xk] + s²·E[k²]`. -/
 theorem gridErr_eq (l : List (K × K)) (k : K → Int) (s : K) :
     gridErr l k s = expect l (fun x => x ^ 2) - 2 * s * codeDot l k + s ^ 2 * codeSq l k := by
@@ -247,7 +257,6 @@ theorem gridErr_eq (l : List (K × K)) (k : K → Int) (s : K) :
   rw [e, expect_add, expect_add, expect_const_mul, expect_const_mul]
   grind
 
-omit [IntFloor K] in
 /-- The vertex `s* = E[Xk]/E[k²]` minimizes the frozen-code error (`E[k²] > 0`). -/
 theorem gridErr_vertex_le (l : List (K × K)) (k : K → Int) (s : K) (hK : 0 < codeSq l k) :
     gridErr l k (codeDot l k / codeSq l k) ≤ gridErr l k s := by
@@ -264,6 +273,10 @@ theorem gridErr_vertex_le (l : List (K × K)) (k : K → Int) (s : K) (hK : 0 < 
   have hsq := Lean.Grind.OrderedRing.sq_nonneg (a := s - codeDot l k / codeSq l k)
   have m := Lean.Grind.OrderedRing.mul_nonneg (Std.le_of_lt hK) hsq
   grind
+
+section
+
+variable [IntFloor K]
 
 /-- Pointwise `step · k² ≤ 2·x·k` for the codes at `α` (from the nearest-point property at `j = 0`). -/
 theorem code_mul_le {a : K} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) (x : K) :
@@ -306,7 +319,8 @@ theorem mse_codeVertex_le {l : List (K × K)} (hw : ∀ p ∈ l, 0 ≤ p.2) {a :
   rw [mse_eq_gridErr_code l a B]
   grind
 
-omit [IntFloor K] in
+end
+
 /-- `E[k²] = 0` forces `E[Xk] = 0` (the frozen-code error is never negative). -/
 theorem codeDot_eq_zero_of_codeSq {l : List (K × K)} (hw : ∀ p ∈ l, 0 ≤ p.2) (k : K → Int)
     (hK : codeSq l k = 0) : codeDot l k = 0 := by
@@ -320,6 +334,10 @@ theorem codeDot_eq_zero_of_codeSq {l : List (K × K)} (hw : ∀ p ∈ l, 0 ≤ p
     have e : 2 * ((expect l (fun x => x ^ 2) + 1) / (2 * codeDot l k)) * codeDot l k
         = expect l (fun x => x ^ 2) + 1 := by grind
     grind
+
+section
+
+variable [IntFloor K]
 
 /-- The degenerate case: if every code at `α` vanishes on the law (`E[k_α²] = 0`), every `β > 0`
 is at least as good as `α` (both sides are compared with `E[X²]`). -/
@@ -356,7 +374,8 @@ noncomputable def codeSums (L : Nat) : List (K × K) → List (K × K)
   | p :: t => (codeSums L t).flatMap (fun d => (codeRange L).map (fun j =>
       (p.2 * (p.1 * ((j : Int) : K)) + d.1, p.2 * ((j : Int) : K) ^ 2 + d.2)))
 
-omit [IntFloor K] in
+end
+
 /-- Every code assignment with codes in `[-L, L]` appears in `codeSums`. -/
 theorem mem_codeSums (L : Nat) (k : K → Int) (hk : ∀ x, -(L : Int) ≤ k x ∧ k x ≤ (L : Int))
     (l : List (K × K)) : (codeDot l k, codeSq l k) ∈ codeSums L l := by
@@ -369,6 +388,10 @@ theorem mem_codeSums (L : Nat) (k : K → Int) (hk : ∀ x, -(L : Int) ≤ k x �
     refine ⟨_, ih, ?_⟩
     apply List.mem_map.mpr
     exact ⟨k p.1, mem_codeRange (hk p.1).1 (hk p.1).2, rfl⟩
+
+section
+
+variable [IntFloor K]
 
 /-- **The candidate thresholds** at `B` bits: `1`, and the vertex `L·E[Xk]/E[k²]` of every code
 vector `k ∈ [-L, L]^n` on the atoms (entries with `E[k²] = 0` or `E[Xk] ≤ 0` are not positive and
@@ -391,7 +414,8 @@ theorem mse_le_candidate {l : List (K × K)} (hw : ∀ p ∈ l, 0 ≤ p.2) {B : 
     refine ⟨1, List.mem_cons_self .., h01, ?_⟩
     exact mse_le_of_codeSq_eq_zero hw ha hB (by grind) h01
 
-omit [IntFloor K] in
+end
+
 /-- A least value of `f` among the list entries with a property. -/
 theorem exists_min_of_list (f : K → K) (P : K → Prop) (vs : List K) (h : ∃ v ∈ vs, P v) :
     ∃ v ∈ vs, P v ∧ ∀ w ∈ vs, P w → f v ≤ f w := by
@@ -422,6 +446,10 @@ theorem exists_min_of_list (f : K → K) (P : K → Prop) (vs : List K) (h : ∃
       · rw [hwu]; grind
       · exact (hex ⟨w, hw', hPw⟩).elim
 
+section
+
+variable [IntFloor K]
+
 /-- **Existence of the optimal clip for the true MSE**: for every finite law and `B ≥ 2` a global
 minimizer over `α > 0` exists, and one lies in the finite list `trueCandidates l B`. -/
 theorem mse_exists_minimizer {l : List (K × K)} (hw : ∀ p ∈ l, 0 ≤ p.2) {B : Nat}
@@ -447,7 +475,8 @@ theorem levels_le_levels_succ (B : Nat) : levels B ≤ levels (B + 1) := by
     rw [e1, e2, Nat.pow_succ]
     omega
 
-omit [IntFloor K] in
+end
+
 /-- `α' = α·L_{B+1}/L_B` gives the `(B+1)`-bit grid the step of the `B`-bit grid. -/
 theorem step_bit_up (a : K) {B : Nat} (hB : 2 ≤ B) :
     step (a * ((levels (B + 1) : Nat) : K) / ((levels B : Nat) : K)) (B + 1) = step a B := by
@@ -456,13 +485,16 @@ theorem step_bit_up (a : K) {B : Nat} (hB : 2 ≤ B) :
   unfold step
   grind
 
-omit [IntFloor K] in
 /-- `α' = α·L_{B+1}/L_B` is positive. -/
 theorem bit_up_pos {a : K} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) :
     0 < a * ((levels (B + 1) : Nat) : K) / ((levels B : Nat) : K) := by
   have h1 := levels_cast_pos (K := K) hB
   have h2 := levels_cast_pos (K := K) (B := B + 1) (by omega)
   exact div_pos_of_pos (Lean.Grind.OrderedRing.mul_pos ha h2) h1
+
+section
+
+variable [IntFloor K]
 
 /-- **Pointwise, one more bit never hurts** at `α' = α·L_{B+1}/L_B`:
 `(x - Q_{α',B+1} x)² ≤ (x - Q_{α,B} x)²`. -/
@@ -497,26 +529,28 @@ theorem optimal_mse_antitone_bits {l : List (K × K)} (hw : ∀ p ∈ l, 0 ≤ p
   have h2 := mse_bit_up hw ha hB (l := l)
   grind
 
-omit [IntFloor K] in
+end
+
 /-- `step α B = α / n` when `levels B = n`. -/
 theorem step_of_levels_eq (a : K) {B n : Nat} (h : levels B = n) :
     step a B = a / ((n : Nat) : K) := by
   unfold step; rw [h]
 
-omit [IntFloor K] in
 /-- `((3 : Nat) : α) = 3`. -/
 theorem natCast_three : ((3 : Nat) : K) = 3 := by
   grind
 
-omit [IntFloor K] in
 /-- `((7 : Nat) : α) = 7`. -/
 theorem natCast_seven : ((7 : Nat) : K) = 7 := by
   grind
 
-omit [IntFloor K] in
 /-- `((2 : Int) : α) = 2`. -/
 theorem intCast_two : ((2 : Int) : K) = 2 := by
   grind
+
+section
+
+variable [IntFloor K]
 
 /-- **At a fixed `α` one more bit can hurt**: a point mass at `1/3` with `α = 1` has MSE `0` at
 `B = 3` (step `1/3`) and `(1/3 - 2/7)² = 1/441` at `B = 4` (step `1/7`). -/
@@ -540,6 +574,8 @@ theorem mse_fixed_alpha_bits_up :
     unfold quantize
     rw [hcl, s4, r4, intCast_two]
     grind
+
+end
 
 end Candidates
 

@@ -71,19 +71,101 @@ def maxS (a b : K) : K := if a ≤ b then b else a
 /-- Absolute value by Mathlib's `abs_eq_max_neg`: `|x| = max x (-x)`. -/
 def absS (x : K) : K := maxS x (-x)
 
+/-! ### The scalar API
+
+Each helper is unfolded once, in its defining equation (`maxS_def`, `minS_def`, `absS_def`, as
+Mathlib's `max_def`, `min_def`, `abs_eq_max_neg`); everything else goes through these lemmas. -/
+
+theorem maxS_def (a b : K) : maxS a b = if a ≤ b then b else a := rfl
+
+theorem minS_def (a b : K) : minS a b = if a ≤ b then a else b := rfl
+
+theorem absS_def (x : K) : absS x = maxS x (-x) := rfl
+
+@[simp, grind =] theorem maxS_self (a : K) : maxS a a = a := by
+  rw [maxS_def]; split <;> rfl
+
+@[simp, grind =] theorem minS_self (a : K) : minS a a = a := by
+  rw [minS_def]; split <;> rfl
+
+theorem le_maxS_left (a b : K) : a ≤ maxS a b := by
+  rw [maxS_def]; split <;> grind
+
+theorem le_maxS_right (a b : K) : b ≤ maxS a b := by
+  rw [maxS_def]; split <;> grind
+
+theorem minS_le_left (a b : K) : minS a b ≤ a := by
+  rw [minS_def]; split <;> grind
+
+theorem minS_le_right (a b : K) : minS a b ≤ b := by
+  rw [minS_def]; split <;> grind
+
+theorem maxS_eq_left {a b : K} (h : b ≤ a) : maxS a b = a := by
+  rw [maxS_def]; split <;> grind
+
+theorem maxS_eq_right {a b : K} (h : a ≤ b) : maxS a b = b := by
+  rw [maxS_def]; split <;> grind
+
+theorem minS_eq_left {a b : K} (h : a ≤ b) : minS a b = a := by
+  rw [minS_def]; split <;> grind
+
+theorem minS_eq_right {a b : K} (h : b ≤ a) : minS a b = b := by
+  rw [minS_def]; split <;> grind
+
+/-- The two cases of `maxS`. -/
+theorem maxS_cases (a b : K) : (a ≤ b ∧ maxS a b = b) ∨ (b ≤ a ∧ maxS a b = a) := by
+  rw [maxS_def]; split <;> grind
+
+theorem maxS_le_iff {a b c : K} : maxS a b ≤ c ↔ a ≤ c ∧ b ≤ c := by
+  rw [maxS_def]; split <;> grind
+
+theorem le_minS_iff {a b c : K} : c ≤ minS a b ↔ c ≤ a ∧ c ≤ b := by
+  rw [minS_def]; split <;> grind
+
+theorem maxS_mono_right (a : K) {b c : K} (h : b ≤ c) : maxS a b ≤ maxS a c := by
+  rw [maxS_def, maxS_def]; repeat' split
+  all_goals grind
+
+theorem minS_mono_right (a : K) {b c : K} (h : b ≤ c) : minS a b ≤ minS a c := by
+  rw [minS_def, minS_def]; repeat' split
+  all_goals grind
+
+theorem absS_nonneg (x : K) : 0 ≤ absS x := by
+  rw [absS_def, maxS_def]; split <;> grind
+
+theorem le_absS_self (x : K) : x ≤ absS x := le_maxS_left x (-x)
+
+theorem neg_le_absS (x : K) : -x ≤ absS x := le_maxS_right x (-x)
+
+theorem absS_of_nonneg {x : K} (h : 0 ≤ x) : absS x = x := maxS_eq_left (by grind)
+
+theorem absS_of_nonpos {x : K} (h : x ≤ 0) : absS x = -x := maxS_eq_right (by grind)
+
+theorem absS_le_iff {x c : K} : absS x ≤ c ↔ -c ≤ x ∧ x ≤ c := by
+  rw [absS_def, maxS_le_iff]; grind
+
+@[simp] theorem absS_neg (x : K) : absS (-x) = absS x := by
+  rw [absS_def, absS_def, maxS_def, maxS_def]; repeat' split
+  all_goals grind
+
+theorem absS_sub_comm (x y : K) : absS (x - y) = absS (y - x) := by
+  have e : y - x = -(x - y) := by grind
+  rw [e, absS_neg]
+
+theorem absS_mul_self (x : K) : absS x * absS x = x * x := by
+  rw [absS_def, maxS_def]; split <;> grind
+
 /-- Clipping to `[-a, a]`.
 Seed 004: «clip(x,α) = max(-α, min(α, x))». -/
 def clip (a x : K) : K := maxS (-a) (minS a x)
 
 /-- Seed 004: «clip(x,α) ≤ α». Needs `0 ≤ α` (for `α < 0` the value is `-α > α`). -/
-theorem clip_le_alpha {a : K} (ha : 0 ≤ a) (x : K) : clip a x ≤ a := by
-  unfold clip maxS minS; repeat' split
-  all_goals grind
+theorem clip_le_alpha {a : K} (ha : 0 ≤ a) (x : K) : clip a x ≤ a :=
+  maxS_le_iff.mpr ⟨by grind, minS_le_left a x⟩
 
 /-- Seed 004: «-α ≤ clip(x,α)». Holds for every `α`. -/
-theorem neg_alpha_le_clip (a x : K) : -a ≤ clip a x := by
-  unfold clip maxS minS; repeat' split
-  all_goals grind
+theorem neg_alpha_le_clip (a x : K) : -a ≤ clip a x :=
+  le_maxS_left _ _
 
 /-- Seed 004: «-α ≤ clip(x,α) ≤ α». Needs `0 ≤ α`. -/
 theorem clip_in_range {a : K} (ha : 0 ≤ a) (x : K) : -a ≤ clip a x ∧ clip a x ≤ a :=
@@ -91,23 +173,25 @@ theorem clip_in_range {a : K} (ha : 0 ≤ a) (x : K) : -a ≤ clip a x ∧ clip 
 
 /-- Seed 004: «x∈[-α,α] → clip(x,α)=x». -/
 theorem clip_of_in_range {a x : K} (h₁ : -a ≤ x) (h₂ : x ≤ a) : clip a x = x := by
-  unfold clip maxS minS; repeat' split
-  all_goals grind
+  unfold clip
+  rw [minS_eq_right h₂, maxS_eq_right h₁]
 
 /-- Seed 004: «clip(clip(x,α),α) = clip(x,α)». Holds for every `α`. -/
 theorem clip_idempotent (a x : K) : clip a (clip a x) = clip a x := by
-  unfold clip maxS minS; repeat' split
-  all_goals grind
+  by_cases ha : 0 ≤ a
+  · have h := clip_in_range ha x
+    exact clip_of_in_range h.1 h.2
+  · have e : ∀ y, clip a y = -a := fun y =>
+      maxS_eq_left (by have := minS_le_left a y; grind)
+    rw [e, e]
 
 /-- Seed 004: «\|clip(x,α)\| ≤ α». Needs `0 ≤ α`. -/
-theorem clip_abs_le {a : K} (ha : 0 ≤ a) (x : K) : absS (clip a x) ≤ a := by
-  unfold absS clip maxS minS; repeat' split
-  all_goals grind
+theorem clip_abs_le {a : K} (ha : 0 ≤ a) (x : K) : absS (clip a x) ≤ a :=
+  absS_le_iff.mpr (clip_in_range ha x)
 
 /-- Seed 004: «x≤y → clip(x,α)≤clip(y,α)». Holds for every `α`. -/
-theorem clip_mono_x (a : K) {x y : K} (h : x ≤ y) : clip a x ≤ clip a y := by
-  unfold clip maxS minS; repeat' split
-  all_goals grind
+theorem clip_mono_x (a : K) {x y : K} (h : x ≤ y) : clip a x ≤ clip a y :=
+  maxS_mono_right _ (minS_mono_right _ h)
 
 /-- Seed 004: «α≤β → clip(x,α)∈[-β,β]». Needs `0 ≤ α`. -/
 theorem clip_mono_alpha {a b : K} (ha : 0 ≤ a) (hab : a ≤ b) (x : K) :
@@ -117,45 +201,85 @@ theorem clip_mono_alpha {a b : K} (ha : 0 ≤ a) (hab : a ≤ b) (x : K) :
 
 /-- Seed 004: «x≥0 → clip(x,α)≥0». Holds for every `α`. -/
 theorem clip_nonneg (a : K) {x : K} (hx : 0 ≤ x) : 0 ≤ clip a x := by
-  unfold clip maxS minS; repeat' split
-  all_goals grind
+  by_cases ha : 0 ≤ a
+  · have h1 := le_minS_iff.mpr ⟨ha, hx⟩
+    have h2 := le_maxS_right (-a) (minS a x)
+    unfold clip
+    grind
+  · have := le_maxS_left (-a) (minS a x)
+    unfold clip
+    grind
 
 /-- Saturation above. Seed 004: «clip(x,α) = max(-α, min(α, x))». -/
 theorem clip_of_alpha_le {a x : K} (ha : 0 ≤ a) (h : a ≤ x) : clip a x = a := by
-  unfold clip maxS minS; repeat' split
-  all_goals grind
+  unfold clip
+  rw [minS_eq_left h, maxS_eq_right (show -a ≤ a by grind)]
 
 /-- Saturation below. Seed 004: «clip(x,α) = max(-α, min(α, x))». -/
 theorem clip_of_le_neg_alpha {a x : K} (ha : 0 ≤ a) (h : x ≤ -a) : clip a x = -a := by
-  unfold clip maxS minS; repeat' split
-  all_goals grind
+  unfold clip
+  rw [minS_eq_right (show x ≤ a by grind), maxS_eq_left h]
 
 /-- Fixed points. -/
 theorem clip_eq_self_iff {a x : K} (ha : 0 ≤ a) : clip a x = x ↔ -a ≤ x ∧ x ≤ a := by
-  unfold clip maxS minS; repeat' split
-  all_goals grind
+  constructor
+  · intro h
+    have := clip_in_range ha x
+    rw [h] at this
+    exact this
+  · intro h
+    exact clip_of_in_range h.1 h.2
+
+/-- The three pieces of the clip: saturated below, inside, saturated above. -/
+theorem clip_cases {a : K} (ha : 0 ≤ a) (x : K) :
+    (x ≤ -a ∧ clip a x = -a) ∨ ((-a ≤ x ∧ x ≤ a) ∧ clip a x = x) ∨ (a ≤ x ∧ clip a x = a) := by
+  by_cases h₁ : x ≤ -a
+  · exact Or.inl ⟨h₁, clip_of_le_neg_alpha ha h₁⟩
+  · by_cases h₂ : a ≤ x
+    · exact Or.inr (Or.inr ⟨h₂, clip_of_alpha_le ha h₂⟩)
+    · exact Or.inr (Or.inl ⟨⟨by grind, by grind⟩, clip_of_in_range (by grind) (by grind)⟩)
 
 /-- Clipping is 1-Lipschitz. -/
 theorem clip_lipschitz {a : K} (ha : 0 ≤ a) (x y : K) :
     absS (clip a x - clip a y) ≤ absS (x - y) := by
-  unfold absS clip maxS minS; repeat' split
-  all_goals grind
+  have h1 := le_absS_self (x - y)
+  have h2 := neg_le_absS (x - y)
+  rw [absS_le_iff]
+  rcases clip_cases ha x with ⟨hx, ex⟩ | ⟨hx, ex⟩ | ⟨hx, ex⟩ <;>
+    rcases clip_cases ha y with ⟨hy, ey⟩ | ⟨hy, ey⟩ | ⟨hy, ey⟩ <;>
+    constructor <;> grind
 
 /-- Clipping is odd. Seed 000: «Symmetric around 0». -/
 theorem clip_neg {a : K} (ha : 0 ≤ a) (x : K) : clip a (-x) = -clip a x := by
-  unfold clip maxS minS; repeat' split
-  all_goals grind
+  rcases clip_cases ha x with ⟨hx, ex⟩ | ⟨hx, ex⟩ | ⟨hx, ex⟩
+  · have e := clip_of_alpha_le (x := -x) ha (by grind)
+    grind
+  · have e := clip_of_in_range (a := a) (x := -x) (by grind) (by grind)
+    grind
+  · have e := clip_of_le_neg_alpha (x := -x) ha (by grind)
+    grind
 
 /-- The clipping residual. Seed 001: «E_clip(α) = E[(|X| - α)² · 𝟙_{|X|>α}]». -/
 theorem abs_sub_clip {a : K} (ha : 0 ≤ a) (x : K) :
     absS (x - clip a x) = maxS (absS x - a) 0 := by
-  unfold absS clip maxS minS; repeat' split
-  all_goals grind
+  rcases clip_cases ha x with ⟨hx, e⟩ | ⟨hx, e⟩ | ⟨hx, e⟩
+  · have e1 := absS_of_nonpos (x := x - clip a x) (by grind)
+    have e2 := absS_of_nonpos (x := x) (by grind)
+    have e3 := maxS_eq_left (a := absS x - a) (b := 0) (by grind)
+    grind
+  · have e1 := absS_of_nonneg (x := x - clip a x) (by grind)
+    have e2 := absS_le_iff.mpr hx
+    have e3 := maxS_eq_right (a := absS x - a) (b := 0) (by grind)
+    grind
+  · have e1 := absS_of_nonneg (x := x - clip a x) (by grind)
+    have e2 := absS_of_nonneg (x := x) (by grind)
+    have e3 := maxS_eq_left (a := absS x - a) (b := 0) (by grind)
+    grind
 
 /-- The residual vanishes exactly inside the interval. -/
 theorem sub_clip_eq_zero_iff {a x : K} (ha : 0 ≤ a) : x - clip a x = 0 ↔ -a ≤ x ∧ x ≤ a := by
-  unfold clip maxS minS; repeat' split
-  all_goals grind
+  rw [← clip_eq_self_iff ha]
+  constructor <;> intro h <;> grind
 
 end Scalar
 

@@ -60,17 +60,17 @@ theorem sq_le_sq_of_nonneg_of_le {u v : K} (hu : 0 ≤ u) (h : u ≤ v) : u ^ 2 
   grind
 
 /-- `z₊ ≤ s` when `z ≤ s` and `0 ≤ s`. -/
-theorem posPart_le_of_le_of_nonneg {z s : K} (h₁ : z ≤ s) (h₂ : 0 ≤ s) : maxS z 0 ≤ s := by
-  unfold maxS; split <;> grind
+theorem posPart_le_of_le_of_nonneg {z s : K} (h₁ : z ≤ s) (h₂ : 0 ≤ s) : maxS z 0 ≤ s :=
+  maxS_le_iff.mpr ⟨h₁, h₂⟩
 
 /-- `α ↦ ((t - α)₊)²` is convex. Seed 004: «E_clip is convex (second derivative ≥ 0)». -/
 theorem convexOn_sq_posPart (t : K) :
     ConvexOn (fun _ => True) (fun a => maxS (t - a) 0 ^ 2) := by
   intro x y _ _ a b ha hb hab
-  have hu : 0 ≤ maxS (t - x) 0 := by unfold maxS; split <;> grind
-  have hv : 0 ≤ maxS (t - y) 0 := by unfold maxS; split <;> grind
-  have hu' : t - x ≤ maxS (t - x) 0 := by unfold maxS; split <;> grind
-  have hv' : t - y ≤ maxS (t - y) 0 := by unfold maxS; split <;> grind
+  have hu : 0 ≤ maxS (t - x) 0 := le_maxS_right _ _
+  have hv : 0 ≤ maxS (t - y) 0 := le_maxS_right _ _
+  have hu' : t - x ≤ maxS (t - x) 0 := le_maxS_left _ _
+  have hv' : t - y ≤ maxS (t - y) 0 := le_maxS_left _ _
   have m₁ := Lean.Grind.OrderedRing.mul_le_mul_of_nonneg_left hu' ha
   have m₂ := Lean.Grind.OrderedRing.mul_le_mul_of_nonneg_left hv' hb
   have n₁ := Lean.Grind.OrderedRing.mul_nonneg ha hu
@@ -80,7 +80,7 @@ theorem convexOn_sq_posPart (t : K) :
     subst hb'; grind
   have hm : maxS (t - (a * x + b * y)) 0 ≤ a * maxS (t - x) 0 + b * maxS (t - y) 0 :=
     posPart_le_of_le_of_nonneg (by rw [e]; grind) (by grind)
-  have hm0 : 0 ≤ maxS (t - (a * x + b * y)) 0 := by unfold maxS; split <;> grind
+  have hm0 : 0 ≤ maxS (t - (a * x + b * y)) 0 := le_maxS_right _ _
   have := sq_le_sq_of_nonneg_of_le hm0 hm
   have := sq_convex_comb_le ha hb hab (maxS (t - x) 0) (maxS (t - y) 0)
   grind
@@ -88,9 +88,9 @@ theorem convexOn_sq_posPart (t : K) :
 /-- `α ↦ ((t - α)₊)²` is antitone. -/
 theorem sq_posPart_antitone (t : K) {x y : K} (h : x ≤ y) :
     maxS (t - y) 0 ^ 2 ≤ maxS (t - x) 0 ^ 2 := by
-  have h0 : 0 ≤ maxS (t - y) 0 := by unfold maxS; split <;> grind
-  have h1 : maxS (t - y) 0 ≤ maxS (t - x) 0 := by unfold maxS; repeat' split
-                                                  all_goals grind
+  have h0 : 0 ≤ maxS (t - y) 0 := le_maxS_right _ _
+  have h1 : maxS (t - y) 0 ≤ maxS (t - x) 0 :=
+    maxS_le_iff.mpr ⟨by have := le_maxS_left (t - x) 0; grind, le_maxS_right _ _⟩
   exact sq_le_sq_of_nonneg_of_le h0 h1
 
 /-- The clipping error is convex in `α`. Seed 004: «E_clip is convex (second derivative ≥ 0)». -/
@@ -132,9 +132,6 @@ theorem const_mul_sq_mono {c : K} (hc : 0 ≤ c) {x y : K} (hx : 0 ≤ x) (h : x
     c * x ^ 2 ≤ c * y ^ 2 :=
   Lean.Grind.OrderedRing.mul_le_mul_of_nonneg_left (sq_le_sq_of_nonneg_of_le hx h) hc
 
-variable [IntFloor K]
-
-omit [IntFloor K] in
 /-- The Banner-type model MSE `clipError + c·α²` is convex (so on `[0, ∞)` in particular).
 Seed 004: «Sum of convex is convex». -/
 theorem convexOn_modelMSE {l : List (K × K)} (hw : ∀ p ∈ l, 0 ≤ p.2) {c : K} (hc : 0 ≤ c) :
@@ -145,7 +142,6 @@ theorem convexOn_modelMSE {l : List (K × K)} (hw : ∀ p ∈ l, 0 ≤ p.2) {c :
   unfold modelMSE
   grind
 
-omit [IntFloor K] in
 /-- With `c > 0` the model MSE is strictly convex. Seed 004: «Convexity: MSE is convex ⇒ unique α*». -/
 theorem strictConvexOn_modelMSE {l : List (K × K)} (hw : ∀ p ∈ l, 0 ≤ p.2) {c : K} (hc : 0 < c) :
     StrictConvexOn (fun _ => True) (fun a => modelMSE l c a) := by
@@ -155,7 +151,6 @@ theorem strictConvexOn_modelMSE {l : List (K × K)} (hw : ∀ p ∈ l, 0 ≤ p.2
   unfold modelMSE
   grind
 
-omit [IntFloor K] in
 /-- At most one minimizer of the model MSE when `c > 0`.
 Seed 004: «Convexity: MSE is convex ⇒ unique α*». -/
 theorem modelMSE_minimizer_unique {l : List (K × K)} (hw : ∀ p ∈ l, 0 ≤ p.2) {c : K}
@@ -169,7 +164,6 @@ theorem modelMSE_minimizer_unique {l : List (K × K)} (hw : ∀ p ∈ l, 0 ≤ p
     have := hy (1 / 2 * x + 1 / 2 * y)
     grind
 
-omit [IntFloor K] in
 /-- `P(|X| ≤ α)` is monotone in `α`. -/
 theorem probInside_mono {l : List (K × K)} (hw : ∀ p ∈ l, 0 ≤ p.2) {x y : K} (h : x ≤ y) :
     probInside l x ≤ probInside l y := by
@@ -181,7 +175,6 @@ theorem probInside_mono {l : List (K × K)} (hw : ∀ p ∈ l, 0 ≤ p.2) {x y :
   repeat' split
   all_goals grind
 
-omit [IntFloor K] in
 /-- Seed 004's noise term `α² · P(|X| ≤ α)` is monotone on `[0, ∞)`.
 Seed 004: «`quantizationNoise_monotone` | ∂E_q/∂α > 0». -/
 theorem sq_mul_probInside_mono {l : List (K × K)} (hw : ∀ p ∈ l, 0 ≤ p.2) {x y : K}

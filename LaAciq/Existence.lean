@@ -62,16 +62,14 @@ noncomputable def tailSum (l : List (K × K)) (t : K) : K :=
 noncomputable def modelCandidate (l : List (K × K)) (c t : K) : K :=
   tailSum l t / (c + tailMass l t)
 
-/-- `|x| ≥ 0`. -/
-theorem absS_nonneg (x : K) : 0 ≤ absS x := by
-  unfold absS maxS; split <;> grind
-
 /-- `|x| > 0` off `0`. -/
 theorem absS_pos {x : K} (h : x ≠ 0) : 0 < absS x := by
+  have h₁ := le_absS_self x
+  have h₂ := neg_le_absS x
   by_cases hx : 0 < x
-  · unfold absS maxS; split <;> grind
+  · grind
   · have hx' : x < 0 := by grind
-    unfold absS maxS; split <;> grind
+    grind
 
 /-- A quotient of positives is positive. -/
 theorem div_pos_of_pos {m k : K} (hm : 0 < m) (hk : 0 < k) : 0 < m / k := by
@@ -92,7 +90,7 @@ theorem tailMass_nonneg {l : List (K × K)} (hw : ∀ p ∈ l, 0 ≤ p.2) (t : K
 /-- Pointwise: `(u - s)₊ ≥ (u - s)·𝟙(u > t)` for every `s` and `t`. -/
 theorem posPart_ge_tail (u s t : K) :
     (if u ≤ t then 0 else u) + (-s) * (if u ≤ t then 0 else 1) ≤ maxS (u - s) 0 := by
-  unfold maxS; repeat' split
+  rw [maxS_def]; repeat' split
   all_goals grind
 
 /-- `E[(|X| - s)₊] ≥ E[|X|; |X| > t] - s·P(|X| > t)` for every `s`, `t`. -/
@@ -115,7 +113,7 @@ theorem posPartMean_eq_tail {l : List (K × K)} {a t : K}
     (fun p hp => by
       have := h p hp
       try dsimp only
-      unfold maxS; repeat' split
+      rw [maxS_def]; repeat' split
       all_goals grind)
   rw [expect_add, expect_const_mul] at e
   unfold posPartMean tailSum tailMass
@@ -173,9 +171,7 @@ theorem modelMSE_fixed_point_exists {l : List (K × K)} (hl : IsDist l) {c : K} 
       c * a = posPartMean l a := by
   have hP0 : c * 0 ≤ posPartMean l 0 := by
     have := expect_nonneg hl.1 (f := fun x => maxS (absS x - 0) 0)
-      (fun x => by
-        try dsimp only
-        unfold maxS; split <;> grind)
+      (fun x => le_maxS_right _ _)
     unfold posPartMean
     grind
   obtain ⟨t, ht, hPt, hmax⟩ := exists_max_of_pred (fun s => c * s ≤ posPartMean l s) 0 hP0
@@ -235,15 +231,15 @@ theorem sq_posPart_ge (u a b : K) :
     maxS (u - a) 0 ^ 2 + (-2 * (b - a)) * maxS (u - a) 0 ≤ maxS (u - b) 0 ^ 2 := by
   have hq := Lean.Grind.OrderedRing.sq_nonneg (a := maxS (u - b) 0)
   by_cases hp : u - a ≤ 0
-  · have hm : maxS (u - a) 0 = 0 := by unfold maxS; split <;> grind
+  · have hm : maxS (u - a) 0 = 0 := maxS_eq_right (by grind)
     rw [hm]; grind
-  · have hm : maxS (u - a) 0 = u - a := by unfold maxS; split <;> grind
+  · have hm : maxS (u - a) 0 = u - a := maxS_eq_left (by grind)
     by_cases hq' : u - b ≤ 0
-    · have hz : maxS (u - b) 0 = 0 := by unfold maxS; split <;> grind
+    · have hz : maxS (u - b) 0 = 0 := maxS_eq_right (by grind)
       have m := Lean.Grind.OrderedRing.mul_le_mul_of_nonneg_left
         (show u - a - 2 * (b - a) ≤ 0 by grind) (show (0 : K) ≤ u - a by grind)
       rw [hm, hz]; grind
-    · have hz : maxS (u - b) 0 = u - b := by unfold maxS; split <;> grind
+    · have hz : maxS (u - b) 0 = u - b := maxS_eq_left (by grind)
       have := Lean.Grind.OrderedRing.sq_nonneg (a := b - a)
       rw [hm, hz]; grind
 

@@ -224,8 +224,7 @@ theorem integrable_of_nonneg_of_le {f g : K → K} (hf : P.Measurable f) (hg : P
   P.integrable_of_abs_le hf hg (fun x => by
     have a := h₀ x
     have b := h x
-    unfold absS maxS
-    split <;> grind)
+    exact absS_le_iff.mpr ⟨by grind, by grind⟩)
 
 /-- A measurable function bounded by a constant is integrable. -/
 theorem integrable_of_abs_le_const {f : K → K} (hf : P.Measurable f) (c : K)
@@ -246,8 +245,7 @@ section Bounds
 theorem absS_le_sq_add_one (x : K) : absS x ≤ x ^ 2 + 1 := by
   have h₁ := Lean.Grind.OrderedRing.sq_nonneg (a := x + 1 / 2)
   have h₂ := Lean.Grind.OrderedRing.sq_nonneg (a := x - 1 / 2)
-  unfold absS maxS
-  split <;> grind
+  exact absS_le_iff.mpr ⟨by grind, by grind⟩
 
 /-- `x² ≤ x⁴ + 1`. -/
 theorem sq_le_pow_four_add_one (x : K) : x ^ 2 ≤ x ^ 4 + 1 := by
@@ -261,8 +259,7 @@ theorem absS_pow_three_le (x : K) : absS (x ^ 3) ≤ x ^ 4 + x ^ 2 := by
     (Lean.Grind.OrderedRing.sq_nonneg (a := x - 1 / 2))
   have h₂ := Lean.Grind.OrderedRing.mul_nonneg h₀
     (Lean.Grind.OrderedRing.sq_nonneg (a := x + 1 / 2))
-  unfold absS maxS
-  split <;> grind
+  exact absS_le_iff.mpr ⟨by grind, by grind⟩
 
 end Bounds
 

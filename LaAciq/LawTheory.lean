@@ -103,18 +103,12 @@ section Bounds
 
 /-- `|x|² = x²`. -/
 theorem absS_sq (x : K) : absS x ^ 2 = x ^ 2 := by
-  unfold absS maxS
-  split <;> grind
-
-/-- `0 ≤ |x|`. -/
-theorem absS_nonneg (x : K) : 0 ≤ absS x := by
-  unfold absS maxS
-  split <;> grind
+  have := absS_mul_self x
+  grind
 
 /-- `0 ≤ (|x| - α)₊`. -/
-theorem posPart_nonneg (x a : K) : 0 ≤ maxS (absS x - a) 0 := by
-  unfold maxS
-  split <;> grind
+theorem posPart_nonneg (x a : K) : 0 ≤ maxS (absS x - a) 0 :=
+  le_maxS_right _ _
 
 /-- `(|x| - α)₊ ≤ x² + α² + 2`: the positive part is dominated by a second moment. -/
 theorem posPart_le (x a : K) : maxS (absS x - a) 0 ≤ x ^ 2 + (a ^ 2 + 2) := by
@@ -123,8 +117,8 @@ theorem posPart_le (x a : K) : maxS (absS x - a) 0 ≤ x ^ 2 + (a ^ 2 + 2) := by
   have h₃ := Lean.Grind.OrderedRing.sq_nonneg (a := a + 1 / 2)
   have h₄ := Lean.Grind.OrderedRing.sq_nonneg (a := x)
   have h₅ := Lean.Grind.OrderedRing.sq_nonneg (a := a)
-  unfold maxS
-  split <;> grind
+  have := maxS_cases (absS x - a) 0
+  grind
 
 /-- `((|x| - α)₊)² ≤ 2x² + 2α²`: the clipping residual is dominated by a second moment. -/
 theorem sq_posPart_le (x a : K) : maxS (absS x - a) 0 ^ 2 ≤ 2 * x ^ 2 + 2 * a ^ 2 := by
@@ -132,15 +126,14 @@ theorem sq_posPart_le (x a : K) : maxS (absS x - a) 0 ^ 2 ≤ 2 * x ^ 2 + 2 * a 
   have h₂ := absS_sq x
   have h₃ := Lean.Grind.OrderedRing.sq_nonneg (a := x)
   have h₄ := Lean.Grind.OrderedRing.sq_nonneg (a := a)
-  unfold maxS
+  rw [maxS_def]
   split <;> grind
 
 /-- The positive part as two tail pieces: `(|x| - α)₊ = |x|·𝟙_{|x|>α} - α·𝟙_{|x|>α}`. -/
 theorem posPart_eq_tail (a x : K) : maxS (absS x - a) 0 =
     (if absS x ≤ a then 0 else absS x) + (-a) * (if absS x ≤ a then 0 else 1) := by
-  unfold maxS
-  repeat' split
-  all_goals grind
+  have := maxS_cases (absS x - a) 0
+  grind
 
 /-- The indicator of `|x| ≤ α` is non-negative. -/
 theorem indicator_nonneg (a x : K) : 0 ≤ (if absS x ≤ a then (1 : K) else 0) := by
@@ -179,8 +172,7 @@ variable [IntFloor K]
 theorem sq_sub_quantize_le_of_abs_le {a : K} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) {x : K}
     (h : absS x ≤ a) : (x - quantize a B x) ^ 2 ≤ (step a B / 2) ^ 2 := by
   have hr : -a ≤ x ∧ x ≤ a := by
-    unfold absS maxS at h
-    split at h <;> constructor <;> grind
+    exact absS_le_iff.mp h
   exact sq_le_sq_of_abs_le (abs_sub_quantize_le ha hB hr.1 hr.2)
 
 /-- The inner integrand is non-negative. -/

@@ -36,49 +36,60 @@ namespace LaAciq
 
 section MSE
 
-variable {K : Type} [OrderedField K] [IntFloor K]
+variable {K : Type} [OrderedField K]
+
+section
+
+variable [IntFloor K]
 
 /-- The true quantization MSE `E[(X - Q_α(X))²]`.
 Seed 000: «\mathbb{E}_{X \sim P}[(X - Q_\alpha(X))^2]». -/
 noncomputable def mse (l : List (K × K)) (a : K) (B : Nat) : K :=
   expect l (fun x => (x - quantize a B x) ^ 2)
 
-omit [IntFloor K] in
+end
+
 /-- The clipping error `E[((|X| - α)₊)²]`.
 Seed 001: «E_clip(α) = E[(|X| - α)² · 𝟙_{|X|>α}]». -/
 noncomputable def clipError (l : List (K × K)) (a : K) : K :=
   expect l (fun x => maxS (absS x - a) 0 ^ 2)
+
+section
+
+variable [IntFloor K]
 
 /-- The error of the points inside `[-α, α]`: `E[(X - Q X)²; |X| ≤ α]`.
 Seed 004: «Inside: only quantization error contributes». -/
 noncomputable def innerError (l : List (K × K)) (a : K) (B : Nat) : K :=
   expect l (fun x => if absS x ≤ a then (x - quantize a B x) ^ 2 else 0)
 
-omit [IntFloor K] in
+end
+
 /-- `P(|X| ≤ α)`. Seed 004: «(μ {ω | |X ω| ≤ α}).toReal». -/
 noncomputable def probInside (l : List (K × K)) (a : K) : K :=
   expect l (fun x => if absS x ≤ a then 1 else 0)
 
-omit [IntFloor K] in
 /-- Seed 004's model: clipping error plus `Δ²/12 · P(|X| ≤ α)` with `Δ` the quantizer's step.
 Seed 004: «quantizationNoise (α : ⁄) (B : BitWidth) : ⁄ :=». -/
 noncomputable def seed004MSE (l : List (K × K)) (a : K) (B : Nat) : K :=
   clipError l a + step a B ^ 2 / 12 * probInside l a
 
-omit [IntFloor K] in
 /-- The Banner-type model: clipping error plus `c · α²` (uniform noise `Δ²/12` with `Δ`
 proportional to `α`; `c = 1/(3·4^B)` for Banner's `Δ = 2α/2^B`).
 Seed 002: «MSE(α) = E[(X - Q_α(X))²] = E_clip(α) + E_quant(α)». -/
 noncomputable def modelMSE (l : List (K × K)) (c a : K) : K := clipError l a + c * a ^ 2
 
-omit [IntFloor K] in
 /-- `|e| ≤ h → e² ≤ h²`. -/
 theorem sq_le_sq_of_abs_le {e h : K} (he : absS e ≤ h) : e ^ 2 ≤ h ^ 2 := by
-  have h0 : 0 ≤ absS e := by unfold absS maxS; split <;> grind
-  have hsq : e ^ 2 = absS e * absS e := by unfold absS maxS; split <;> grind
+  have h0 : 0 ≤ absS e := absS_nonneg e
+  have hsq : e ^ 2 = absS e * absS e := by have := absS_mul_self e; grind
   have m₁ := Lean.Grind.OrderedRing.mul_le_mul_of_nonneg_left he h0
   have m₂ := Lean.Grind.OrderedRing.mul_le_mul_of_nonneg_right he (by grind : (0 : K) ≤ h)
   grind
+
+section
+
+variable [IntFloor K]
 
 /-- The pointwise identity: `(x - Q x)² = ((|x| - α)₊)² + 𝟙_{|x| ≤ α} (x - Q x)²`.
 Seed 004: «Split integral: inside vs outside [-α, α]». -/
@@ -93,8 +104,8 @@ theorem sq_sub_quantize_eq {a : K} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) (x : K)
     · rw [quantize_of_le_neg_alpha ha hB h₂]
       unfold absS maxS; repeat' split
       all_goals grind
-    · have hin : absS x ≤ a := by unfold absS maxS; split <;> grind
-      have hz : maxS (absS x - a) 0 = 0 := by unfold maxS; split <;> grind
+    · have hin : absS x ≤ a := absS_le_iff.mpr ⟨by grind, by grind⟩
+      have hz : maxS (absS x - a) 0 = 0 := maxS_eq_right (by grind)
       rw [if_pos hin, hz]
       grind
 
@@ -117,7 +128,7 @@ theorem innerError_le {a : K} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) {l : List (K
   try dsimp only
   by_cases h : absS x ≤ a
   · rw [if_pos h, if_pos h]
-    have hr : -a ≤ x ∧ x ≤ a := by unfold absS maxS at h; split at h <;> constructor <;> grind
+    have hr : -a ≤ x ∧ x ≤ a := absS_le_iff.mp h
     have := sq_le_sq_of_abs_le (abs_sub_quantize_le ha hB hr.1 hr.2)
     grind
   · rw [if_neg h, if_neg h]
@@ -134,7 +145,8 @@ theorem mse_scale {a c : K} (ha : 0 < a) (hc : 0 < c) {B : Nat} (hB : 2 ≤ B)
   rw [quantize_homogeneous ha hc hB x]
   grind
 
-omit [IntFloor K] in
+end
+
 /-- No clipping error when the support lies in `[-α, α]`.
 Seed 004: «`clippingError_antitone` | ∂E_c/∂α < 0». -/
 theorem clipError_eq_zero_of_abs_le {a : K} {l : List (K × K)} (h : ∀ p ∈ l, absS p.1 ≤ a) :
@@ -145,16 +157,25 @@ theorem clipError_eq_zero_of_abs_le {a : K} {l : List (K × K)} (h : ∀ p ∈ l
     unfold maxS; split <;> grind), expect_const_eq_mul_weight]
   grind
 
+section
+
+variable [IntFloor K]
+
 /-- The MSE is non-negative. -/
 theorem mse_nonneg {l : List (K × K)} (hw : ∀ p ∈ l, 0 ≤ p.2) (a : K) (B : Nat) :
     0 ≤ mse l a B :=
   expect_nonneg hw (fun _ => Lean.Grind.OrderedRing.sq_nonneg)
 
-omit [IntFloor K] in
+end
+
 /-- The clipping error is non-negative. Seed 001: «E_clip(α) = E[(|X| - α)² · 𝟙_{|X|>α}]». -/
 theorem clipError_nonneg {l : List (K × K)} (hw : ∀ p ∈ l, 0 ≤ p.2) (a : K) :
     0 ≤ clipError l a :=
   expect_nonneg hw (fun _ => Lean.Grind.OrderedRing.sq_nonneg)
+
+section
+
+variable [IntFloor K]
 
 /-- The inner error is non-negative. -/
 theorem innerError_nonneg {l : List (K × K)} (hw : ∀ p ∈ l, 0 ≤ p.2) (a : K) (B : Nat) :
@@ -163,6 +184,8 @@ theorem innerError_nonneg {l : List (K × K)} (hw : ∀ p ∈ l, 0 ≤ p.2) (a :
     have := Lean.Grind.OrderedRing.sq_nonneg (a := x - quantize a B x)
     try dsimp only
     split <;> grind)
+
+end
 
 end MSE
 

@@ -40,18 +40,18 @@ theorem sq_posPart_sub_le (u a t : K) :
     maxS (u - (a + t)) 0 ^ 2 ≤ (maxS (u - a) 0 - t) ^ 2 := by
   have h1 := Lean.Grind.OrderedRing.sq_nonneg (a := maxS (u - a) 0 - t)
   by_cases hp : u - a ≤ 0
-  · have hm : maxS (u - a) 0 = 0 := by unfold maxS; split <;> grind
+  · have hm : maxS (u - a) 0 = 0 := maxS_eq_right (by grind)
     by_cases hq : u - (a + t) ≤ 0
-    · have hz : maxS (u - (a + t)) 0 = 0 := by unfold maxS; split <;> grind
+    · have hz : maxS (u - (a + t)) 0 = 0 := maxS_eq_right (by grind)
       rw [hz]; grind
-    · have hz : maxS (u - (a + t)) 0 = u - (a + t) := by unfold maxS; split <;> grind
+    · have hz : maxS (u - (a + t)) 0 = u - (a + t) := maxS_eq_left (by grind)
       have := sq_le_sq_of_nonneg_of_le (u := u - (a + t)) (v := -t) (by grind) (by grind)
       rw [hz, hm]; grind
-  · have hm : maxS (u - a) 0 = u - a := by unfold maxS; split <;> grind
+  · have hm : maxS (u - a) 0 = u - a := maxS_eq_left (by grind)
     by_cases hq : u - (a + t) ≤ 0
-    · have hz : maxS (u - (a + t)) 0 = 0 := by unfold maxS; split <;> grind
+    · have hz : maxS (u - (a + t)) 0 = 0 := maxS_eq_right (by grind)
       rw [hz]; grind
-    · have hz : maxS (u - (a + t)) 0 = u - (a + t) := by unfold maxS; split <;> grind
+    · have hz : maxS (u - (a + t)) 0 = u - (a + t) := maxS_eq_left (by grind)
       rw [hz, hm]; grind
 
 /-- A quadratic `D·t + Q·t²` with `Q > 0` that is never negative has `D = 0`. -/
@@ -106,8 +106,9 @@ theorem modelMSE_minimizer_fixed_point' {l : List (K × K)} (hl : IsDist l) {c :
   have h := modelMSE_minimizer_fixed_point hl hc ha
   have e : (fun x => maxS (absS x - a) 0) = (fun x => (if absS x ≤ a then 0 else absS x)
       + (-a) * (if absS x ≤ a then 0 else 1)) := by
-    funext x; unfold maxS; repeat' split
-    all_goals grind
+    funext x
+    have := maxS_cases (absS x - a) 0
+    grind
   rw [e, expect_add, expect_const_mul] at h
   grind
 

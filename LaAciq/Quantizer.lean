@@ -148,7 +148,11 @@ theorem two_mul_levels_add_one {B : Nat} (hB : 1 ≤ B) : 2 * levels B + 1 = 2 ^
   have := Nat.two_pow_pos (B - 1)
   omega
 
-variable {K : Type} [OrderedField K] [IntFloor K]
+variable {K : Type} [OrderedField K]
+
+section
+
+variable [IntFloor K]
 
 /-- The quantization step `α / (2^(B-1) - 1)`. (wrong:
 see `step_eq_two_mul_div` and the refutation module). -/
@@ -159,7 +163,8 @@ Seed 000: «Q_\alpha(x) = \alpha \cdot \text{round}». -/
 noncomputable def quantize (a : K) (B : Nat) (x : K) : K :=
   step a B * ((roundS (clip a x / step a B) : Int) : K)
 
-omit [IntFloor K] in
+end
+
 /-- The levels are positive in the field. -/
 theorem levels_cast_pos {B : Nat} (hB : 2 ≤ B) : (0 : K) < ((levels B : Nat) : K) := by
   have := one_le_levels hB
@@ -168,7 +173,6 @@ theorem levels_cast_pos {B : Nat} (hB : 2 ≤ B) : (0 : K) < ((levels B : Nat) :
   have h2 := Lean.Grind.OrderedRing.zero_lt_one (R := K)
   grind
 
-omit [IntFloor K] in
 /-- The step is positive. -/
 theorem step_pos {a : K} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) : 0 < step a B := by
   have hL := levels_cast_pos (K := K) hB
@@ -179,13 +183,11 @@ theorem step_pos {a : K} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) : 0 < step a B :=
     grind
   · grind
 
-omit [IntFloor K] in
 /-- `step · levels = α`. -/
 theorem step_mul_levels {a : K} {B : Nat} (hB : 2 ≤ B) : step a B * ((levels B : Nat) : K) = a := by
   have := levels_cast_pos (K := K) hB
   unfold step; grind
 
-omit [IntFloor K] in
 /-- The step equals `2α / (2^B - 2)`, not the seed's `2α / (2^B - 1)`.
 Seed 000: «Step size: Δ = 2α / (2^B - 1)». -/
 theorem step_eq_two_mul_div {a : K} {B : Nat} (hB : 2 ≤ B) :
@@ -198,7 +200,6 @@ theorem step_eq_two_mul_div {a : K} {B : Nat} (hB : 2 ≤ B) :
   unfold step
   grind
 
-omit [IntFloor K] in
 /-- Dividing an upper bound by a positive number. -/
 theorem div_le_of_le_mul_of_pos {c s L : K} (hs : 0 < s) (h : c ≤ s * L) : c / s ≤ L := by
   have e : s * (c / s) = c := by grind
@@ -207,7 +208,6 @@ theorem div_le_of_le_mul_of_pos {c s L : K} (hs : 0 < s) (h : c ≤ s * L) : c /
   · have := Lean.Grind.OrderedRing.mul_lt_mul_of_pos_left (show L < c / s by grind) hs
     grind
 
-omit [IntFloor K] in
 /-- Dividing a lower bound by a positive number. -/
 theorem le_div_of_mul_le_of_pos {c s L : K} (hs : 0 < s) (h : s * L ≤ c) : L ≤ c / s := by
   have e : s * (c / s) = c := by grind
@@ -216,17 +216,19 @@ theorem le_div_of_mul_le_of_pos {c s L : K} (hs : 0 < s) (h : s * L ≤ c) : L �
   · have := Lean.Grind.OrderedRing.mul_lt_mul_of_pos_left (show c / s < L by grind) hs
     grind
 
-omit [IntFloor K] in
 /-- The integer cast is monotone (Mathlib's `Int.cast_le`). -/
 theorem intCast_le_intCast_of_le {m n : Int} (h : m ≤ n) : ((m : Int) : K) ≤ ((n : Int) : K) := by
   have := Lean.Grind.OrderedRing.nonneg_intCast_of_nonneg (R := K) (n - m) (by omega)
   have e := Lean.Grind.Ring.intCast_sub (α := K) n m
   grind
 
-omit [IntFloor K] in
 /-- The cast of `levels` through `Int`. -/
 theorem intCast_levels (B : Nat) : (((levels B : Int)) : K) = ((levels B : Nat) : K) :=
   Lean.Grind.Ring.intCast_natCast _
+
+section
+
+variable [IntFloor K]
 
 /-- Every output of the quantizer is a grid point `k · step` with `|k| ≤ levels B`. -/
 theorem quantize_mem_grid {a : K} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) (x : K) :
@@ -336,7 +338,8 @@ theorem quantize_mono {a : K} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) {x y : K} (h
   have hr := intCast_le_intCast_of_le (K := K) (roundS_mono hd)
   exact Lean.Grind.OrderedRing.mul_le_mul_of_nonneg_left hr (Std.le_of_lt hs)
 
-omit [IntFloor K] in
+end
+
 /-- Clipping commutes with positive scaling: `clip (c·α) (c·x) = c · clip α x`. -/
 theorem clip_mul {a c : K} (ha : 0 ≤ a) (hc : 0 < c) (x : K) :
     clip (c * a) (c * x) = c * clip a x := by
@@ -354,6 +357,10 @@ theorem clip_mul {a c : K} (ha : 0 ≤ a) (hc : 0 < c) (x : K) :
         (show x ≤ a by grind) (Std.le_of_lt hc)
       rw [clip_of_in_range (show -a ≤ x by grind) (show x ≤ a by grind),
         clip_of_in_range (by grind) m₂]
+
+section
+
+variable [IntFloor K]
 
 /-- Positive homogeneity: `Q_{cα}(c·x) = c · Q_α(x)` for `c > 0`. -/
 theorem quantize_homogeneous {a c : K} (ha : 0 < a) (hc : 0 < c) {B : Nat} (hB : 2 ≤ B) (x : K) :
@@ -402,6 +409,8 @@ theorem quantize_zero {a : K} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) : quantize a
   have e : (0 : K) / step a B = ((0 : Int) : K) := by rw [Lean.Grind.Ring.intCast_zero]; grind
   rw [e, roundS_intCast, Lean.Grind.Ring.intCast_zero]
   grind
+
+end
 
 end Quantizer
 

@@ -44,15 +44,18 @@ theorem claim_grid_two_pow_false : ¬ ∀ B : Nat, 2 ≤ B → 2 * levels B + 1 
 
 section Witnesses
 
-variable {K : Type} [OrderedField K] [IntFloor K]
+variable {K : Type} [OrderedField K]
 
-omit [IntFloor K] in
 /-- At two bits the step is `α` itself. -/
 theorem step_two (a : K) : step a 2 = a := by
   have h : levels 2 = 1 := by decide
   unfold step
   rw [h]
   rw [Lean.Grind.Semiring.natCast_one]; grind
+
+section
+
+variable [IntFloor K]
 
 /-- `round y = n` for `n - 1/2 ≤ y < n + 1/2`. -/
 theorem roundS_eq {y : K} {n : Int} (h₁ : (n : K) - 1 / 2 ≤ y) (h₂ : y < (n : K) + 1 / 2) :
@@ -74,13 +77,14 @@ theorem quantize_two_of_abs_le {a x : K} (h₁ : -a ≤ x) (h₂ : x ≤ a) :
   unfold quantize
   rw [clip_of_in_range h₁ h₂, step_two]
 
+end
+
 end Witnesses
 
 section Refutations
 
-variable {K : Type} [OrderedField K] [IntFloor K]
+variable {K : Type} [OrderedField K]
 
-omit [IntFloor K] in
 /-- The step is `α/(2^(B-1) - 1) = 2α/(2^B - 2)` (`step_eq_two_mul_div`), not `2α/(2^B - 1)`:
 at `α = 1`, `B = 2` it is `1`, not `2/3`. Seed 000: «Step size: Δ = 2α / (2^B - 1)». -/
 theorem claim_step_false :
@@ -90,7 +94,6 @@ theorem claim_step_false :
   rw [step_two] at h1
   grind
 
-omit [IntFloor K] in
 /-- `clip(x,α) ≤ α` needs `0 ≤ α` (`clip_le_alpha`): `clip(-1)(0) = 1`.
 Seed 004: «clip(x,α) ≤ α». -/
 theorem claim_clip_le_alpha_false : ¬ ∀ a x : K, clip a x ≤ a := by
@@ -100,6 +103,10 @@ theorem claim_clip_le_alpha_false : ¬ ∀ a x : K, clip a x ≤ a := by
   unfold clip maxS minS at *
   repeat' split at *
   all_goals grind
+
+section
+
+variable [IntFloor K]
 
 /-- "MSE = E_clip + Δ²/12" is not an identity (`mse_eq_clipError_add_innerError` is): a point
 mass at `0` has MSE `0`. -/
@@ -139,7 +146,8 @@ theorem claim_mse_eq_seed004_false :
   repeat' split at h1
   all_goals grind
 
-omit [IntFloor K] in
+end
+
 /-- "∂E_clip/∂α < 0" fails beyond the support: `clipError` is constant `0` there (it is only
 antitone, `clipError_antitone`). Seed 004: «`clippingError_antitone` | ∂E_c/∂α < 0». -/
 theorem claim_clipError_strict_anti_false :
@@ -154,6 +162,10 @@ theorem claim_clipError_strict_anti_false :
   unfold clipError expect expect absS maxS at h1
   repeat' split at h1
   all_goals grind
+
+section
+
+variable [IntFloor K]
 
 /-- Oddness fails at a tie under half-up rounding (`quantize_neg` holds off ties):
 `Q(1/2) = 1` but `Q(-1/2) = 0` for `α = 1`, `B = 2`. Seed 000: «Symmetric around 0». -/
@@ -189,7 +201,8 @@ theorem claim_mse_convex_false :
   rw [r₂, r₃, Lean.Grind.Ring.intCast_one, Lean.Grind.Ring.intCast_zero] at h1
   grind
 
-omit [IntFloor K] in
+end
+
 /-- Seed 004's model MSE `E_clip + Δ²/12 · P(|X| ≤ α)` is not convex: for a point mass at `1`
 and `B = 2` it jumps at `α = 1` (`f(9/10) = 1/100`, `f(1) = 1/12`, `f(11/10) = 121/1200`).
 Seed 004: «Convexity: MSE is convex ⇒ unique α*». -/
@@ -205,6 +218,10 @@ theorem claim_seed004_mse_convex_false :
   simp only [clipError, probInside, expect, absS, maxS] at h1
   repeat' split at h1
   all_goals grind
+
+section
+
+variable [IntFloor K]
 
 /-- `round y = -1` for `-3/2 ≤ y < -1/2`. -/
 theorem roundS_eq_neg_one {y : K} (h₁ : -(3 / 2) ≤ y) (h₂ : y < -(1 / 2)) : roundS y = -1 := by
@@ -250,7 +267,8 @@ theorem claim_disparity_bound_false (C : K) : ¬ DisparityBoundShared 2 C := by
   rw [r₁, r₂, Lean.Grind.Ring.intCast_neg, Lean.Grind.Ring.intCast_one] at h1
   grind
 
-omit [IntFloor K] in
+end
+
 /-- Seed 004's mixture-kurtosis numerator is wrong for a skewed component: for
 `½·{0 w.p. ¾, 1 w.p. ¼} + ½·δ₀` the defect `4 Σ w m3 δ = 4 · ½ · (3/32) · (1/8) ≠ 0`
 (`cmoment_four_mix_eq_seed004_add` is the corrected statement).

@@ -33,9 +33,8 @@ attribute [local instance] Lean.Grind.Semiring.natCast Lean.Grind.Ring.intCast
 
 section RefutationsOptimal
 
-variable {K : Type} [OrderedField K] [IntFloor K]
+variable {K : Type} [OrderedField K]
 
-omit [IntFloor K] in
 /-- A square vanishes only at `0`. -/
 theorem eq_zero_of_sq_eq_zero {e : K} (h : e ^ 2 = 0) : e = 0 := by
   by_cases he : e = 0
@@ -43,7 +42,6 @@ theorem eq_zero_of_sq_eq_zero {e : K} (h : e ^ 2 = 0) : e = 0 := by
   · have := Lean.Grind.OrderedRing.sq_pos he
     grind
 
-omit [IntFloor K] in
 /-- `|y| ≥ 1 → y² ≥ 1`. -/
 theorem one_le_sq_of {y : K} (h : 1 ≤ y ∨ y ≤ -1) : 1 ≤ y ^ 2 := by
   rcases h with h | h
@@ -53,6 +51,10 @@ theorem one_le_sq_of {y : K} (h : 1 ≤ y ∨ y ≤ -1) : 1 ≤ y ^ 2 := by
   · have := sq_le_sq_of_nonneg_of_le (u := (1 : K)) (v := -y)
       (Lean.Grind.OrderedRing.zero_le_one (R := K)) (by grind)
     grind
+
+section
+
+variable [IntFloor K]
 
 /-- At two bits the codes are `-1`, `0`, `1`. -/
 theorem code_two_cases {b : K} (hb : 0 < b) (x : K) :
@@ -229,7 +231,8 @@ theorem claim_optimal_alpha_monotone_false :
   rw [monoLaw₂_mse_one] at m1
   grind
 
-omit [IntFloor K] in
+end
+
 /-- The linear `κ_eff = Σ w κ` of seeds 001/002 is not the kurtosis of the mixture it names: for
 `½·{±1} + ½·{±2}` both components have `κ = -2` but the mixture has `κ = (17/2)/(5/2)² - 3 = -41/25`
 (`kurtosis_mix_eq_linear` needs equal variances). -/

@@ -53,6 +53,13 @@ CHECK_THEOREMS: dict[str, list[str]] = {
         "clip_idempotent", "clip_abs_le", "clip_mono_x", "clip_mono_alpha", "clip_nonneg",
         "clip_of_alpha_le", "clip_of_le_neg_alpha", "clip_eq_self_iff", "clip_lipschitz",
         "clip_neg", "abs_sub_clip", "sub_clip_eq_zero_iff")},
+    "prop.scalar.api": ["maxS_def", "minS_def", "absS_def", "maxS_self", "minS_self",
+                        "maxS_cases", "le_maxS_left", "le_maxS_right", "minS_le_left",
+                        "minS_le_right", "maxS_eq_left", "maxS_eq_right", "minS_eq_left",
+                        "minS_eq_right", "maxS_le_iff", "le_minS_iff", "maxS_mono_right",
+                        "minS_mono_right", "absS_nonneg", "le_absS_self", "neg_le_absS",
+                        "absS_of_nonneg", "absS_of_nonpos", "absS_le_iff", "absS_neg",
+                        "absS_sub_comm", "absS_mul_self", "clip_cases"],
     "ref.clip_le_alpha_any_sign": ["claim_clip_le_alpha_false"],
     "z3.clip.clip_le_alpha.needs_alpha_nonneg": ["claim_clip_le_alpha_false"],
     # --- rounding (Quantizer.lean, Refutations.lean)
@@ -171,6 +178,35 @@ CHECK_THEOREMS: dict[str, list[str]] = {
                                   "monoLaw₂_mse_one", "monoLaw₂_mse_ge"],
     "ref.kappa_eff_linear": ["claim_kappa_eff_linear_false"],
     "ref.kappa_eff_linear_pm12": ["claim_kappa_eff_linear_false"],
+    # --- OutputError.lean: the layer-output error (w - Q w)ᵀ H (w - Q w)
+    "ref.output.no_minimizer": ["claim_outErr_exists_minimizer_false", "exOut_inf_not_attained",
+                                "exOut_err_gt", "exOut_err_lt", "exOut_err_tie",
+                                "exOut_code_tie", "exOut_code_piece", "exOut_err_piece",
+                                "exOutMirror_err_tie", "exOutMirror_isMin", "exH_psd",
+                                "exOut_tie_choice"],
+    "exh.output.example": ["qform_two", "qform_exH", "exH_psd", "exOut_err_eq",
+                           "exOutMirror_err_eq", "exOut_err_of_le", "exOut_err_piece",
+                           "exOut_err_of_ge", "exOut_err_gt", "exOutMirror_isMin",
+                           "quantize_two_of_half_le", "quantize_two_of_lt_half",
+                           "quantize_two_of_lt_neg_half", "div_lt_of_lt_mul_of_pos"],
+    "prop.output.forms": ["sumTo_zero", "sumTo_succ", "sumTo_congr", "sumTo_add", "sumTo_lin3",
+                          "sumTo_nonneg",
+                          "qform_sub_smul", "outGridErr_eq", "outErr_eq_outGridErr",
+                          "qform_diagM", "sumTo_eq_expect", "atoms_nonneg",
+                          "outErr_diag_eq_mse"],
+    "prop.output.pieces": ["QPiece.cand_mem", "QPiece.val_cand_le", "qpieces_exists_min"],
+    "prop.output.frozen_pieces": ["QPiece.ofCodes_ok", "QPiece.ofCodes_val",
+                                  "outGridErr_pieces_exists_min"],
+    "exh.output.diag_minimizer": ["outErr_diag_exists_minimizer", "outErr_diag_eq_mse"],
+    # --- AsymGrid.lean: asymmetric integer grids [-M, N], either sign of the step
+    "prop.grid.nearest": ["clampZ_mem", "clampZ_of_mem", "gridCode_mem",
+                          "sq_sub_clampZ_roundS_le", "sq_sub_mul_le_of", "sq_sub_gridQ_le",
+                          "sq_sub_gridQ_int8_le", "quantize_eq_gridQ", "sq_sub_gridQ_mono_grid"],
+    "prop.grid.candidates": ["mse_eq_gridMse", "gridMse_eq_gridErr", "gridMse_le_gridErr",
+                             "gridErr_zero", "mem_codeRangeMN", "mem_codeSumsMN",
+                             "gridMse_le_candidate", "gridMse_exists_minimizer"],
+    "exh.grid.formats": ["fmt_card", "fmt_ends", "fmt_le_succ", "gridMse_mono_grid",
+                         "fmtMse_bit_up", "fmt_optimal_antitone_bits"],
     # --- Law.lean, LawTheory.lean: every law. Each theorem is checked on continuous laws
     # (law.continuous.*, quadrature) and, where the finite twin has a check, on finite laws too.
     "law.continuous.mse_decomposition": [
@@ -197,7 +233,7 @@ CHECK_THEOREMS: dict[str, list[str]] = {
                                "Law.hasMoment4_mixture"],
     "prop.law.domination": [
         "Law.absS_le_sq_add_one", "Law.sq_le_pow_four_add_one", "Law.absS_pow_three_le",
-        "Law.absS_sq", "Law.absS_nonneg", "Law.posPart_nonneg", "Law.posPart_le",
+        "Law.absS_sq", "Law.posPart_nonneg", "Law.posPart_le",
         "Law.sq_posPart_le", "Law.posPart_eq_tail", "Law.indicator_nonneg",
         "Law.indicator_le_one", "Law.tailIndicator_nonneg", "Law.tailIndicator_le_one",
         "Law.tailAbs_nonneg", "Law.tailAbs_le", "Law.sq_sub_quantize_le_of_abs_le",
@@ -256,7 +292,8 @@ SCOPES = ("every law", "finite laws", "no law")
 
 #: Modules whose expectation-level theorems are about finite atom lists (``IsDist``).
 _FINITE_MODULES = ("Distribution", "MSE", "Mixture", "Convexity", "Optimality", "Refutations",
-                   "Conjectures", "Existence", "Candidates", "RefutationsOptimal")
+                   "Conjectures", "Existence", "Candidates", "RefutationsOptimal", "OutputError",
+                   "AsymGrid")
 #: Modules whose theorems are about every law.
 _LAW_MODULES = ("Law", "LawTheory")
 #: Theorems in those modules that are pointwise statements about scalars (no law involved).
@@ -278,9 +315,22 @@ _POINTWISE = frozenset({
     "levels_le_levels_succ", "step_bit_up", "bit_up_pos", "sq_sub_quantize_bit_up",
     "step_of_levels_eq", "natCast_three", "natCast_seven", "intCast_two",
     "eq_zero_of_sq_eq_zero", "one_le_sq_of", "code_two_cases", "one_le_sq_sub_quantize_two",
+    # OutputError, AsymGrid (rows, matrices and grids: no law)
+    "sumTo_zero", "sumTo_succ", "sumTo_congr", "sumTo_add", "sumTo_lin3", "sumTo_nonneg",
+    "qform_sub_smul",
+    "outErr_eq_outGridErr", "outGridErr_eq", "div_lt_of_lt_mul_of_pos", "quantize_two_of_half_le",
+    "quantize_two_of_lt_half", "quantize_two_of_lt_neg_half", "qform_two", "qform_exH", "exH_psd",
+    "exOut_err_eq", "exOutMirror_err_eq", "exOut_err_of_le", "exOut_code_piece", "exOut_err_piece",
+    "exOut_code_tie", "exOut_err_tie", "exOut_err_of_ge", "exOut_err_gt", "exOut_err_lt",
+    "exOut_inf_not_attained", "claim_outErr_exists_minimizer_false", "exOutMirror_err_tie",
+    "exOutMirror_isMin", "exOut_tie_choice", "QPiece.cand_mem", "QPiece.val_cand_le", "qpieces_exists_min",
+    "QPiece.ofCodes_val", "QPiece.ofCodes_ok", "outGridErr_pieces_exists_min", "qform_diagM",
+    "clampZ_mem", "clampZ_of_mem", "gridCode_mem", "sq_sub_clampZ_roundS_le", "sq_sub_mul_le_of",
+    "sq_sub_gridQ_le", "sq_sub_gridQ_int8_le", "quantize_eq_gridQ", "sq_sub_gridQ_mono_grid",
+    "mem_codeRangeMN", "fmt_card", "fmt_ends", "fmt_le_succ",
     # Law, LawTheory
     "Law.absS_le_sq_add_one", "Law.sq_le_pow_four_add_one", "Law.absS_pow_three_le",
-    "Law.absS_sq", "Law.absS_nonneg", "Law.posPart_nonneg", "Law.posPart_le",
+    "Law.absS_sq", "Law.posPart_nonneg", "Law.posPart_le",
     "Law.sq_posPart_le", "Law.posPart_eq_tail", "Law.indicator_nonneg", "Law.indicator_le_one",
     "Law.tailIndicator_nonneg", "Law.tailIndicator_le_one", "Law.tailAbs_nonneg",
     "Law.tailAbs_le", "Law.sq_sub_quantize_le_of_abs_le", "Law.innerPart_nonneg",

@@ -61,7 +61,7 @@ class Check:
 
 #: The modules that register checks.
 _MODULES = ("properties", "refutations", "optimal", "approximations", "arithmetic",
-            "simulation", "laws")
+            "simulation", "laws", "output", "grids", "scalar")
 
 #: Every registered check by id (filled by the check modules on import; see :func:`load_all`).
 CHECKS: dict[str, Check] = {}
