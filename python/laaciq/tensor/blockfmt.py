@@ -68,9 +68,12 @@ What is checked where. The steps above are a proof on paper. Lean
 (``LaAciq/Candidates.lean``) checks the symmetric-grid version over real scales, for weighted
 lists of values: the nearest-point lemmas, the frozen-code quadratic (``gridErr_eq``,
 ``gridErr_vertex_le``, ``mse_codeVertex_le``) and the finite candidate set (``trueCandidates``,
-``mse_exists_minimizer``). Not yet proved in Lean: the asymmetric grids ``lo = −hi − 1`` used
-here, the restriction of the scale to a finite set (fp16) with the floor/ceil-of-the-clamped-vertex
-candidates of step 3, and the window bounds of step 4. The tests check the whole result against an
+``mse_exists_minimizer``); ``LaAciq/AsymGrid.lean`` checks the asymmetric grids used here
+(``gridQ M N s`` with codes in ``[−M, N]`` and a step of either sign: the nearest-grid-point
+property ``sq_sub_gridQ_le``, int8's −128…127 in ``sq_sub_gridQ_int8_le``, the weighted
+candidate set ``gridMse_le_candidate``/``gridMse_exists_minimizer`` over real steps, the formats'
+ranges ``fmt_ends``). Not proved in Lean: the restriction of the scale to a finite set (fp16) with
+the floor/ceil-of-the-clamped-vertex candidates of step 3, and the window bounds of step 4. The tests check the whole result against an
 exhaustive search over every finite fp16 scale (``tests/test_blockfmt.py``; ~2000 blocks with
 ``LAACIQ_SLOW=1``).
 """
