@@ -248,8 +248,8 @@ def _real_weights() -> dict | None:
     path = next(Path(pkg.__file__).resolve().parent.rglob("model.safetensors"), None)
     if path is None:
         return None
-    from laaciq.tensor import commands as tensor_cli
-    doc = tensor_cli.clip_report(path, bits=4, quiet=True)
+    from laaciq.tensor import runs
+    doc = runs.clip_report(path, bits=4, quiet=True)
     ratios = {m: [t["methods"][m]["ratio"] for t in doc["tensors"] if m in t["methods"]]
               for m in REAL_METHODS}
     rows = [{"name": t["name"], "shape": t["shape"], "n": t["n"], "sigma": t["sigma"],
