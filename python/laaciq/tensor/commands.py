@@ -140,7 +140,7 @@ def _common_args(c, formats=("table", "json")) -> None:
                         "true, or weighted with --imatrix, output with only --hessian)")
     c.add_argument("--imatrix", metavar="FILE", help="importance matrix (llama.cpp GGUF or "
                    ".dat, from laaciq calibrate or llama-imatrix): minimize the activation-"
-                   "weighted error sum_j c_j (w_j - q_j)^2")
+                   "weighted error sum_j c_j (w_j - q_j)^2 (with gguf:…, of each block)")
     c.add_argument("--hessian", metavar="FILE", help="second moments H = E[x x^T] per layer "
                    "(laaciq calibrate --full) for --objective output")
     g = c.add_mutually_exclusive_group()
@@ -185,8 +185,6 @@ def register(subparsers) -> None:
                                                "codes", description=_QUANTIZE_DOC,
                               formatter_class=argparse.RawDescriptionHelpFormatter)
     _common_args(q, formats=None)
-    q.add_argument("--imatrix", metavar="FILE", help="with gguf:…: llama.cpp importance matrix "
-                                                    "weighting each block's error per column")
     q.add_argument("--token-embedding-type", default="same", dest="token_embedding_type",
                    choices=("same", "f32", "f16", "q8_0"),
                    help="with gguf:…: type of token_embd.weight (default: the format)")
