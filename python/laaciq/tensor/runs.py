@@ -469,7 +469,17 @@ def assess_report(path, activations=None, bits=4, patterns=None, quiet=True) -> 
     items = practice.pre_quantization_checklist(kappas, {k: list(v) for k, v in act.items()})
     doc["checklist"] = [{"item": it.item, "value": it.value, "threshold": it.threshold,
                          "flagged": it.flagged, "note": it.note} for it in items]
-    arrays = [by_name[d["name"]].reshape(-1) for d in layers]
+    _per_language(doc, [by_name[d["name"]].reshape(-1) for d in layers], layers, kappas, act,
+                  bits, quiet)
+    return doc
+
+
+def _per_language(doc, arrays, layers, kappas, act, bits, quiet) -> None:
+    """Fill ``doc`` (the ``assess`` document) with the per-language records: κ_eff, the exact
+    ``α*(λ)``, the error at the language-blind α and seed 003 §7.3's fairness record;
+    ``arrays[i]`` holds the values of ``layers[i]``, ``act`` the norms per language."""
+    from laaciq.theory import practice
+
     sizes = np.array([a.size for a in arrays], dtype=np.float64)
     moms = {k: np.array([d["_m"][k] for d in layers]) for k in ("n", "mean", "m2", "m3", "m4")}
     langs = {}
@@ -507,4 +517,3 @@ def assess_report(path, activations=None, bits=4, patterns=None, quiet=True) -> 
     doc["fairness"] = rec.as_dict()
     doc["fairness"]["degradation"] = "relative weight MSE at the language-blind α"
     doc["seconds_exact"] = total_s
-    return doc
