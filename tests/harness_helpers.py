@@ -7,7 +7,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from laaciq.verify import lean
+from laaciq.verify import leanscan
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -16,7 +16,7 @@ def fake_build(path: Path, status: str = "compiled", stale: tuple = (), failed: 
                ) -> Path:
     """A lean-build.json saying every module compiled from the current sources."""
     mods = []
-    for p in lean.lean_sources(ROOT):
+    for p in leanscan.lean_sources(ROOT):
         rel = p.relative_to(ROOT).as_posix()
         mod = rel[:-5].replace("/", ".")
         sha = hashlib.sha256(p.read_text(encoding="utf-8").encode()).hexdigest()

@@ -17,7 +17,7 @@ import pytest
 
 from laaciq import fsguard
 from laaciq.errors import LaaciqError
-from laaciq.verify import lean
+from laaciq.verify import lean, leantool
 
 FAKE_NODE = """#!/bin/sh
 echo run >> "$COUNTER"
@@ -37,7 +37,7 @@ def fake_lean(tmp_path, monkeypatch):
     (root / "LaAciq").mkdir(parents=True)
     (root / "LaAciq" / "Good.lean").write_text("theorem t : True := trivial\n")
     (root / "LaAciq" / "Bad.lean").write_text("theorem u : False := BAD\n")
-    checker = lean.Checker(node, tmp_path / "lean.js", tmp_path, "4.0", "0" * 40, "w", "fast:x")
+    checker = leantool.Checker(node, tmp_path / "lean.js", tmp_path, "4.0", "0" * 40, "w", "fast:x")
 
     def build():
         files = sorted((root / "LaAciq").glob("*.lean"))
@@ -84,7 +84,7 @@ def test_stale_build_folders_are_removed_under_the_lock(fake_lean):
 def test_cache_folder_is_private_and_forged_folders_are_refused(tmp_path, monkeypatch):
     fresh = tmp_path / "new-cache"
     monkeypatch.setenv("LAACIQ_CACHE", str(fresh))
-    assert lean.cache_dir() == fresh and stat.S_IMODE(fresh.stat().st_mode) == 0o700
+    assert leantool.cache_dir() == fresh and stat.S_IMODE(fresh.stat().st_mode) == 0o700
     open_dir = tmp_path / "open"
     open_dir.mkdir()
     open_dir.chmod(0o777)

@@ -10,7 +10,7 @@ import pytest
 
 from laaciq.verify import checks
 from laaciq.verify import claims
-from laaciq.verify import lean
+from laaciq.verify import leanscan
 from laaciq.verify import registry
 from laaciq.verify import symbolic
 from laaciq.errors import LaaciqError
@@ -42,7 +42,7 @@ def test_every_quote_is_verbatim(ledger):
 
 def test_ledger_names_existing_checks_and_theorems(ledger):
     ids = set(checks.load_all()) | {r["id"] for r in symbolic.run_all()}
-    decls, _ = lean.scan_tree(ROOT)
+    decls, _ = leanscan.scan_tree(ROOT)
     names = {d.name for d in decls}
     for c in ledger:
         assert set(c.checks) <= ids, f"{c.id}: unknown checks {set(c.checks) - ids}"
@@ -272,7 +272,7 @@ def test_theorem_docstrings_quote_only_claims_they_decide(ledger):
             (c.see_also or {}).get("lean", []))
         for n in names:
             linked.setdefault(n, []).append(norm(c.quote))
-    decls, _ = lean.scan_tree(ROOT)
+    decls, _ = leanscan.scan_tree(ROOT)
     assert sum(1 for d in decls if d.kind == "theorem" and d.quote) >= 10  # the scanner sees them
     stray = []
     for d in decls:

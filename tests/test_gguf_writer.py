@@ -25,7 +25,7 @@ from gguf.quants import quantize as gguf_quantize  # noqa: E402
 
 from laaciq import cli  # noqa: E402
 from laaciq.errors import LaaciqError  # noqa: E402
-from laaciq.tensor import commands  # noqa: E402
+from laaciq.tensor import runs  # noqa: E402
 
 T = gguf.GGMLQuantizationType
 RANGES = {"Q4_0": (-8, 7), "Q5_0": (-16, 15), "Q8_0": (-128, 127)}
@@ -160,7 +160,7 @@ def test_importances_weight_the_blocks(tiny, tmp_path):
     rng = np.random.default_rng(4)
     imp = {"blk.0.attn_q.weight": rng.exponential(size=64).astype(np.float32) ** 3,
            "blk.0.ffn_gate_exps.weight": rng.exponential(size=(2, 64)).astype(np.float32)}
-    doc = commands.quantize_gguf(tiny, tmp_path / "w", "gguf:Q4_0", importances=imp)
+    doc = runs.quantize_gguf(tiny, tmp_path / "w", "gguf:Q4_0", importances=imp)
     o = {t.name: t for t in gguf.GGUFReader(str(tmp_path / "w" / "model.gguf")).tensors}
     x = np.asarray(src["blk.0.attn_q.weight"].data)
     c = np.broadcast_to(imp["blk.0.attn_q.weight"], x.shape)
@@ -172,7 +172,7 @@ def test_importances_weight_the_blocks(tiny, tmp_path):
     assert rec["blk.0.attn_q.weight"]["importance"] is True
     assert rec["output.weight"]["importance"] is False
     # the weighted optimum differs from the unweighted one somewhere
-    commands.quantize_gguf(tiny, tmp_path / "u", "gguf:Q4_0")
+    runs.quantize_gguf(tiny, tmp_path / "u", "gguf:Q4_0")
     u = {t.name: t for t in gguf.GGUFReader(str(tmp_path / "u" / "model.gguf")).tensors}
     assert not np.array_equal(np.asarray(u["blk.0.attn_q.weight"].data),
                               np.asarray(o["blk.0.attn_q.weight"].data))
@@ -182,7 +182,7 @@ def test_importances_weight_the_blocks(tiny, tmp_path):
                                  {"blk.0.attn_q.weight": np.ones(65)}])
 def test_importances_of_another_model_are_refused(tiny, tmp_path, imp):
     with pytest.raises(LaaciqError, match="another model"):
-        commands.quantize_gguf(tiny, tmp_path / "x", "gguf:Q4_0", importances=imp)
+        runs.quantize_gguf(tiny, tmp_path / "x", "gguf:Q4_0", importances=imp)
     assert list(tmp_path.iterdir()) == []
 
 

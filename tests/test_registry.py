@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from laaciq.verify import checks
-from laaciq.verify import lean
+from laaciq.verify import leanscan
 from laaciq.verify import registry
 from laaciq.verify import symbolic
 
@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def theorems() -> set[str]:
-    decls, _ = lean.scan_tree(ROOT)
+    decls, _ = leanscan.scan_tree(ROOT)
     return {d.name for d in decls if d.kind in ("theorem", "lemma") and d.name}
 
 

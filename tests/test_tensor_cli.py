@@ -1,4 +1,5 @@
-"""``laaciq clip`` and ``laaciq assess`` (laaciq.tensor.commands) on temporary files."""
+"""``laaciq clip`` and ``laaciq assess`` (laaciq.tensor.commands, .runs, .tables) on temporary
+files."""
 
 from __future__ import annotations
 

@@ -335,7 +335,7 @@ def checkpoint_case(scale: int, jobs: int | None = None, bits: int = 4,
 
     from safetensors.numpy import save_file
 
-    from laaciq.tensor import commands, pipeline
+    from laaciq.tensor import pipeline, runs
 
     jobs = jobs or pipeline.default_jobs()
     root = Path(tempfile.mkdtemp(prefix="laaciq-bench-"))
@@ -357,8 +357,7 @@ def checkpoint_case(scale: int, jobs: int | None = None, bits: int = 4,
         _log(f"checkpoint: quantize {total} weights ({n_t} tensors) per channel, {bits} bits, "
              f"{jobs} jobs")
         t0 = time.perf_counter()
-        doc = commands.quantize_checkpoint(root, root / "out", bits, axis=0, jobs=jobs,
-                                           quiet=True)
+        doc = runs.quantize_checkpoint(root, root / "out", bits, axis=0, jobs=jobs, quiet=True)
         wall = time.perf_counter() - t0
         largest = max(a * b for a, b in shapes) * 4
         bound = 2 * largest + (300 << 20)

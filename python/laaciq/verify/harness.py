@@ -4,7 +4,7 @@
 
 1. reads the Lean build result (``lean_build``, default ``report_dir/lean-build.json`` written by
    ``make lean``; without it every theorem is ``written``, never ``checked``) and scans
-   ``LaAciq/`` for the theorems (``lean.scan_tree``); a module counts as checked only if the
+   ``LaAciq/`` for the theorems (``leanscan.scan_tree``); a module counts as checked only if the
    build compiled the very source that is there now (same SHA-256);
 2. runs every registered check (``checks.run_checks``) and the symbolic tier
    (``symbolic.run_all``);
@@ -32,7 +32,7 @@ from importlib import metadata, resources
 from pathlib import Path
 
 from laaciq.verify import claims as claims_mod
-from laaciq.verify import lean
+from laaciq.verify import leanscan
 from laaciq.verify import registry
 from laaciq.errors import InternalCheckError, LaaciqError
 from laaciq.io import read_json
@@ -248,8 +248,8 @@ def _real_weights() -> dict | None:
     path = next(Path(pkg.__file__).resolve().parent.rglob("model.safetensors"), None)
     if path is None:
         return None
-    from laaciq.tensor import commands as tensor_cli
-    doc = tensor_cli.clip_report(path, bits=4, quiet=True)
+    from laaciq.tensor import runs
+    doc = runs.clip_report(path, bits=4, quiet=True)
     ratios = {m: [t["methods"][m]["ratio"] for t in doc["tensors"] if m in t["methods"]]
               for m in REAL_METHODS}
     rows = [{"name": t["name"], "shape": t["shape"], "n": t["n"], "sigma": t["sigma"],
@@ -302,7 +302,7 @@ def build_status(root, report_dir, lean_build=None, quick: bool = False, log=Non
     if build is None:
         log(f"harness: no {LEAN_BUILD} in {report_dir}: theorems are reported as written")
 
-    decls, tokens = lean.scan_tree(root)
+    decls, tokens = leanscan.scan_tree(root)
     theorems = [d for d in decls if d.kind in ("theorem", "lemma") and d.name]
     status, module_rows = theorem_statuses(root, theorems, build)
     ledger = claims_mod.load()

@@ -3,9 +3,9 @@
 ``python -m laaciq.verify.leanbench [--repeats N] [--modules M ...] [--out FILE]``
 
 For each library module (in import order) and each launcher — the package's own ``lean.js``
-(stock) and the derived ``lean-fast.js`` (fast, see :func:`laaciq.verify.lean.derive_launcher`)
-— one cold Lean run compiles the module, alternating stock and fast, ``repeats`` times each,
-one run at a time. The module's imports are compiled once beforehand and shared by both
+(stock) and the derived ``lean-fast.js`` (fast, see
+:func:`laaciq.verify.leantool.derive_launcher`) — one cold Lean run compiles the module,
+alternating stock and fast, ``repeats`` times each, one run at a time. The module's imports are compiled once beforehand and shared by both
 launchers, so each run times exactly one module. Per run: wall seconds and the Node process's
 peak resident memory (``ru_maxrss`` from ``os.wait4``); per module: the verdict of each launcher
 (status, error lines), which must agree. Prints a table and writes ``report/lean-bench.json``.
@@ -26,7 +26,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from laaciq.io import atomic_write_text, project_root
-from laaciq.verify import lean
+from laaciq.verify import lean, leanscan, leantool
 
 
 def _timed_run(argv: list[str], cwd: Path, env: dict) -> tuple[float, float, int, str]:
@@ -44,19 +44,19 @@ def _timed_run(argv: list[str], cwd: Path, env: dict) -> tuple[float, float, int
 
 def _verdict(module: str, rc: int, output: str, text: str) -> dict:
     msgs = lean.parse_messages(output)
-    _, tokens = lean.scan_source(text, lean._module_file(module))
+    _, tokens = leanscan.scan_source(text, lean._module_file(module))
     reasons = lean._failure_reasons(msgs, tokens, rc)
     return {"status": "compiled" if rc == 0 and not reasons else "failed", "reasons": reasons}
 
 
 def bench(root: Path, repeats: int, modules: list[str] | None, log=print) -> dict:
-    files = lean.lean_sources(root)
+    files = leanscan.lean_sources(root)
     graph = lean.module_graph(root, files)
     order = lean._toposort(graph)
     chosen = [m for m in order if modules is None or m in modules]
-    fast = lean.find_checker(fetch=True)
-    stock = lean.find_checker(fetch=False, stock=True)
-    work = Path(tempfile.mkdtemp(prefix="lean-bench-", dir=lean.cache_dir()))
+    fast = leantool.find_checker(fetch=True)
+    stock = leantool.find_checker(fetch=False, stock=True)
+    work = Path(tempfile.mkdtemp(prefix="lean-bench-", dir=leantool.cache_dir()))
     src, deps_out = work / "src", work / "deps"
     for m in order:
         dst = src / lean._module_file(m)

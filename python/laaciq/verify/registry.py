@@ -3,7 +3,7 @@
 :data:`CHECK_THEOREMS` lists, per check id, the Lean theorems (short names in namespace
 ``LaAciq``) whose conclusions that check tests. :func:`theorem_checks` inverts it into
 ``{"LaAciq.<name>": [check ids]}``. ``tests/test_registry.py`` asserts two-way set equality
-with the theorems that ``lean.scan_tree`` finds in ``LaAciq/``: a theorem without a check, or a
+with the theorems that ``leanscan.scan_tree`` finds in ``LaAciq/``: a theorem without a check, or a
 registry entry naming no theorem, fails the test. Theorems named ``claim_<…>_false`` or
 ``not_<…>`` are refutations: their checks are refutation searches.
 
