@@ -189,6 +189,8 @@ def _bstar_outcome(bstar, max_k) -> str:
 def bounds(cm: CorpusMeasure, bits) -> dict:
     """Seeds 002/004 bounds: C fitted on the even-indexed languages, tested on the odd ones."""
     half_a, half_b = cm.langs[0::2], cm.langs[1::2]
+    if "kappa_eff_linear" not in cm.x:
+        return {}
     sdk = {h: float(np.std([cm.x["kappa_eff_linear"][l] for l in g]))
            for h, g in (("a", half_a), ("b", half_b))} if len(half_b) >= 2 else {}
     fit = []
@@ -242,7 +244,8 @@ def decide(corpora: dict, facts: ModelFacts, tests: dict, model: str, rng, B: in
     whichever is present, and the verdict names the corpus it used.
     """
     names = list(corpora)
-    pc = corpora.get(primary) or corpora[names[0]]
+    pkey = primary if primary in corpora else names[0]
+    pc = corpora[pkey]
     sc = corpora.get(sweep) or pc
     max_k = float(np.max(facts.kappa_l))
     analyses = {}
@@ -262,7 +265,7 @@ def decide(corpora: dict, facts: ModelFacts, tests: dict, model: str, rng, B: in
             fam["mixed_vs_control"] = None
         analyses[name] = {"primary": prim, "correlations": corr, "comparisons": comps,
                           "reported_comparisons": reported, "p_holm": stats.holm(fam)}
-    A = analyses[pc.name]
+    A = analyses[pkey]
     out = {}
     for key, (_, cids) in CORRELATIONS.items():
         c = A["correlations"][key]

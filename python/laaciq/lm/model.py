@@ -82,12 +82,16 @@ def block_linears(model) -> list[tuple[int, str, object]]:
 
 @dataclass
 class SegmentStats:
-    """Per evaluated segment: summed NLL and predicted-token count; optionally per block the
-    summed per-token hidden-state norm (``norm_sum[s, l]``)."""
+    """Per evaluated segment: summed NLL, predicted-token count and the per-token NLL of every
+    predicted position (``token_nll[s]``, length ``len(segment) - 1``); optionally per block the
+    summed per-token hidden-state norm over the positions after BOS (``norm_sum[s, l]``) and at
+    the BOS position alone (``norm_bos[s, l]``)."""
 
     nll: np.ndarray
     count: np.ndarray
+    token_nll: list = field(default_factory=list)
     norm_sum: np.ndarray | None = None
+    norm_bos: np.ndarray | None = None
     tokens: int = 0
     seconds: float = 0.0
     sq_sum: dict = field(default_factory=dict)   # linear index -> Σ x_j² (calibration)
@@ -99,43 +103,46 @@ class SegmentStats:
 
 
 class Scorer:
-    """Runs segments (lists of token ids) through the model in batches of equal length."""
+    """Runs segments (lists of token ids, BOS first) through the model in batches of equal
+    length."""
 
-    def __init__(self, model, batch: int = 4):
+    def __init__(self, model, batch: int = 1):
         self.model = model
         self.batch = batch
         self.blocks = blocks_of(model)
         self.linears = block_linears(model)
 
-    def run(self, segments, norms: bool = False, input_squares: bool = False,
-            progress=None) -> SegmentStats:
-        import torch
-
-        S = len(segments)
-        nll = np.zeros(S)
-        cnt = np.zeros(S)
-        norm_sum = np.zeros((S, len(self.blocks))) if norms else None
-        sq: dict = {}
+    def _hooks(self, norms: bool, input_squares: bool, cur: dict, sq: dict) -> list:
         handles = []
-        cur = {}
         if norms:
             def mk(l):
                 def hook(_m, _inp, out):
                     h = out[0] if isinstance(out, tuple) else out
-                    cur[l] = h.detach().float().norm(dim=-1).sum(dim=-1)  # per sequence
+                    cur[l] = h.detach().float().norm(dim=-1)      # (batch, seq)
                 return hook
             handles += [b.register_forward_hook(mk(l)) for l, b in enumerate(self.blocks)]
         if input_squares:
             def mk2(i):
                 def pre(_m, args):
                     x = args[0].detach().double()
-                    v = (x * x).sum(dim=tuple(range(x.dim() - 1)))
-                    sq[i] = sq.get(i, 0) + v
+                    sq[i] = sq.get(i, 0) + (x * x).sum(dim=tuple(range(x.dim() - 1)))
                 return pre
             handles += [mod.register_forward_pre_hook(mk2(i))
                         for i, (_, _, mod) in enumerate(self.linears)]
+        return handles
+
+    def run(self, segments, norms: bool = False, input_squares: bool = False,
+            progress=None) -> SegmentStats:
+        import torch
+
+        S, nb = len(segments), len(self.blocks)
+        st = SegmentStats(np.zeros(S), np.zeros(S), [None] * S,
+                          np.zeros((S, nb)) if norms else None,
+                          np.zeros((S, nb)) if norms else None)
+        cur: dict = {}
+        sq: dict = {}
+        handles = self._hooks(norms, input_squares, cur, sq)
         t0 = time.perf_counter()
-        ntok = 0
         try:
             with torch.inference_mode():
                 order = sorted(range(S), key=lambda i: len(segments[i]))
@@ -144,23 +151,24 @@ class Scorer:
                     n = min(len(segments[i]) for i in idx)
                     ids = torch.tensor([segments[i][:n] for i in idx], dtype=torch.long)
                     logits = self.model(input_ids=ids).logits[:, :-1].float()
-                    tgt = ids[:, 1:]
                     lp = torch.nn.functional.cross_entropy(
-                        logits.reshape(-1, logits.shape[-1]), tgt.reshape(-1),
+                        logits.reshape(-1, logits.shape[-1]), ids[:, 1:].reshape(-1),
                         reduction="none").view(len(idx), -1)
                     for k, i in enumerate(idx):
-                        nll[i] = float(lp[k].sum())
-                        cnt[i] = n - 1
+                        st.token_nll[i] = lp[k].double().numpy()
+                        st.nll[i] = float(st.token_nll[i].sum())
+                        st.count[i] = n - 1
                         if norms:
-                            norm_sum[i] = [float(cur[l][k]) / n for l in range(len(self.blocks))]
-                    ntok += len(idx) * n
+                            st.norm_sum[i] = [float(cur[l][k, 1:].sum()) for l in range(nb)]
+                            st.norm_bos[i] = [float(cur[l][k, 0]) for l in range(nb)]
+                    st.tokens += len(idx) * n
                     if progress is not None:
                         progress(len(idx) * n)
         finally:
             for h in handles:
                 h.remove()
-        st = SegmentStats(nll, cnt, norm_sum, ntok, time.perf_counter() - t0)
+        st.seconds = time.perf_counter() - t0
         if input_squares:
             st.sq_sum = {i: v.numpy() for i, v in sq.items()}
-            st.sq_count = ntok
+            st.sq_count = st.tokens
         return st
