@@ -233,7 +233,20 @@ def _corpus_doc(run, w, facts, rng, B) -> tuple[dict, dc.CorpusMeasure]:
            "mechanism": _mechanism(run.mechanism, w), "seconds": run.seconds}
     if run.name == "handbook":
         doc["ablation"] = _ablation(table)
+    doc["seeds_alpha"] = _seeds_alpha(run, w)
     return doc, cm
+
+
+def _seeds_alpha(run, w) -> dict:
+    """The seeds' LA-ACIQ α(row, λ) = σ_row·f(κ_eff(λ)): per language f(κ_eff(λ)) and its
+    ratio to the pooled control's f (the same for every row, so this is the whole spread)."""
+    from laaciq.theory.aciq import alpha_kurtosis_rule
+    kp = ms.kappa_eff(np.mean([run.abar[l] for l in run.langs], axis=0), w)[0]
+    fp = alpha_kurtosis_rule(1.0, kp, 4)
+    per = {l: alpha_kurtosis_rule(1.0, ms.kappa_eff(run.abar[l], w)[0], 4) for l in run.langs}
+    r = [v / fp for v in per.values()]
+    return {"kappa_eff_pooled": kp, "f_pooled": fp, "f": per,
+            "ratio_min": min(r), "ratio_max": max(r), "spread": max(r) - min(r)}
 
 
 def run_probe(model, tok, texts: dict, cfg: ProbeConfig, provenance: dict, log=print,
