@@ -56,6 +56,8 @@ def register(sub) -> None:
     p.add_argument("--bits", type=_bits_list, default=(3, 4, 5, 6, 8),
                    help="bit-widths of the handbook sweep (default 3,4,5,6,8)")
     p.add_argument("--blocks", type=int, help="quantize only the first N blocks")
+    p.add_argument("--max-paragraphs", type=int,
+                   help="partial runs: score only the first N selected paragraphs per split")
     p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap replicates")
     p.add_argument("--permutations", type=int, default=10000, help="permutations")
     p.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
@@ -109,7 +111,8 @@ def _config(args):
     if badS or not strategies:
         raise LaaciqError(f"unknown strategy {badS[0] if badS else '(none)'!r}: choose from "
                           f"{','.join(STRATEGIES)}")
-    for name in ("tokens", "calib_tokens", "bootstrap", "threads", "permutations", "blocks"):
+    for name in ("tokens", "calib_tokens", "bootstrap", "threads", "permutations", "blocks",
+                 "max_paragraphs"):
         v = getattr(args, name)
         if v is not None and v < 1:
             raise LaaciqError(f"--{name.replace('_', '-')} must be >= 1")
@@ -120,14 +123,14 @@ def _config(args):
                            hb_tokens=(t, t), lo_tokens=(t, t), seg_len=64, bits=(4,),
                            lo_bits=(4,), strategies=("exact",), blocks=args.blocks or 2,
                            bootstrap=min(args.bootstrap, 200), permutations=200,
-                           threads=args.threads)
+                           threads=args.threads, max_paragraphs=8)
     d = ProbeConfig()
     tok = lambda pair: (args.tokens or pair[0], args.calib_tokens or pair[1])  # noqa: E731
     return ProbeConfig(corpora=corpora, hb_languages=hb, lo_languages=lo,
                        hb_tokens=tok(d.hb_tokens), lo_tokens=tok(d.lo_tokens),
                        bits=tuple(args.bits), strategies=strategies, blocks=args.blocks,
                        bootstrap=args.bootstrap, permutations=args.permutations,
-                       threads=args.threads)
+                       threads=args.threads, max_paragraphs=args.max_paragraphs)
 
 
 def _cmd_probe(args) -> int:
@@ -293,7 +296,8 @@ def probe(cfg, model=None, text=None, use_cache=True, progress=True, log=None) -
     else:
         tok = _HFTokenizer(model_path)
     budgets = {"handbook": cfg.hb_tokens, "libreoffice": cfg.lo_tokens}
-    texts = {n: t.select(lambda s: len(tok.encode(s)), *budgets[n]) for n, t in texts.items()}
+    texts = {n: t.select(lambda s: len(tok.encode(s)), *budgets[n], cfg.max_paragraphs)
+             for n, t in texts.items()}
     doc = run_probe(m, tok, texts, cfg, prov, log=log, progress=progress, plan=plan,
                     alpha_cache=threshold_cache(cache, mkey, cfg.blocks, digest)
                     if use_cache else None)

@@ -215,9 +215,11 @@ class ParallelText:
         keys = self.calib_keys if split == "calibration" else self.eval_keys
         return [(self.unit(k), self.texts[lang][k]) for k in keys]
 
-    def select(self, n_tokens, eval_budget: int, calib_budget: int) -> "ParallelText":
+    def select(self, n_tokens, eval_budget: int, calib_budget: int,
+               max_paragraphs: int | None = None) -> "ParallelText":
         """Units in sha256 order until the English text (``n_tokens(text)``) reaches each
-        budget; the keys of those units, in key order, are scored in every language."""
+        budget; the keys of those units, in key order, are scored in every language.
+        ``max_paragraphs`` (smoke runs only) keeps the first keys of that selection."""
         ref = "en" if "en" in self.languages else self.languages[0]
 
         def pick(keys, budget):
@@ -230,7 +232,7 @@ class ParallelText:
                     break
                 chosen += by_unit[u]
                 total += sum(n_tokens(self.texts[ref][k]) + 2 for k in by_unit[u])
-            return sorted(chosen)
+            return sorted(chosen)[:max_paragraphs]
 
         return ParallelText(self.name, self.languages, self.texts,
                             pick(self.calib_keys, calib_budget), pick(self.eval_keys, eval_budget),

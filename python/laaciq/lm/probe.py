@@ -65,6 +65,7 @@ class ProbeConfig:
     bootstrap: int = 1000
     permutations: int = 10000
     blocks: int | None = None    # quantize only the first N blocks (smoke runs)
+    max_paragraphs: int | None = None   # smoke runs: first N selected paragraphs per split
 
     def key(self) -> str:
         return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:16]
