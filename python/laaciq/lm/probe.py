@@ -231,7 +231,9 @@ def _corpus_doc(run, w, facts, rng, B) -> tuple[dict, dc.CorpusMeasure]:
                           Dp, Db, x)
     doc = {"languages": run.langs, "per_language": table,
            "strategies": _strategy_summary(Dp, Db, run.langs),
-           "mechanism": _mechanism(run.mechanism, w), "seconds": run.seconds}
+           "mechanism": _mechanism(run.mechanism, w),
+           "mechanism_per_matrix": [r for r in run.mechanism if r["lang"] is None],
+           "seconds": run.seconds}
     if run.name == "handbook":
         doc["ablation"] = _ablation(table)
     doc["seeds_alpha"] = _seeds_alpha(run, w)
