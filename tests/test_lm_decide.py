@@ -50,6 +50,8 @@ def test_spearman_and_partial_against_references():
     # -1.5, .5, -.5), (-.5, 1.5, -1.5, .5), (.5, -.5, 1.5, -1.5): Σxy = -2 + 0 - 2, Σx² = Σy² = 15
     assert stats.partial_spearman(xs, ys, g) == pytest.approx(-4 / 15)
     assert stats.partial_spearman(xs, xs, g) == pytest.approx(1.0)
+    # two Latin languages and one Cyrillic: nothing is left within scripts
+    assert np.isnan(stats.partial_spearman([1, 2, 3], [3, 1, 2], ["L", "L", "C"]))
 
 
 def test_holm_matches_hand_arithmetic():

@@ -82,7 +82,10 @@ def partial_spearman(x, y, groups) -> float:
     points or the residuals are constant (e.g. one language per group)."""
     rx, ry = rank(x), rank(y)
     g = np.asarray(groups)
-    for lab in np.unique(g):
+    labels, sizes = np.unique(g, return_counts=True)
+    if sizes[sizes >= 2].sum() < 3:      # a language alone in its script carries no information
+        return float("nan")
+    for lab in labels:
         m = g == lab
         rx[m] -= rx[m].mean()
         ry[m] -= ry[m].mean()
