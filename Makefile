@@ -47,12 +47,14 @@ validate: setup
 
 report: validate
 
-# The seeds' language claims on a real multilingual LM (Gemma-3-270M, 12 languages):
-# report/experiment.json, folded into the report by `make validate`. Downloads into
-# $(LAACIQ_CACHE) (default /tmp/laaciq-cache); results are cached per configuration.
+# The seeds' language claims on a real multilingual LM (Gemma-3-270M) on two parallel corpora
+# (debian-handbook, 11 languages; LibreOffice help, 31), decided by experiment/plan.json:
+# report/experiment.json, folded into the report by `make validate`; one line per run is
+# appended to experiment/runs.jsonl (commit it). Downloads into $(LAACIQ_CACHE) (default
+# /tmp/laaciq-cache); results are cached per configuration, plan and code digest.
 experiment: setup
 	$(PY) -m pip install -qq -e '.[lm]'
-	$(PY) -m laaciq probe --out report/experiment.json
+	$(PY) -m laaciq probe --out report/experiment.json --run-log experiment/runs.jsonl
 
 # llama.cpp's llama-quantize, llama-imatrix and llama-perplexity, built once from the llama.cpp
 # vendored in PyPI's llama-cpp-python 0.3.36 sdist into $(LAACIQ_CACHE)/llama.cpp (portable

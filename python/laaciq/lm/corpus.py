@@ -1,26 +1,30 @@
-"""Parallel multilingual text from Debian packages, aligned and filtered, split into disjoint
-calibration and held-out evaluation sets.
+"""Parallel multilingual text from Debian packages: aligned by paragraph key, filtered for
+untranslated paragraphs, restricted to the keys every scored language has (the intersection),
+split into disjoint calibration and held-out evaluation sets.
 
 Sources (unpacked by :mod:`laaciq.lm.assets`):
 
 * ``debian-handbook``: the same book as HTML per language (``html/<locale>/<page>.html``).
   Paragraphs are ``<div class="para">`` blocks; a paragraph's key is
   ``(page, id of the nearest preceding heading anchor, index after that anchor)``, the same in
-  every translation (they are generated from the same DocBook source).
-* ``libreoffice-help-hi`` / ``libreoffice-help-en-us``: LibreOffice help pages; a paragraph is
-  ``<p id="par_id…">`` and its key is ``(page path, paragraph id)``.
+  every translation (they are generated from the same DocBook source). Unit: the section
+  ``(page, anchor)``.
+* LibreOffice help: :mod:`laaciq.lm.libreoffice` (same design, its own parser and filter).
 
-Untranslated paragraphs fall back to English and are dropped:
+Handbook filter (untranslated paragraphs fall back to English and are dropped):
 
-* non-Latin scripts (ru, ar, fa, ja, zh-CN, hi): keep a paragraph only if at least half of its
+* non-Latin scripts (ru, ar, fa, ja, zh-CN): keep a paragraph only if at least half of its
   letters are in the language's script (ja additionally needs kana or kanji; zh-CN needs Han and
   no kana);
 * de, fr, es, it, pt-BR: drop a paragraph equal or near-equal (word-set Jaccard ≥ 0.6) to the
   English paragraph with the same key, and keep it only if a stop-word language identifier
   (:func:`identify_latin`) names the language.
 
-Splits: a key goes to calibration if ``sha256(key) mod 4 == 0``, else to evaluation: disjoint,
-deterministic and the same partition for every language.
+Coverage (``experiment/plan.json``): a language enters if its kept keys are at least half of the
+English keys; every entered language is scored on the intersection of their kept keys
+(:func:`coverage_rule`). Splits: a key goes to calibration if ``sha256(key) mod 4 == 0``, else to
+evaluation. Selection (:meth:`ParallelText.select`): units in sha256 order until the English
+text reaches a token budget; every language then scores exactly those paragraphs.
 """
 
 from __future__ import annotations
@@ -28,18 +32,18 @@ from __future__ import annotations
 import hashlib
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from laaciq.errors import LaaciqError
 
-__all__ = ["LANGUAGES", "LOCALES", "Corpus", "load_corpus", "identify_latin", "script_share",
-           "keep_paragraph"]
+__all__ = ["LANGUAGES", "LOCALES", "SCRIPT", "ParallelText", "load_handbook", "coverage_rule",
+           "identify_latin", "script_share", "keep_paragraph", "is_calibration", "jaccard"]
 
-#: Target languages (project codes) and their debian-handbook locale ("hi": LibreOffice help).
+#: Handbook languages (project codes) and their debian-handbook locale.
 LOCALES = {"en": "en-US", "de": "de-DE", "fr": "fr-FR", "es": "es-ES", "it": "it-IT",
            "pt-BR": "pt-BR", "ru": "ru-RU", "ar": "ar-MA", "fa": "fa-IR", "ja": "ja-JP",
-           "zh-CN": "zh-CN", "hi": "hi"}
+           "zh-CN": "zh-CN"}
 LANGUAGES = tuple(LOCALES)
 LATIN = ("de", "fr", "es", "it", "pt-BR")
 
@@ -66,7 +70,17 @@ _SCRIPTS = {
     "ja": [(0x3040, 0x30FF), (0x4E00, 0x9FFF), (0x3400, 0x4DBF), (0xFF66, 0xFF9F)],
     "zh-CN": [(0x4E00, 0x9FFF), (0x3400, 0x4DBF)],
     "hi": [(0x0900, 0x097F)],
+    "el": [(0x0370, 0x03FF), (0x1F00, 0x1FFF)],
+    "dz": [(0x0F00, 0x0FFF)],
+    "km": [(0x1780, 0x17FF), (0x19E0, 0x19FF)],
+    "ko": [(0xAC00, 0xD7AF), (0x1100, 0x11FF), (0x3130, 0x318F)],
 }
+#: The script of each language code the probe knows (the covariate of the statistics).
+SCRIPT = {**{l: "Latin" for l in ("en", "de", "fr", "es", "it", "pt-BR", "ca", "cs", "da", "et",
+                                   "eu", "fi", "gl", "hu", "id", "nl", "om", "pl", "sk", "sl",
+                                   "sv", "tr", "vi")},
+          "ru": "Cyrillic", "ar": "Arabic", "fa": "Arabic", "ja": "Japanese", "zh-CN": "Han",
+          "hi": "Devanagari", "el": "Greek", "dz": "Tibetan", "km": "Khmer", "ko": "Hangul"}
 _KANA = [(0x3040, 0x30FF), (0xFF66, 0xFF9F)]
 
 
@@ -97,7 +111,7 @@ def identify_latin(text: str) -> str | None:
     return best
 
 
-def _jaccard(a: str, b: str) -> float:
+def jaccard(a: str, b: str) -> float:
     x, y = set(_WORD.findall(a.lower())), set(_WORD.findall(b.lower()))
     if not x and not y:
         return 1.0
@@ -118,7 +132,7 @@ def keep_paragraph(lang: str, text: str, english: str | None) -> bool:
         if lang == "zh-CN":
             return not kana
         return True
-    if english is not None and (text.strip() == english.strip() or _jaccard(text, english) >= 0.6):
+    if english is not None and (text.strip() == english.strip() or jaccard(text, english) >= 0.6):
         return False
     return identify_latin(text) == lang
 
@@ -126,10 +140,9 @@ def keep_paragraph(lang: str, text: str, english: str | None) -> bool:
 _TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
 _PARA = re.compile(r'<div class="para">(.*?)</div>|<a (?:xmlns="" )?id="([^"]+)"></a>', re.S)
-_LO_PARA = re.compile(r'<(p|h[1-6])\s+id="((?:par|hd)_id[^"]+)"[^>]*>(.*?)</\1>', re.S)
 
 
-def _clean(fragment: str) -> str:
+def clean_html(fragment: str) -> str:
     return _SPACE.sub(" ", html.unescape(_TAG.sub("", fragment))).strip()
 
 
@@ -143,23 +156,10 @@ def handbook_paragraphs(locale_dir: Path) -> dict[tuple, str]:
             if m.group(2) is not None:
                 anchor, idx = m.group(2), 0
                 continue
-            text = _clean(m.group(1))
+            text = clean_html(m.group(1))
             if len(text) >= 20:
                 out[(page.name, anchor, idx)] = text
             idx += 1
-    return out
-
-
-def libreoffice_paragraphs(text_dir: Path) -> dict[tuple, str]:
-    """``{(relative page, paragraph id): text}`` of one LibreOffice help language."""
-    out: dict[tuple, str] = {}
-    for page in sorted(text_dir.rglob("*.html")):
-        t = page.read_text(encoding="utf-8", errors="replace")
-        rel = str(page.relative_to(text_dir))
-        for m in _LO_PARA.finditer(t):
-            text = _clean(m.group(3))
-            if len(text) >= 20:
-                out[(rel, m.group(2))] = text
     return out
 
 
@@ -168,58 +168,117 @@ def is_calibration(key: tuple) -> bool:
     return h[0] % 4 == 0
 
 
+def _order(unit) -> str:
+    return hashlib.sha256("\x1f".join(map(str, unit)).encode("utf-8")).hexdigest()
+
+
+def coverage_rule(kept: dict, english: set, min_share: float = 0.5,
+                  min_paragraphs: int = 0) -> tuple[list, set, dict]:
+    """The plan's coverage rule. ``kept``: language -> its kept keys; ``english``: the English
+    keys. A language enters if ``|kept| ≥ min_share·|english|``; the scored keys are the
+    intersection over the entered languages; while that has fewer than ``min_paragraphs`` keys
+    the entered language with the fewest kept keys moves out. Returns (entered languages in the
+    given order, scored keys, per-language report)."""
+    n_en = max(1, len(english))
+    entered = [l for l in kept if len(kept[l]) >= min_share * n_en]
+    report = {l: {"kept": len(kept[l]), "share": len(kept[l]) / n_en,
+                  "entered": l in entered, "moved_out": False} for l in kept}
+
+    def inter(langs):
+        return set.intersection(*(set(kept[l]) for l in langs)) if langs else set()
+
+    keys = inter(entered)
+    while entered and len(keys) < min_paragraphs and len(entered) > 1:
+        worst = min(entered, key=lambda l: (len(kept[l]), l))
+        entered.remove(worst)
+        report[worst].update(entered=False, moved_out=True)
+        keys = inter(entered)
+    return entered, keys, report
+
+
 @dataclass
-class Corpus:
-    """Per language: calibration and evaluation paragraphs (ordered by key) and counts."""
+class ParallelText:
+    """One corpus: per language its kept paragraphs ``{key: text}``, the scored languages and
+    the keys they all share, split into calibration and evaluation keys (same in every
+    language). ``unit(key)`` is the resampling unit of a key (page or section)."""
 
-    calibration: dict[str, list[str]]
-    evaluation: dict[str, list[str]]
-    stats: dict[str, dict]
+    name: str
+    languages: list
+    texts: dict
+    calib_keys: list
+    eval_keys: list
+    unit: object
+    coverage: dict = field(default_factory=dict)
+
+    def paragraphs(self, lang: str, split: str) -> list[tuple]:
+        """``[(unit, text)]`` of ``lang`` for ``split`` ("calibration" or "evaluation")."""
+        keys = self.calib_keys if split == "calibration" else self.eval_keys
+        return [(self.unit(k), self.texts[lang][k]) for k in keys]
+
+    def select(self, n_tokens, eval_budget: int, calib_budget: int,
+               max_paragraphs: int | None = None) -> "ParallelText":
+        """Units in sha256 order until the English text (``n_tokens(text)``) reaches each
+        budget; the keys of those units, in key order, are scored in every language.
+        ``max_paragraphs`` (smoke runs only) keeps the first keys of that selection."""
+        ref = "en" if "en" in self.languages else self.languages[0]
+
+        def pick(keys, budget):
+            by_unit: dict = {}
+            for k in keys:
+                by_unit.setdefault(self.unit(k), []).append(k)
+            chosen, total = [], 0
+            for u in sorted(by_unit, key=_order):
+                if total >= budget:
+                    break
+                chosen += by_unit[u]
+                total += sum(n_tokens(self.texts[ref][k]) + 2 for k in by_unit[u])
+            return sorted(chosen)[:max_paragraphs]
+
+        return ParallelText(self.name, self.languages, self.texts,
+                            pick(self.calib_keys, calib_budget), pick(self.eval_keys, eval_budget),
+                            self.unit, self.coverage)
 
 
-def _split(lang, paras: dict[tuple, str], english: dict[tuple, str]):
-    cal, ev = [], []
-    total = kept = 0
-    for key in sorted(paras):
-        total += 1
-        text = paras[key]
-        if not keep_paragraph(lang, text, english.get(key)):
-            continue
-        kept += 1
-        (cal if is_calibration(key) else ev).append(text)
-    return cal, ev, {"paragraphs": total, "kept": kept, "calibration_paragraphs": len(cal),
-                     "evaluation_paragraphs": len(ev)}
+def split_keys(keys) -> tuple[list, list]:
+    keys = sorted(keys)
+    return [k for k in keys if is_calibration(k)], [k for k in keys if not is_calibration(k)]
 
 
-def load_corpus(handbook_html: Path, lo_help: Path | None, languages) -> Corpus:
-    """Aligned, filtered, split paragraphs for ``languages`` (see the module docstring).
+def parallel_text(name, texts: dict, english: dict, keep, unit, languages,
+                  min_share: float = 0.5, min_paragraphs: int = 0) -> ParallelText:
+    """Filter every language with ``keep(lang, text, english_text)``, apply the coverage rule
+    and split the shared keys. :class:`LaaciqError` if no two languages share a paragraph, or
+    a requested language has no kept paragraph (named)."""
+    kept = {}
+    for lang in languages:
+        kept[lang] = {k: t for k, t in texts[lang].items()
+                      if k in english and keep(lang, t, english[k])}
+        if not kept[lang]:
+            raise LaaciqError(f"{name}: language {lang!r} has no translated paragraph parallel "
+                              f"to English ({len(texts[lang])} paragraphs, none kept)")
+    entered, keys, report = coverage_rule(kept, set(english), min_share, min_paragraphs)
+    cal, ev = split_keys(keys)
+    if not entered or not cal or not ev:
+        raise LaaciqError(f"{name}: no paragraph is translated in every language of "
+                          f"{','.join(languages)} (the intersection is empty)")
+    return ParallelText(name, entered, {l: kept[l] for l in entered}, cal, ev, unit, report)
 
-    ``handbook_html``: ``…/debian-handbook/html``; ``lo_help``: ``…/libreoffice/help`` (needed
-    for "hi"). A language without text raises :class:`LaaciqError`.
-    """
+
+def load_handbook(handbook_html: Path, languages) -> ParallelText:
+    """The handbook corpus of ``languages`` (module docstring); a missing language raises
+    :class:`LaaciqError` naming it."""
     handbook_html = Path(handbook_html)
     english = handbook_paragraphs(handbook_html / LOCALES["en"]) \
         if (handbook_html / LOCALES["en"]).is_dir() else {}
-    cal, ev, stats = {}, {}, {}
+    texts = {}
     for lang in languages:
-        if lang == "hi":
-            if lo_help is None or not (Path(lo_help) / "hi" / "text").is_dir():
-                raise LaaciqError(f"no Hindi text: {lo_help}/hi/text is missing (install "
-                                  f"libreoffice-help-hi, see `laaciq probe --help`)")
-            paras = libreoffice_paragraphs(Path(lo_help) / "hi" / "text")
-            eng = libreoffice_paragraphs(Path(lo_help) / "en-US" / "text") \
-                if (Path(lo_help) / "en-US" / "text").is_dir() else {}
-        else:
-            d = handbook_html / LOCALES[lang]
-            if not d.is_dir():
-                raise LaaciqError(f"the text directory {handbook_html} has no language "
-                                  f"{lang!r} ({LOCALES[lang]}/ is missing)")
-            paras = english if lang == "en" else handbook_paragraphs(d)
-            eng = english
-        c, e, s = _split(lang, paras, eng)
-        s["parallel_with_english"] = sum(1 for k in paras if k in eng)
-        if not c or not e:
-            raise LaaciqError(f"language {lang!r} has no translated text left after filtering "
-                              f"({s['kept']} of {s['paragraphs']} paragraphs kept)")
-        cal[lang], ev[lang], stats[lang] = c, e, s
-    return Corpus(cal, ev, stats)
+        if lang not in LOCALES:
+            raise LaaciqError(f"the handbook has no language {lang!r}: choose from "
+                              f"{','.join(LOCALES)}")
+        d = handbook_html / LOCALES[lang]
+        if not d.is_dir():
+            raise LaaciqError(f"the text directory {handbook_html} has no language "
+                              f"{lang!r} ({LOCALES[lang]}/ is missing)")
+        texts[lang] = english if lang == "en" else handbook_paragraphs(d)
+    return parallel_text("handbook", texts, english, keep_paragraph, lambda k: k[:2],
+                         list(languages), min_share=0.5)

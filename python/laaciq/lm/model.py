@@ -160,12 +160,16 @@ class Collector:
 
 @dataclass
 class SegmentStats:
-    """Per evaluated segment: summed NLL and predicted-token count; optionally per block the
-    summed per-token hidden-state norm (``norm_sum[s, l]``)."""
+    """Per evaluated segment: summed NLL, predicted-token count and the per-token NLL of every
+    predicted position (``token_nll[s]``, length ``len(segment) - 1``); optionally per block the
+    summed per-token hidden-state norm over the positions after BOS (``norm_sum[s, l]``) and at
+    the BOS position alone (``norm_bos[s, l]``)."""
 
     nll: np.ndarray
     count: np.ndarray
+    token_nll: list = field(default_factory=list)
     norm_sum: np.ndarray | None = None
+    norm_bos: np.ndarray | None = None
     tokens: int = 0
     seconds: float = 0.0
     sq_sum: dict = field(default_factory=dict)   # linear index -> Σ x_j² (calibration)
@@ -177,36 +181,43 @@ class SegmentStats:
 
 
 class Scorer:
-    """Runs segments (lists of token ids) through the model in batches of equal length."""
+    """Runs segments (lists of token ids, BOS first) through the model in batches of equal
+    length."""
 
-    def __init__(self, model, batch: int = 4):
+    def __init__(self, model, batch: int = 1):
         self.model = model
         self.batch = batch
         self.blocks = blocks_of(model)
         self.linears = block_linears(model)
 
-    def run(self, segments, norms: bool = False, input_squares: bool = False,
-            progress=None) -> SegmentStats:
-        import torch
-
-        S = len(segments)
-        nll = np.zeros(S)
-        cnt = np.zeros(S)
-        norm_sum = np.zeros((S, len(self.blocks))) if norms else None
+    def _hooks(self, norms: bool, cur: dict) -> list:
         handles = []
-        cur = {}
         if norms:
             def mk(l):
                 def hook(_m, _inp, out):
                     h = out[0] if isinstance(out, tuple) else out
-                    cur[l] = h.detach().float().norm(dim=-1).sum(dim=-1)  # per sequence
+                    cur[l] = h.detach().float().norm(dim=-1)      # (batch, seq)
                 return hook
             handles += [b.register_forward_hook(mk(l)) for l, b in enumerate(self.blocks)]
+        return handles
+
+    def run(self, segments, norms: bool = False, input_squares: bool = False,
+            progress=None) -> SegmentStats:
+        """Per segment NLL (and with ``norms`` the block norms); with ``input_squares`` also
+        ``sq_sum`` (linear index -> Σ x_j² over every token, by :class:`Collector`, the one
+        sum-of-squares hook) and ``sq_count``."""
+        import torch
+
+        S, nb = len(segments), len(self.blocks)
+        st = SegmentStats(np.zeros(S), np.zeros(S), [None] * S,
+                          np.zeros((S, nb)) if norms else None,
+                          np.zeros((S, nb)) if norms else None)
+        cur: dict = {}
+        handles = self._hooks(norms, cur)
         col = Collector(self.model) if input_squares else None
         if col is not None:
             col.__enter__()
         t0 = time.perf_counter()
-        ntok = 0
         try:
             with torch.inference_mode():
                 order = sorted(range(S), key=lambda i: len(segments[i]))
@@ -215,16 +226,17 @@ class Scorer:
                     n = min(len(segments[i]) for i in idx)
                     ids = torch.tensor([segments[i][:n] for i in idx], dtype=torch.long)
                     logits = self.model(input_ids=ids).logits[:, :-1].float()
-                    tgt = ids[:, 1:]
                     lp = torch.nn.functional.cross_entropy(
-                        logits.reshape(-1, logits.shape[-1]), tgt.reshape(-1),
+                        logits.reshape(-1, logits.shape[-1]), ids[:, 1:].reshape(-1),
                         reduction="none").view(len(idx), -1)
                     for k, i in enumerate(idx):
-                        nll[i] = float(lp[k].sum())
-                        cnt[i] = n - 1
+                        st.token_nll[i] = lp[k].double().numpy()
+                        st.nll[i] = float(st.token_nll[i].sum())
+                        st.count[i] = n - 1
                         if norms:
-                            norm_sum[i] = [float(cur[l][k]) / n for l in range(len(self.blocks))]
-                    ntok += len(idx) * n
+                            st.norm_sum[i] = [float(cur[l][k, 1:].sum()) for l in range(nb)]
+                            st.norm_bos[i] = [float(cur[l][k, 0]) for l in range(nb)]
+                    st.tokens += len(idx) * n
                     if progress is not None:
                         progress(len(idx) * n)
         finally:
@@ -232,9 +244,9 @@ class Scorer:
                 h.remove()
             if col is not None:
                 col.__exit__()
-        st = SegmentStats(nll, cnt, norm_sum, ntok, time.perf_counter() - t0)
-        if col is not None:                     # linear index -> Σ x_j² over every token
+        st.seconds = time.perf_counter() - t0
+        if col is not None:
             sums, _, _ = col.arrays()
             st.sq_sum = {i: sums[n] for i, n in enumerate(col.names) if n in sums}
-            st.sq_count = ntok
+            st.sq_count = st.tokens
         return st

@@ -2,7 +2,10 @@
 and figures for the report templates (``_experiment.md.j2``, ``_experiment.html.j2``).
 
 Every number shown comes from ``experiment.json`` of that run; nothing is recomputed here except
-the figures drawn from it. The section says which model it measured — never BLOOM.
+the figures drawn from it. The section leads with the controlled comparisons (each strategy
+against the control that differs from it in one ingredient), then the correlations, the
+verdicts, the per-language tables of both corpora, the spread of the seeds' α across languages
+and the mechanism (per matrix kind) with the one-kind ablation. It names the model it measured.
 """
 
 from __future__ import annotations
@@ -12,109 +15,121 @@ import io
 
 __all__ = ["view"]
 
-_ORDER = ["max-4", "rule-4", "exact-3", "exact-4", "exact-5", "exact-6", "exact-8",
-          "exact-tensor-4", "exact-g128-4", "pooled-4", "language-4", "mixed", "mixed-control"]
-_LABEL = {"max-4": "max (no clipping), 4 b", "rule-4": "seeds' kurtosis rule, 4 b",
-          "exact-tensor-4": "exact blind, per tensor, 4 b",
-          "exact-g128-4": "exact blind, group 128, 4 b", "pooled-4":
-          "weighted proxy, pooled languages, 4 b", "language-4":
-          "weighted proxy, per language, 4 b", "mixed": "strategy B: κ>5 blocks 8 b, rest 4 b",
-          "mixed-control": "control: same number of lowest-κ blocks at 8 b"}
+_COLS = ["max-4", "exact-4", "exact-5", "rule-4", "seeds-pooled-4", "seeds-4", "pooled-4",
+         "language-4", "mixed-control", "mixed", "exact-g128-4", "pooled-g128-4",
+         "language-g128-4"]
+_LABEL = {"max-4": "max (no clipping)", "rule-4": "seeds' kurtosis rule (per channel)",
+          "seeds-4": "seeds' LA-ACIQ: σ·f(κ_eff(λ))", "seeds-pooled-4":
+          "σ·f(κ_eff pooled) (control)", "pooled-4": "weighted proxy, pooled (control)",
+          "language-4": "weighted proxy, per language", "mixed": "κ>5 blocks 8 b, rest 4 b",
+          "mixed-control": "as many lowest-κ blocks 8 b (control)",
+          "exact-tensor-4": "exact, per tensor", "exact-g128-4": "exact, group 128",
+          "pooled-g128-4": "weighted proxy, pooled, group 128",
+          "language-g128-4": "weighted proxy, per language, group 128"}
 
 
 def _label(k: str) -> str:
     if k in _LABEL:
         return _LABEL[k]
-    if k.startswith("exact-"):
-        return f"exact blind, per channel, {k.split('-')[1]} b"
+    if k.startswith("exact-") or k.startswith("max-") or k.startswith("pooled-"):
+        h, b = k.rsplit("-", 1)
+        return f"{h}, per channel, {b} b"
     return k
 
 
 def _png(fig) -> str:
+    import matplotlib.pyplot as plt
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
-    import matplotlib.pyplot as plt
     plt.close(fig)
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def _figures(exp: dict) -> list[dict]:
+def _comparison_figure(rows: list, model: str) -> dict | None:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    import numpy as np
+    rows = [r for r in rows if r["delta"] is not None and r["ci"] and r["ci"][0] is not None]
+    if not rows:
+        return None
+    fig, ax = plt.subplots(figsize=(6.5, 0.45 * len(rows) + 1.2))
+    y = range(len(rows))
+    d = [r["delta"] for r in rows]
+    err = [[r["delta"] - r["ci"][0] for r in rows], [r["ci"][1] - r["delta"] for r in rows]]
+    ax.errorbar(d, y, xerr=err, fmt="o", capsize=3)
+    ax.axvline(0, color="grey", lw=0.8)
+    ax.set_yticks(list(y), [f"{r['strategy']} vs {r['control']} ({r['corpus']})"
+                            for r in rows], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("Δ = Disparity(control) − Disparity(strategy)  (> 0: strategy helps)")
+    ax.set_title(f"{model}: controlled comparisons, 95% page-bootstrap CI", fontsize=9)
+    return {"name": "experiment-controls", "b64": _png(fig),
+            "caption": "Each strategy against the control that differs in one ingredient."}
 
-    figs = []
-    langs = exp["languages"]
-    pl = exp["per_language"]
-    key = "exact-4" if all("exact-4" in pl[l]["D"] for l in langs) else None
-    if key:
-        fig, ax = plt.subplots(figsize=(5.5, 3.8))
-        x = [pl[l]["kappa_eff_linear"] for l in langs]
-        y = [pl[l]["D"][key] for l in langs]
-        lo = [pl[l]["D"][key] - (pl[l]["D_ci"][key][0] or pl[l]["D"][key]) for l in langs]
-        hi = [(pl[l]["D_ci"][key][1] or pl[l]["D"][key]) - pl[l]["D"][key] for l in langs]
-        ax.errorbar(x, y, yerr=[lo, hi], fmt="o", capsize=3)
-        for xi, yi, l in zip(x, y, langs):
-            ax.annotate(l, (xi, yi), textcoords="offset points", xytext=(4, 3), fontsize=8)
-        ax.set_xlabel("κ_eff(λ) = Σ ā_l(λ) κ_l")
-        ax.set_ylabel("D(λ), exact per channel, 4 bits")
-        ax.set_title(f"{exp['model']}: D vs κ_eff (95% CI)", fontsize=9)
-        figs.append({"name": "experiment-d-vs-kappa", "b64": _png(fig),
-                     "caption": "D(λ) against κ_eff(λ), with segment-bootstrap 95% CIs."})
-    A = np.array([pl[l]["a_bar"] for l in langs])
-    fig, ax = plt.subplots(figsize=(7, 0.35 * len(langs) + 1.2))
-    im = ax.imshow(A, aspect="auto", cmap="viridis")
-    ax.set_yticks(range(len(langs)), langs)
-    ax.set_xlabel("block l")
-    ax.set_title("ā_l(λ) = E‖h_l‖ / Σ_j E‖h_j‖", fontsize=9)
-    fig.colorbar(im, ax=ax)
-    figs.append({"name": "experiment-abar", "b64": _png(fig),
-                 "caption": "Activation fractions ā_l(λ) per language and block."})
-    st = exp.get("strategies") or {}
-    names = [k for k in _ORDER if k in st] + [k for k in st if k not in _ORDER]
-    if names:
-        fig, ax = plt.subplots(figsize=(6.5, 0.3 * len(names) + 1.2))
-        v = [st[k]["disparity"] for k in names]
-        lo = [st[k]["disparity"] - (st[k]["disparity_ci"][0] or st[k]["disparity"])
-              for k in names]
-        hi = [(st[k]["disparity_ci"][1] or st[k]["disparity"]) - st[k]["disparity"]
-              for k in names]
-        ax.barh(range(len(names)), v, xerr=[lo, hi], capsize=3)
-        ax.set_yticks(range(len(names)), [_label(k) for k in names], fontsize=8)
-        ax.invert_yaxis()
-        if min(v) > 0 and max(v) / min(v) > 100:
-            ax.set_xscale("log")  # 3-bit disparities dwarf the rest
-        ax.set_xlabel("disparity max D − min D (95% CI)")
-        figs.append({"name": "experiment-disparity", "b64": _png(fig),
-                     "caption": "Disparity per strategy (segment-bootstrap 95% CIs)."})
-    return figs
+
+def _corpus_rows(c: dict) -> dict:
+    pl = c["per_language"]
+    langs = c["languages"]
+    cols = [k for k in _COLS if any(k in pl[l]["D"] for l in langs)]
+    rows = [{"lang": l, "chars": v["characters"], "tokens": v["tokens"],
+             "tpc": v["tokens_per_char"], "ppl": v["ppl_fp"], "bpc": v["bpc_fp"],
+             "keff": v["kappa_eff_linear"], "keff_bos": v.get("kappa_eff_linear_with_bos"),
+             "D": [v["D"].get(k) for k in cols],
+             "dbpc": v["delta_bpc"].get("exact-4")} for l, v in pl.items()]
+    st = c.get("strategies") or {}
+    disp = [{"key": k, "label": _label(k), **st[k]} for k in
+            [k for k in _COLS if k in st] + sorted(k for k in st if k not in _COLS
+                                                   and not k.startswith("ablate"))]
+    left_out = [{"lang": l, **r} for l, r in (c.get("coverage") or {}).items()
+                if not r.get("entered")]
+    return {"cols": cols, "rows": rows, "disparity": disp, "left_out": left_out,
+            "seeds_alpha": c.get("seeds_alpha") or {}, "scored": c.get("scored_paragraphs")}
+
+
+def _mechanism(c: dict) -> list:
+    mech = c.get("mechanism") or {}
+    out = []
+    for cfg in [k for k in _COLS if k in mech] + ["exact-tensor-4"] * ("exact-tensor-4" in mech):
+        for kind, v in mech[cfg].items():
+            out.append({"config": cfg, "kind": kind, **v})
+    return out
 
 
 def view(exp: dict | None) -> dict | None:
     """Template data for the experiment section, or ``None`` without an experiment."""
-    if not exp or "per_language" not in exp:
+    if not exp or "corpora" not in exp:
         return None
-    langs = exp["languages"]
-    pl = exp["per_language"]
-    st = exp.get("strategies") or {}
-    cols = [k for k in _ORDER if any(k in pl[l]["D"] for l in langs)]
-    rows = [{"lang": l, "ppl_fp": pl[l]["ppl_fp"], "ppl_fp_ci": pl[l]["ppl_fp_ci"],
-             "ppl_shuffled": pl[l]["ppl_shuffled"], "tokens": pl[l]["tokens"],
-             "kappa_lin": pl[l]["kappa_eff_linear"], "kappa_true": pl[l]["kappa_eff_true"],
-             "r_hat": pl[l]["r_hat"],
-             "D": [pl[l]["D"].get(k) for k in cols]} for l in langs]
-    strategies = [{"key": k, "label": _label(k), **st[k]}
-                  for k in [k for k in _ORDER if k in st] + [k for k in st if k not in _ORDER]]
+    model = exp["model"]
+    comps, corrs = [], []
+    for name, c in exp["corpora"].items():
+        a = c.get("analysis") or {}
+        ph = a.get("p_holm") or {}
+        for key, r in (a.get("comparisons") or {}).items():
+            if r:
+                comps.append({"key": key, "p_holm": ph.get(key), "primary":
+                              name == exp.get("primary_corpus"), **r})
+        for r in a.get("reported_comparisons") or []:
+            comps.append({"key": "reported", "p_holm": None, "primary": False, **r})
+        for key, r in (a.get("correlations") or {}).items():
+            if r and r.get("rho") is not None:
+                corrs.append({"key": key, "corpus": name, "p_holm": ph.get(key), **r})
+    figures = []
     try:
-        figures = _figures(exp)
+        f = _comparison_figure([r for r in comps if r["key"] != "reported"], model)
+        figures = [f] if f else []
     except ImportError:
-        figures = []
-    return {"model": exp["model"], "commit": exp.get("commit"), "rows": rows, "cols": cols,
-            "strategies": strategies, "claims": exp.get("claims") or {},
-            "tests": exp.get("prediction_tests") or {}, "caveats": exp.get("caveats") or [],
-            "checklist": exp.get("checklist") or {}, "B_star": exp.get("B_star"),
-            "correlations": exp.get("correlations") or {}, "kappa_l": exp.get("kappa_l") or [],
-            "outliers": exp.get("outlier_blocks") or {}, "timings": exp.get("timings") or {},
-            "manifest": exp.get("manifest") or {}, "bounds": exp.get("bounds") or {},
-            "config": exp.get("config") or {}, "figures": figures}
+        pass
+    primary = (exp["corpora"].get(exp.get("primary_corpus")) or {}).get("analysis", {})
+    return {"model": model, "commit": exp.get("commit"), "plan": exp.get("plan") or {},
+            "primary_corpus": exp.get("primary_corpus"),
+            "primary_config": primary.get("primary"), "comparisons": comps,
+            "correlations": corrs, "claims": exp.get("claims") or {},
+            "corpora": {n: _corpus_rows(c) for n, c in exp["corpora"].items()},
+            "mechanism": _mechanism(exp["corpora"].get("handbook") or
+                                    next(iter(exp["corpora"].values()))),
+            "ablation": (exp["corpora"].get("handbook") or {}).get("ablation") or {},
+            "caveats": exp.get("caveats") or [], "kappa_l": exp.get("kappa_l") or [],
+            "outliers": exp.get("outlier_blocks") or {}, "B_star":
+            (exp.get("bit_sweep") or {}).get("B_star"), "timings": exp.get("timings") or {},
+            "manifest": exp.get("manifest") or {}, "figures": figures,
+            "tests": exp.get("prediction_tests") or {}}
