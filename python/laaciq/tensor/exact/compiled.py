@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from laaciq.tensor.exact.compiled_bounds import _EPS, _bound, _count_le, _jit, _jit_sum, \
-    _prefix, _region
+    _prefix, _push_interval, _region, _split_interval
 from laaciq.tensor.exact.params import PARAMS
 from laaciq.tensor.exact.slices import _sq_err
 
@@ -341,23 +341,9 @@ def _branch(v, v32, P1, P2, err, L, s_lo, s_hi, U, sU, final, Bf, stats):
                 best_lb, best_q = lb, q
             est = P1[m] * (1.0 / a1 - 1.0 / a2)      # breakpoints in the interval, about
             if _SCAN_NS * est <= final * _SPLIT * cost or rnd == _ROUNDS - 1 or nn + _SPLIT > cap:
-                if nf == f1.size:
-                    g1 = np.empty(2 * nf)
-                    g2 = np.empty(2 * nf)
-                    g1[:nf] = f1
-                    g2[:nf] = f2
-                    f1, f2 = g1, g2
-                f1[nf] = a1
-                f2[nf] = a2
-                nf += 1
+                f1, f2, nf = _push_interval(f1, f2, nf, a1, a2)
             else:
-                r = a2 / a1
-                for t in range(_SPLIT):
-                    n1[nn + t] = a1 * r ** (t / _SPLIT)
-                    n2[nn + t] = a1 * r ** ((t + 1) / _SPLIT)
-                n1[nn] = a1
-                n2[nn + _SPLIT - 1] = a2
-                nn += _SPLIT
+                nn = _split_interval(n1, n2, nn, a1, a2, _SPLIT)
         if rnd < 3 and best_q >= 0:
             U, sU = _lloyd(v, np.sqrt(c1[best_q] * c2[best_q]), L, 2, U, sU)
             floor_ = _floor(U, A2)

@@ -92,6 +92,49 @@ def _direct_sum(v, cut, s1, s2, sl):
         tot += d * d
     return tot
 
+@_jit
+def _f32_interval(s1, s2, top, L):
+    """The float32 interval ``[a1, a2] ⊇ [s1, s2]`` (ends rounded outward) and the float32 margin
+    ``8·eps32·(top + (2L+1)·a2)`` by which each float32 distance to the grid is lowered: the
+    shared first step of the float32 direct bounds (unweighted and weighted)."""
+    a1 = np.float32(s1)
+    if np.float64(a1) > s1:
+        a1 = np.nextafter(a1, np.float32(-np.inf))
+    a2 = np.float32(s2)
+    if np.float64(a2) < s2:
+        a2 = np.nextafter(a2, np.float32(np.inf))
+    mg = np.float32(8.0 * _EPS32 * (top + (2.0 * L + 1.0) * np.float64(a2)) * 1.01)
+    return a1, a2, mg
+
+
+@_jit
+def _push_interval(f1, f2, nf, a1, a2):
+    """Append ``[a1, a2]`` to the growing interval list ``(f1, f2)`` holding ``nf`` entries
+    (doubled when full); returns the lists and the new count."""
+    if nf == f1.size:
+        g1 = np.empty(2 * nf)
+        g2 = np.empty(2 * nf)
+        g1[:nf] = f1
+        g2[:nf] = f2
+        f1, f2 = g1, g2
+    f1[nf] = a1
+    f2[nf] = a2
+    return f1, f2, nf + 1
+
+
+@_jit
+def _split_interval(n1, n2, nn, a1, a2, split):
+    """Write the ``split`` geometric sub-intervals of ``[a1, a2]`` (ends exact) at ``nn``;
+    returns the new count."""
+    r = a2 / a1
+    for t in range(split):
+        n1[nn + t] = a1 * r ** (t / split)
+        n2[nn + t] = a1 * r ** ((t + 1) / split)
+    n1[nn] = a1
+    n2[nn + split - 1] = a2
+    return nn + split
+
+
 @_jit_sum
 def _direct_sum32(v32, cut, s1, s2, L):
     """:func:`_direct_sum` in float32 arithmetic (twice the vector lanes) for float32 values:
@@ -99,14 +142,7 @@ def _direct_sum32(v32, cut, s1, s2, L):
     each distance is lowered by ``8·eps32·(a_cut + (2L+1)·s2)`` (its float32 rounding: ``a``,
     ``k·s2`` and ``(k+1)·s1`` are all below that sum) and the float32 sum of ``cut`` squares by
     the factor ``1 - 4(cut + 4)·eps32``. Returns a float64 lower bound."""
-    a1 = np.float32(s1)
-    if np.float64(a1) > s1:
-        a1 = np.nextafter(a1, np.float32(-np.inf))
-    a2 = np.float32(s2)
-    if np.float64(a2) < s2:
-        a2 = np.nextafter(a2, np.float32(np.inf))
-    top = np.float64(v32[cut - 1]) if cut > 0 else 0.0
-    mg = np.float32(8.0 * _EPS32 * (top + (2.0 * L + 1.0) * np.float64(a2)) * 1.01)
+    a1, a2, mg = _f32_interval(s1, s2, np.float64(v32[cut - 1]) if cut > 0 else 0.0, L)
     zero = np.float32(0.0)
     one = np.float32(1.0)
     tot = np.float32(0.0)

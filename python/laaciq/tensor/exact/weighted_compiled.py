@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from laaciq.tensor.exact.compiled_bounds import _EPS, _EPS32, _count_le, _count_lt, _jit, \
-    _jit_sum
+from laaciq.tensor.exact.compiled_bounds import _EPS, _EPS32, _count_le, _count_lt, \
+    _f32_interval, _jit, _jit_sum, _push_interval, _split_interval
 from laaciq.tensor.exact.params import PARAMS
 
 _START = PARAMS.start_intervals
@@ -134,14 +134,7 @@ def _wdirect32(a32, c32, cut, s1, s2, L):
     (interval widened outward, each distance lowered by ``8·eps32·(a_cut + (2L+1)·s2)``) and
     the sum lowered by ``1 - 4(cut + 6)·eps32`` (two more roundings per term: the weight's
     product). Returns a float64 lower bound."""
-    a1 = np.float32(s1)
-    if np.float64(a1) > s1:
-        a1 = np.nextafter(a1, np.float32(-np.inf))
-    a2 = np.float32(s2)
-    if np.float64(a2) < s2:
-        a2 = np.nextafter(a2, np.float32(np.inf))
-    top = np.float64(a32[cut - 1]) if cut > 0 else 0.0
-    mg = np.float32(8.0 * _EPS32 * (top + (2.0 * L + 1.0) * np.float64(a2)) * 1.01)
+    a1, a2, mg = _f32_interval(s1, s2, np.float64(a32[cut - 1]) if cut > 0 else 0.0, L)
     zero = np.float32(0.0)
     one = np.float32(1.0)
     tot = np.float32(0.0)
@@ -217,23 +210,9 @@ def _wbranch(a, c, a32, c32, P, L, s_lo, s_hi, U, Bf, stats):
             est = asum * (1.0 / a1 - 1.0 / a2)
             if _SCAN_NS * est <= _FINAL * _SPLIT * cost or rnd == _ROUNDS - 1 \
                     or nn + _SPLIT > cap:
-                if nf == f1.size:
-                    g1 = np.empty(2 * nf)
-                    g2 = np.empty(2 * nf)
-                    g1[:nf] = f1
-                    g2[:nf] = f2
-                    f1, f2 = g1, g2
-                f1[nf] = a1
-                f2[nf] = a2
-                nf += 1
+                f1, f2, nf = _push_interval(f1, f2, nf, a1, a2)
             else:
-                r = a2 / a1
-                for t in range(_SPLIT):
-                    n1[nn + t] = a1 * r ** (t / _SPLIT)
-                    n2[nn + t] = a1 * r ** ((t + 1) / _SPLIT)
-                n1[nn] = a1
-                n2[nn + _SPLIT - 1] = a2
-                nn += _SPLIT
+                nn = _split_interval(n1, n2, nn, a1, a2, _SPLIT)
         if nn == 0:
             break
         c1, n1 = n1, c1
