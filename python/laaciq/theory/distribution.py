@@ -1,5 +1,8 @@
 """Probability laws of weights: finite (empirical) laws and continuous families with exact formulas.
 
+(Over 600 lines on purpose: one class per law family, each with the same closed-form interface;
+split up, a reader would have to open seven files to compare two families' formulas.)
+
 Every law ``X`` offers what the MSE of the quantizer needs (seed 004, "MSE DECOMPOSITION"):
 
 * moments: ``mean()``, ``var()``, ``std()``, ``central_moment(k)``, ``skewness()``,

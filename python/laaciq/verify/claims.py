@@ -418,17 +418,11 @@ def _error_of(records: list[dict]) -> str:
                      r.get("detail"))[:400]
 
 
-def verdict(claim: Claim, records: dict[str, dict], theorem_status: dict[str, str],
-            theorem_checks: dict[str, list[str]], experiment: dict | None = None) -> dict:
-    """``{"verdict", "basis", "counterexample", "boundary", "measurement"}`` of one claim.
-
-    ``records``: check id -> result record; ``theorem_status``: Lean name -> ``checked`` /
-    ``written`` / ``failed``; ``theorem_checks``: Lean name -> its registry check ids;
-    ``experiment``: claim id -> real-model result (``experiment.json``), if any.
-
-    Refutations count only with a witness inside the claim's domain; a refutation outside it is
-    returned in ``boundary`` and decides nothing. Simulation records never decide.
-    """
+def _evidence(claim: Claim, records, theorem_status, theorem_checks):
+    """What decides ``claim``: its non-simulation records (those refuted outside the domain
+    removed), the ``boundary`` (refutations whose witness lies outside the claim's domain), the
+    in-domain refuting records, the checked refutation theorems with an in-domain witness, and
+    the Lean status of its theorems."""
     recs = [records.get(c) or {"id": c, "kind": "property", "result": "error",
                                "detail": "no such check"} for c in claim.checks]
     recs = [r for r in recs if r["kind"] != "simulation"]
@@ -452,6 +446,23 @@ def verdict(claim: Claim, records: dict[str, dict], theorem_status: dict[str, st
                    and records[c].get("counterexample")]  # symbolic proofs carry no witness
             if any(in_domain(r) for r in wit):
                 neg_checked.append(t)
+    return recs, boundary, refuting, neg_checked, status
+
+
+def verdict(claim: Claim, records: dict[str, dict], theorem_status: dict[str, str],
+            theorem_checks: dict[str, list[str]], experiment: dict | None = None) -> dict:
+    """``{"verdict", "basis", "counterexample", "boundary", "measurement"}`` of one claim.
+
+    ``records``: check id -> result record; ``theorem_status``: Lean name -> ``checked`` /
+    ``written`` / ``failed``; ``theorem_checks``: Lean name -> its registry check ids;
+    ``experiment``: claim id -> real-model result (``experiment.json``), if any.
+
+    Refutations count only with a witness inside the claim's domain; a refutation outside it is
+    returned in ``boundary`` and decides nothing. Simulation records never decide. The body is
+    one ladder of cases read top to bottom (the order is the rule), ~80 lines.
+    """
+    recs, boundary, refuting, neg_checked, status = _evidence(claim, records, theorem_status,
+                                                              theorem_checks)
     pos_checked = [t for t, s in status.items() if s == "checked" and not is_refutation(t)]
     failing = [r for r in recs if r["result"] == "fail"]
     exact_fail = [r for r in failing if r["kind"] in ("property", "exhaustive", "symbolic")]

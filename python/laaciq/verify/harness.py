@@ -283,6 +283,40 @@ def _plain(v):
 # the run
 
 
+def _theorem_row(d, status, thm_checks, by_id) -> dict:
+    """The status document's row of theorem ``d``: its Lean status and its checks' records."""
+    recs = [_lean_record(d.name, status[d.name])] + [by_id[i] for i in thm_checks.get(d.name, [])]
+    return {"decl": d.name, "module": d.module, "file": d.file, "line": d.line,
+            "status": status[d.name], "seed": d.seed, "quote": d.quote,
+            "refutation": registry.is_refutation(d.name),
+            "laws": registry.law_scope(d.name, d.module),
+            "checks": [{k: r[k] for k in ("id", "kind", "result", "examples", "seconds",
+                                          "detail")} for r in recs]}
+
+
+def _claim_row(cl, by_id, status, thm_checks, experiment) -> dict:
+    """The status document's row of claim ``cl``: its verdict and what it rests on."""
+    v = claims_mod.verdict(cl, by_id, status, thm_checks, experiment)
+
+    def lean(names):
+        return [{"decl": t, "status": status.get(t, "missing")} for t in names]
+
+    def chk(ids):
+        return [{"id": c, "result": by_id[c]["result"], "kind": by_id[c]["kind"]} for c in ids]
+
+    return {"id": cl.id, "seed": cl.seed, "quote": cl.quote, "kind": cl.kind,
+            "reading": cl.reading, "domain": cl.domain,
+            "scope": claims_mod.domain_text(cl.domain), "verdict": v["verdict"],
+            "basis": v["basis"], "hypothesis": cl.hypothesis or None,
+            "lean": lean(cl.lean), "checks": chk(cl.checks),
+            "counterexample": v["counterexample"], "boundary": v["boundary"],
+            "corrected": claims_mod.corrected_status(cl, by_id, status, thm_checks),
+            "see_also": {"lean": lean(cl.see_also.get("lean", [])),
+                         "checks": chk(cl.see_also.get("checks", []))},
+            "depends_on": list(cl.depends_on), "measurement": v["measurement"],
+            "note": cl.note}
+
+
 def build_status(root, report_dir, lean_build=None, quick: bool = False, log=None,
                  budget=None) -> dict:
     """Run the harness and return the status document (validated against its schema).
@@ -330,38 +364,10 @@ def build_status(root, report_dir, lean_build=None, quick: bool = False, log=Non
         raise LaaciqError(f"the claims ledger names Lean theorem(s) not in LaAciq/: "
                           f"{', '.join(missing_lean)}")
 
-    thm_rows = []
-    for d in sorted(theorems, key=lambda d: (d.file, d.line)):
-        ids = thm_checks.get(d.name, [])
-        recs = [_lean_record(d.name, status[d.name])] + [by_id[i] for i in ids]
-        thm_rows.append({"decl": d.name, "module": d.module, "file": d.file, "line": d.line,
-                         "status": status[d.name], "seed": d.seed, "quote": d.quote,
-                         "refutation": registry.is_refutation(d.name),
-                         "laws": registry.law_scope(d.name, d.module),
-                         "checks": [{k: r[k] for k in ("id", "kind", "result", "examples",
-                                                       "seconds", "detail")} for r in recs]})
-
+    thm_rows = [_theorem_row(d, status, thm_checks, by_id)
+                for d in sorted(theorems, key=lambda d: (d.file, d.line))]
     experiment = _load_experiment(report_dir, log)
-    claim_rows = []
-    for cl in ledger:
-        v = claims_mod.verdict(cl, by_id, status, thm_checks, experiment)
-        claim_rows.append({
-            "id": cl.id, "seed": cl.seed, "quote": cl.quote, "kind": cl.kind,
-            "reading": cl.reading, "domain": cl.domain,
-            "scope": claims_mod.domain_text(cl.domain), "verdict": v["verdict"],
-            "basis": v["basis"], "hypothesis": cl.hypothesis or None,
-            "lean": [{"decl": t, "status": status.get(t, "missing")} for t in cl.lean],
-            "checks": [{"id": c, "result": by_id[c]["result"], "kind": by_id[c]["kind"]}
-                       for c in cl.checks],
-            "counterexample": v["counterexample"], "boundary": v["boundary"],
-            "corrected": claims_mod.corrected_status(cl, by_id, status, thm_checks),
-            "see_also": {"lean": [{"decl": t, "status": status.get(t, "missing")}
-                                  for t in cl.see_also.get("lean", [])],
-                         "checks": [{"id": c, "result": by_id[c]["result"],
-                                     "kind": by_id[c]["kind"]}
-                                    for c in cl.see_also.get("checks", [])]},
-            "depends_on": list(cl.depends_on), "measurement": v["measurement"],
-            "note": cl.note})
+    claim_rows = [_claim_row(cl, by_id, status, thm_checks, experiment) for cl in ledger]
     unmatched = sorted(set(experiment) - {c.id for c in ledger})
     if unmatched:
         log(f"harness: {claims_mod.EXPERIMENT_JSON} has results for claim id(s) not in the "
