@@ -223,3 +223,47 @@ def test_own_gguf_parser_matches_gguf_py(tiny):
     for a, b in zip(ours.tensors, ref.tensors, strict=True):
         assert (a.name, a.tensor_type, list(a.shape)) == (b.name, b.tensor_type, list(b.shape))
         assert a.data.shape == b.data.shape and np.array_equal(a.data, b.data)
+
+
+def _gguf_bytes(kvs=b"", n_kv=0, tensors=b"", n_t=0) -> bytes:
+    import struct
+    return b"GGUF" + struct.pack("<IQQ", 3, n_t, n_kv) + kvs + tensors
+
+
+def _kstr(s: bytes) -> bytes:
+    import struct
+    return struct.pack("<Q", len(s)) + s
+
+
+@pytest.mark.parametrize("blob, why", [
+    # 2^60 key/values in a 24-byte file: refused before any loop runs
+    (_gguf_bytes(n_kv=1 << 60), "cannot fit"),
+    (_gguf_bytes(n_t=1 << 60), "cannot fit"),
+    # an array of 2^40 uint8 values, and of 2^40 strings
+    (_gguf_bytes(_kstr(b"a.b") + (9).to_bytes(4, "little") + (0).to_bytes(4, "little")
+                 + (1 << 40).to_bytes(8, "little"), 1), "cannot fit"),
+    (_gguf_bytes(_kstr(b"a.b") + (9).to_bytes(4, "little") + (8).to_bytes(4, "little")
+                 + (1 << 40).to_bytes(8, "little"), 1), "cannot fit"),
+    # a string longer than the file, a key with an escape sequence, an unknown value type
+    (_gguf_bytes((1 << 50).to_bytes(8, "little") + b"abc", 1), "cannot fit"),
+    (_gguf_bytes(_kstr(b"general.\x1b[2Jname") + (8).to_bytes(4, "little") + _kstr(b"x"), 1),
+     "control character"),
+    (_gguf_bytes(_kstr(b"a.b") + (77).to_bytes(4, "little"), 1), "KeyError"),
+    # a tensor whose data would lie past the end of the file, one with 9 dimensions
+    (_gguf_bytes(_kstr(b"general.architecture") + (8).to_bytes(4, "little") + _kstr(b"llama"),
+                 1, _kstr(b"w") + (2).to_bytes(4, "little") + (64).to_bytes(8, "little")
+                 + (64).to_bytes(8, "little") + (0).to_bytes(4, "little")
+                 + (0).to_bytes(8, "little"), 1), "does not fit the file"),
+    (_gguf_bytes(tensors=_kstr(b"w") + (9).to_bytes(4, "little") + bytes(64), n_t=1),
+     "9 dimensions"),
+])
+def test_hostile_gguf_metadata_is_one_error_line(tmp_path, blob, why):
+    """Absurd counts and lengths, control characters and data past the end of the file: one
+    error line naming the file and the problem, exit 2, nothing written, no large allocation."""
+    bad = tmp_path / "bad.gguf"
+    bad.write_bytes(blob)
+    r = run(bad, "--format", "gguf:Q4_0", "--out", tmp_path / "x")
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.startswith("laaciq: error:") and r.stderr.count("\n") == 1, r.stderr
+    assert str(bad) in r.stderr and why in r.stderr, r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.gguf"]

@@ -119,6 +119,14 @@ _SCALAR = {0: "<u1", 1: "<i1", 2: "<u2", 3: "<i2", 4: "<u4", 5: "<i4", 6: "<f4",
            10: "<u8", 11: "<i8", 12: "<f8"}
 
 
+def _plain(text: str, what: str) -> str:
+    """A metadata key or tensor name without control characters (they are copied into the output
+    and printed), else an error."""
+    if not text or any(ord(c) < 32 or 127 <= ord(c) < 160 for c in text):
+        raise ValueError(f"{what} {text[:60]!r} is empty or holds a control character")
+    return text
+
+
 class _GGUF:
     """A GGUF file's key/values and tensors, parsed from the format directly: gguf-py's
     ``GGUFReader`` spends ~10 s on a 262k-token vocabulary, this ~0.3 s. ``fields``: ``(key,
@@ -130,15 +138,19 @@ class _GGUF:
         from gguf import GGML_QUANT_SIZES, GGMLQuantizationType
 
         self.mm = np.memmap(path, dtype=np.uint8, mode="r")
-        self.pos = 4
-        if bytes(self.mm[:4]) != b"GGUF":
+        self.pos = 0
+        if self._take(4) != b"GGUF":
             raise ValueError("no GGUF magic")
         version, n_t, n_kv = self._num("<u4"), self._num("<u8"), self._num("<u8")
         if version not in (2, 3):
             raise ValueError(f"GGUF version {version}")
+        # every key/value takes >= 12 bytes and every tensor info >= 24: counts that cannot fit
+        # in the file are refused before any loop runs
+        self._fits(n_kv, 12, "key/value count")
+        self._fits(n_t, 24, "tensor count")
         self.fields = []
         for _ in range(n_kv):
-            key = self._str()
+            key = _plain(self._str(), "metadata key")
             vt = self._num("<u4")
             sub = None
             if vt == 9:
@@ -147,18 +159,26 @@ class _GGUF:
             else:
                 val = self._value(vt)
             self.fields.append((key, vt, val, sub))
-        align = next((int(v) for k, _, v, _ in self.fields if k == "general.alignment"), 32)
+        align = next((v for k, _, v, _ in self.fields if k == "general.alignment"), 32)
+        if not isinstance(align, int) or not 1 <= align <= 1 << 16 or align & (align - 1):
+            raise ValueError(f"general.alignment {align!r} is not a power of two up to 65536")
         infos = []
         for _ in range(n_t):
-            name = self._str()
-            ne = [self._num("<u8") for _ in range(self._num("<u4"))]
+            name = _plain(self._str(), "tensor name")
+            nd = self._num("<u4")
+            if not 1 <= nd <= 4:
+                raise ValueError(f"tensor {name!r} has {nd} dimensions (1..4 allowed)")
+            ne = [self._num("<u8") for _ in range(nd)]
             infos.append((name, ne, GGMLQuantizationType(self._num("<u4")), self._num("<u8")))
         start = -(-self.pos // align) * align
         self.tensors = []
         for name, ne, qt, off in infos:
             block, size = GGML_QUANT_SIZES[qt]
-            n = int(np.prod(ne))
+            n = int(np.prod([int(x) for x in ne], dtype=object))
             nbytes = n // block * size
+            if n % block or ne[0] % block or start + off + nbytes > self.mm.size:
+                raise ValueError(f"tensor {name!r} ({'x'.join(map(str, ne))}, {qt.name}) "
+                                 f"does not fit the file")
             raw = self.mm[start + off:start + off + nbytes]
             shape = tuple(reversed(ne))
             if qt == GGMLQuantizationType.F32:
@@ -169,17 +189,22 @@ class _GGUF:
                 data = raw.reshape(shape[:-1] + (shape[-1] // block * size,))
             self.tensors.append(_Tensor(name, qt, ne, n, nbytes, data))
 
-    def _num(self, fmt):
-        dt = np.dtype(fmt)
-        v = self.mm[self.pos:self.pos + dt.itemsize].view(dt)[0]
-        self.pos += dt.itemsize
-        return v.item()
+    def _fits(self, n, each, what):
+        if n * each > self.mm.size - self.pos:
+            raise ValueError(f"{what} {n} cannot fit in the {self.mm.size}-byte file")
 
-    def _str(self):
-        n = self._num("<u8")
-        v = bytes(self.mm[self.pos:self.pos + n]).decode("utf-8")
+    def _take(self, n) -> bytes:
+        self._fits(n, 1, "a length of")
+        v = bytes(self.mm[self.pos:self.pos + n])
         self.pos += n
         return v
+
+    def _num(self, fmt):
+        dt = np.dtype(fmt)
+        return np.frombuffer(self._take(dt.itemsize), dtype=dt)[0].item()
+
+    def _str(self):
+        return self._take(self._num("<u8")).decode("utf-8")
 
     def _value(self, vt):
         if vt == 8:
@@ -189,10 +214,13 @@ class _GGUF:
 
     def _array(self, sub, n):
         if sub == 8:
+            self._fits(n, 8, "string array length")
             buf = memoryview(self.mm)[self.pos:]          # no copy of the rest of the file
             out, p = [], 0
             for _ in range(n):
                 k = int.from_bytes(buf[p:p + 8], "little")
+                if p + 8 + k > len(buf):
+                    raise ValueError("a string of an array runs past the end of the file")
                 out.append(str(buf[p + 8:p + 8 + k], "utf-8"))
                 p += 8 + k
             self.pos += p
@@ -200,6 +228,7 @@ class _GGUF:
         if sub == 9:
             raise ValueError("nested arrays are not supported")
         dt = np.dtype(_SCALAR[sub])
+        self._fits(n, dt.itemsize, "array length")
         a = self.mm[self.pos:self.pos + n * dt.itemsize].view(dt)
         self.pos += n * dt.itemsize
         return [bool(v) for v in a] if sub == 7 else a.tolist()
