@@ -72,15 +72,20 @@ def parse_mix(spec: str, languages) -> dict:
 
 def chunks_of_text(tok, texts, n_tokens, chunk: int, where):
     """BOS + ``chunk - 1`` text tokens per chunk, up to ``n_tokens`` tokens (all if None)."""
-    from laaciq.lm.probe import _segments
-
     if not any(t.strip() for t in texts):
         raise LaaciqError(f"{where}: the calibration text is empty")
-    try:
-        return _segments(tok, texts, n_tokens or 1 << 40, chunk)
-    except LaaciqError:
+    sep, body = tok.encode("\n\n"), chunk - 1
+    need = max(1, math.ceil((n_tokens or 1 << 40) / body))
+    stream: list[int] = []
+    for p in texts:
+        stream += tok.encode(p) + sep
+        if len(stream) >= need * body:
+            break
+    n = min(need, len(stream) // body)
+    if n < 1:
         raise LaaciqError(f"{where}: not enough text for one chunk of {chunk} tokens (use a "
-                          f"smaller --chunk or more text)") from None
+                          f"smaller --chunk or more text)")
+    return [[tok.bos] + stream[i * body:(i + 1) * body] for i in range(n)]
 
 
 def _decoder(model):
@@ -178,12 +183,11 @@ def _text_sets(texts, languages, tokens, log):
             if not paras[-1].strip():
                 raise LaaciqError(f"{p}: the calibration text is empty")
         return {"text": (paras, tokens, [str(t) for t in texts])}
-    from laaciq.lm import assets
-    from laaciq.lm.corpus import load_corpus
+    from laaciq.lm import assets, langtext
 
-    root, _ = assets.fetch_texts(assets.cache_dir(), log)
+    root, _ = assets.fetch_texts(assets.cache_dir(), log, langtext.PACKAGES)
     hb, lo = assets.text_dirs(root)
-    corpus = load_corpus(hb, lo if lo.is_dir() else None, tuple(languages))
+    corpus = langtext.load_corpus(hb, lo if lo.is_dir() else None, tuple(languages))
     return {l: (corpus.calibration[l], tokens or 4096, [f"laaciq-corpus:{l}:calibration"])
             for l in languages}
 
@@ -244,7 +248,7 @@ def _bar(total, enabled):
 
 
 def register(sub) -> None:
-    from laaciq.lm.corpus import LANGUAGES
+    from laaciq.lm.langtext import LANGUAGES
 
     p = sub.add_parser("calibrate", help="run a causal LM on calibration text and write its "
                        "importance matrix (llama.cpp imatrix GGUF)",
@@ -275,7 +279,7 @@ def register(sub) -> None:
 
 
 def _cmd_calibrate(args) -> int:
-    from laaciq.lm.corpus import LANGUAGES
+    from laaciq.lm.langtext import LANGUAGES
 
     mix = parse_mix(args.mix, LANGUAGES) if args.mix else None
     doc = calibrate(args.out, args.model, args.text, args.language, args.tokens, args.bos, mix,

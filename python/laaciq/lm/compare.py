@@ -5,7 +5,7 @@ Steps (all cached under ``$LAACIQ_CACHE/compare``, keyed by their inputs):
 
 1. the base: the shipped Q4_K_M GGUF (:func:`laaciq.lm.assets.fetch_model`) dequantized once by
    ``llama-quantize --allow-requantize … F32`` — every method quantizes this file;
-2. texts: the probe's corpus (:func:`laaciq.lm.corpus.load_corpus`, the same packages and
+2. texts: the probe's corpus (:func:`laaciq.lm.langtext.load_corpus`, the same packages and
    split); per language the first held-out paragraphs joined by blank lines, enough for the
    evaluation chunks; calibration text from the calibration split only: per language, and an
    all-language text with an equal token share per language and the same total as one
@@ -34,10 +34,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from laaciq.errors import LaaciqError
-from laaciq.lm import assets, llamacpp
+from laaciq.lm import assets, langtext, llamacpp
 from laaciq.lm.compare_analysis import RULES_SHA256, DECISION_RULES, answers, comparisons, \
     per_method
-from laaciq.lm.corpus import LANGUAGES
+from laaciq.lm.langtext import LANGUAGES
 
 EVAL_MAX = 8 * 512          # held-out tokens written per language (a run uses its chunks)
 CAL_MAX = 24 * 512          # calibration tokens written per language
@@ -187,7 +187,7 @@ class _Run:
     def texts(self, shipped_sha: str) -> dict:
         """``{"eval": {lang: path}, "cal": {name: path}, "stats": ...}`` (written once)."""
         cfg = self.cfg
-        text_root, entries = assets.fetch_texts(self.cache, self.log)
+        text_root, entries = assets.fetch_texts(self.cache, self.log, langtext.PACKAGES)
         key = _h([e["sha256"] for e in entries], cfg.languages, 512, EVAL_MAX // 512,
                  CAL_MAX // 512, shipped_sha, 2)
         d = self.root / "texts" / key
@@ -219,7 +219,7 @@ class _Run:
     def _write_texts(self, d: Path, entries, text_root, shipped_sha: str) -> None:
         """Per language the held-out and calibration texts (upper sizes; a run uses the first
         chunks of each)."""
-        from laaciq.lm.corpus import load_corpus
+        from laaciq.lm.langtext import load_corpus
 
         cfg = self.cfg
         hb, lo = assets.text_dirs(text_root)

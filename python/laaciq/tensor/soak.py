@@ -164,7 +164,7 @@ def soak(weights: int, kills: int, jobs: int, folder: Path, seed: int = 0, log=p
         left = _leftovers(folder, out)
         if left and (sig != signal.SIGKILL or last):
             counts["leaked_files"] += len(left)
-        fsguard.wait_until(lambda: not _survivors(out), 5.0)
+        fsguard.wait_until(lambda: not _survivors(out), 30.0)   # a loaded machine is slow to reap
         alive = _survivors(out)
         counts["leaked_processes"] += len(alive)
         for pid in alive:
