@@ -465,6 +465,26 @@ def _document(cfg, commit, run, methods, not_run, base_info, texts, imats, quant
     }
 
 
+def summary(doc: dict) -> str:
+    """A plain-text digest of a ``compare.json`` (printed at the end of a run)."""
+    langs = doc["languages"]
+    res = doc["results"]
+    lines = [f"{doc['model']}: commit {doc['commit'][:12]}, llama.cpp "
+             f"{doc['llama_cpp']['llama_cpp_commit'][:12]}, languages {','.join(langs)}"]
+    lines.append("method".ljust(20) + "bpw   quant_s  " + " ".join(l.rjust(7) for l in langs))
+    for m, v in doc["methods"].items():
+        lines.append(f"{m:<20}{v['bpw_blocks']:.2f}  {v['quantize_s']:7.1f}  " +
+                     " ".join(f"{res[m][l]['kld']:7.4f}" if l in res[m] else "      -"
+                              for l in langs))
+    for cid, c in doc["comparisons"].items():
+        p = c["pooled"]
+        lines.append(f"{cid:<24} ahead/tie/behind {c['counts']['ahead']}/{c['counts']['tie']}/"
+                     f"{c['counts']['behind']} of {len(c['languages'])}; pooled dKLD "
+                     f"{p['dkld']:+.5f} [{p['dkld_ci'][0]:+.5f}, {p['dkld_ci'][1]:+.5f}], dPPL "
+                     f"{p['dppl']:+.3f} [{p['dppl_ci'][0]:+.3f}, {p['dppl_ci'][1]:+.3f}]")
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     import argparse
 
@@ -495,6 +515,7 @@ def main(argv=None) -> int:
     except LaaciqError as exc:
         print(f"laaciq: error: {exc}", file=sys.stderr)
         return 2
+    print(summary(doc))
     print(f"wrote {a.out}")
     return 0
 
