@@ -26,12 +26,15 @@ def answer_sentences(cmp: dict, answers: dict) -> list[str]:
              f"count) in {a['hurts_in']} of {a['of']} non-English languages (KLD, "
              f"Bonferroni-adjusted 95% CI above 0); pooled ΔKLD {_fmt(a['hurts_pooled']['dkld'])}"
              f" {_ci(a['hurts_pooled']['dkld_ci'])}.")
+        own = cmp.get(f"{tool}-own-vs-en")
+        n_own = len(own["languages"]) if own else 0
         if "own_fixes_in" in a:
-            s += (f" Each language's own imatrix beats the English one in {a['own_fixes_in']} of "
-                  f"{a['of']} (pooled ΔKLD {_fmt(a['own_vs_en_pooled']['dkld'])} "
+            s += (f" Each language's own imatrix ({', '.join(own['languages'])}) beats the "
+                  f"English one in {a['own_fixes_in']} of {n_own} (pooled ΔKLD "
+                  f"{_fmt(a['own_vs_en_pooled']['dkld'])} "
                   f"{_ci(a['own_vs_en_pooled']['dkld_ci'])})")
         if "own_beats_all_in" in a:
-            s += (f" and the all-language one in {a['own_beats_all_in']} of {a['of']} (pooled "
+            s += (f" and the all-language one in {a['own_beats_all_in']} of {n_own} (pooled "
                   f"{_fmt(a['own_vs_all_pooled']['dkld'])} "
                   f"{_ci(a['own_vs_all_pooled']['dkld_ci'])}).")
         out.append(s)
