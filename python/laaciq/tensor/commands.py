@@ -822,8 +822,7 @@ def register(subparsers) -> None:
                                                "codes", description=_QUANTIZE_DOC,
                               formatter_class=argparse.RawDescriptionHelpFormatter)
     _common_args(q, formats=None)
-    q.add_argument("--imatrix", metavar="FILE", help="with gguf:…: llama.cpp importance matrix "
-                                                    "weighting each block's error per column")
+    # --imatrix (from _common_args) also weighs each block's error per column with gguf:…
     q.add_argument("--token-embedding-type", default="same", dest="token_embedding_type",
                    choices=("same", "f32", "f16", "q8_0"),
                    help="with gguf:…: type of token_embd.weight (default: the format)")
