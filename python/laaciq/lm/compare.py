@@ -262,7 +262,7 @@ class _Run:
         return json.loads(meta.read_text())
 
     def quantize(self, m: Method, f32: Path, base_sha: str, imat: dict | None,
-                 tag: str = "") -> tuple[str, dict]:
+                 tag: str = "", make: bool = True) -> tuple[str, dict | None]:
         """The model key and meta (bits per weight, seconds, exact share) of method ``m``'s
         GGUF; the file itself is ``meta["path"]`` (made on demand by :meth:`model_file`)."""
         version = self.commit if m.tool == "llama" else _code_digest()
@@ -273,6 +273,8 @@ class _Run:
             meta = json.loads(meta_path.read_text())
             meta["path"] = str(path)
             return key, meta
+        if not make:
+            return key, None
         self.model_file(m, f32, imat, path)
         meta = json.loads(meta_path.read_text())
         meta["path"] = str(path)
@@ -297,7 +299,7 @@ class _Run:
         return path
 
     def evaluate(self, lang: str, text: Path, text_sha: str, f32: Path, base_sha: str,
-                 jobs: list) -> tuple[dict, dict]:
+                 jobs: list, compute: bool = True) -> tuple[dict | None, dict]:
         """Base perplexity and per-method KLD results for one language (cached per method).
         The base logits file (~0.5 MB per scored token) is kept in the cache so that methods
         added later are compared on the same base run.
@@ -309,6 +311,11 @@ class _Run:
         res_path = {m.id: self.root / "results" / f"{m.id}-{lang}-{_h(k, *common)}.json"
                     for m, k, _, _ in jobs}
         todo = [j for j in jobs if not res_path[j[0].id].exists()]
+        if not compute:                      # past the deadline: what is cached only
+            jobs = [j for j in jobs if j not in todo]
+            if not base_res.exists():
+                return None, {}
+            todo = []
         kld = self.root / "kld" / f"base-{lang}-{_h(base_sha, *common)}.kld"
         if todo and not (kld.exists() and base_res.exists()):
             self.log(f"[{lang}] F32 base logits ({cfg.chunks} chunks of {cfg.ctx})")
@@ -403,20 +410,23 @@ def run_compare(cfg: CompareConfig, log=print, deadline: float | None = None) ->
     order = [l for l in cfg.order if l in cfg.languages] + \
         [l for l in cfg.languages if l not in cfg.order]
     for lang in order:
-        if deadline is not None and time.time() > deadline:
-            log(f"deadline reached: {lang} and the languages after it are left out")
-            break
+        compute = deadline is None or time.time() <= deadline
+        if not compute:
+            log(f"deadline reached: {lang}: cached results only")
         jobs = []
         for m in methods:
             if m.calibration == "own" and lang not in cfg.own_languages:
                 continue
             imat = _imatrix_for(m, lang, imats)
             tag = f"-{lang}" if m.calibration == "own" else ""
-            key, meta = run.quantize(m, f32, base_sha, imat, tag)
-            quant[m.id][lang] = meta
-            jobs.append((m, key, meta, imat))
-        base_runs[lang], res = run.evaluate(lang, Path(texts["eval"][lang]),
-                                            sha[f"eval-{lang}.txt"], f32, base_sha, jobs)
+            key, meta = run.quantize(m, f32, base_sha, imat, tag, make=compute)
+            if meta is not None:
+                quant[m.id][lang] = meta
+                jobs.append((m, key, meta, imat))
+        base, res = run.evaluate(lang, Path(texts["eval"][lang]), sha[f"eval-{lang}.txt"],
+                                 f32, base_sha, jobs, compute)
+        if base is not None:
+            base_runs[lang] = base
         for mid, r in res.items():
             per_chunk[mid][lang] = r
     run.timings["evaluate_s"] = round(time.perf_counter() - t0, 1)
@@ -424,6 +434,9 @@ def run_compare(cfg: CompareConfig, log=print, deadline: float | None = None) ->
         for meta in quant[m.id].values():
             Path(meta["path"]).unlink(missing_ok=True)
     done = [l for l in cfg.languages if l in base_runs]
+    methods = [m for m in methods if per_chunk[m.id]]
+    for m in methods:             # a method cut by the deadline shows the languages it has
+        quant[m.id] = {l: v for l, v in quant[m.id].items() if l in per_chunk[m.id]}
     return _document(cfg, commit, run, methods, not_run, base_info, texts, imats, quant,
                      base_runs, per_chunk, time.perf_counter() - t_all, done)
 
@@ -465,6 +478,26 @@ def _document(cfg, commit, run, methods, not_run, base_info, texts, imats, quant
     }
 
 
+def summary(doc: dict) -> str:
+    """A plain-text digest of a ``compare.json`` (printed at the end of a run)."""
+    langs = doc["languages"]
+    res = doc["results"]
+    lines = [f"{doc['model']}: commit {doc['commit'][:12]}, llama.cpp "
+             f"{doc['llama_cpp']['llama_cpp_commit'][:12]}, languages {','.join(langs)}"]
+    lines.append("method".ljust(20) + "bpw   quant_s  " + " ".join(l.rjust(7) for l in langs))
+    for m, v in doc["methods"].items():
+        lines.append(f"{m:<20}{v['bpw_blocks']:.2f}  {v['quantize_s']:7.1f}  " +
+                     " ".join(f"{res[m][l]['kld']:7.4f}" if l in res[m] else "      -"
+                              for l in langs))
+    for cid, c in doc["comparisons"].items():
+        p = c["pooled"]
+        lines.append(f"{cid:<24} ahead/tie/behind {c['counts']['ahead']}/{c['counts']['tie']}/"
+                     f"{c['counts']['behind']} of {len(c['languages'])}; pooled dKLD "
+                     f"{p['dkld']:+.5f} [{p['dkld_ci'][0]:+.5f}, {p['dkld_ci'][1]:+.5f}], dPPL "
+                     f"{p['dppl']:+.3f} [{p['dppl_ci'][0]:+.3f}, {p['dppl_ci'][1]:+.3f}]")
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     import argparse
 
@@ -495,6 +528,7 @@ def main(argv=None) -> int:
     except LaaciqError as exc:
         print(f"laaciq: error: {exc}", file=sys.stderr)
         return 2
+    print(summary(doc))
     print(f"wrote {a.out}")
     return 0
 

@@ -26,12 +26,15 @@ def answer_sentences(cmp: dict, answers: dict) -> list[str]:
              f"count) in {a['hurts_in']} of {a['of']} non-English languages (KLD, "
              f"Bonferroni-adjusted 95% CI above 0); pooled ΔKLD {_fmt(a['hurts_pooled']['dkld'])}"
              f" {_ci(a['hurts_pooled']['dkld_ci'])}.")
+        own = cmp.get(f"{tool}-own-vs-en")
+        n_own = len(own["languages"]) if own else 0
         if "own_fixes_in" in a:
-            s += (f" Each language's own imatrix beats the English one in {a['own_fixes_in']} of "
-                  f"{a['of']} (pooled ΔKLD {_fmt(a['own_vs_en_pooled']['dkld'])} "
+            s += (f" Each language's own imatrix ({', '.join(own['languages'])}) beats the "
+                  f"English one in {a['own_fixes_in']} of {n_own} (pooled ΔKLD "
+                  f"{_fmt(a['own_vs_en_pooled']['dkld'])} "
                   f"{_ci(a['own_vs_en_pooled']['dkld_ci'])})")
         if "own_beats_all_in" in a:
-            s += (f" and the all-language one in {a['own_beats_all_in']} of {a['of']} (pooled "
+            s += (f" and the all-language one in {a['own_beats_all_in']} of {n_own} (pooled "
                   f"{_fmt(a['own_vs_all_pooled']['dkld'])} "
                   f"{_ci(a['own_vs_all_pooled']['dkld_ci'])}).")
         out.append(s)
@@ -64,10 +67,13 @@ def _figure(doc: dict) -> list[dict]:
     w = 0.8 / max(1, len(meths))
     for i, m in enumerate(meths):
         xs = [j + (i - (len(meths) - 1) / 2) * w for j in range(len(langs))]
+        have = [j for j, l in enumerate(langs) if l in res[m]]
+        xs = [xs[j] for j in have]
         for ax, key in zip(axes, ("kld", "ppl_increase")):
-            v = [res[m][l][key] for l in langs]
-            lo = [v[j] - res[m][l][key + "_ci"][0] for j, l in enumerate(langs)]
-            hi = [res[m][l][key + "_ci"][1] - v[j] for j, l in enumerate(langs)]
+            r = [res[m][langs[j]] for j in have]
+            v = [x[key] for x in r]
+            lo = [x[key] - x[key + "_ci"][0] for x in r]
+            hi = [x[key + "_ci"][1] - x[key] for x in r]
             ax.errorbar(xs, v, yerr=[lo, hi], fmt="o", ms=3, capsize=2,
                         label=doc["methods"][m]["label"] if key == "kld" else None)
     axes[0].set_ylabel("mean KLD from F32")
@@ -92,13 +98,17 @@ def view(doc: dict | None) -> dict | None:
         return None
     langs = doc["languages"]
     res = doc["results"]
-    methods = [{"id": m, **v, "kld_mean": sum(res[m][l]["kld"] for l in langs) / len(langs),
-                "ppl_inc_mean": sum(res[m][l]["ppl_increase"] for l in langs) / len(langs)}
-               for m, v in doc["methods"].items()]
+    def mean(m, key):
+        v = [res[m][l][key] for l in langs if l in res[m]]
+        return sum(v) / len(v)
+
+    methods = [{"id": m, **v, "kld_mean": mean(m, "kld"), "ppl_inc_mean": mean(m, "ppl_increase"),
+                "n_lang": len(res[m])} for m, v in doc["methods"].items()]
     ids = [m["id"] for m in methods]
+    cell = lambda m, l, key: res[m][l][key] if l in res[m] else None  # noqa: E731
     rows = [{"lang": l, "ppl_base": doc["base"]["ppl"].get(l),
-             "kld": [res[m][l]["kld"] for m in ids],
-             "ppl_inc": [res[m][l]["ppl_increase"] for m in ids]} for l in langs]
+             "kld": [cell(m, l, "kld") for m in ids],
+             "ppl_inc": [cell(m, l, "ppl_increase") for m in ids]} for l in langs]
     comps = [{"id": cid, "question": c["question"], "a": c["a"], "b": c["b"],
               "counts": c["counts"], "n": len(c["languages"]),
               "dkld": c["pooled"]["dkld"], "dkld_ci": _ci(c["pooled"]["dkld_ci"]),
