@@ -5,6 +5,10 @@ import numpy as np
 from laaciq.theory import quantizer
 
 
+#: the kinds of rows :func:`hard_rows` makes
+KINDS = ["normal", "ties", "duplicates", "zeros", "outliers"]
+
+
 def brute_true(x, bits):
     """The minimum true MSE of ``x`` over every piece between consecutive breakpoints
     ``|x_i|/(j+½)``: each piece's own optimum ``s* = Σak/Σk²``, evaluated with the quantizer."""
@@ -56,3 +60,25 @@ def heavy_rows(R, m, rng, dtype=np.float32):
     x = rng.standard_t(rng.integers(3, 6), (R, m))
     x[0, : max(1, m // 50)] *= 30
     return x.astype(dtype)
+
+
+def check_hard_rows(kind: str, bits: int, engine: str) -> None:
+    """Per channel on six float32 :func:`hard_rows` of ``kind``: ``engine``'s exact optimum is
+    never worse than the brute force's best piece, and its reported error is the real
+    quantizer's error at the returned α."""
+    import pytest
+
+    from laaciq.tensor import exact
+
+    rng = np.random.default_rng(1000 * bits + 10 * KINDS.index(kind))
+    x = hard_rows(kind, 6, 24 if bits == 8 else 40, rng)
+    res = exact.exact_alpha(x, bits, axis=0, engine=engine)
+    assert res.stats["path"] == "rows" and res.stats["engine"] == engine
+    for i in range(x.shape[0]):
+        xi = x[i].astype(np.float64)
+        best = brute_true(xi, bits)
+        got = float(res.mse[i])
+        assert got <= best * (1 + 1e-12) + floor_tol(x[i], best), (kind, bits, i)
+        assert got == pytest.approx(
+            float(np.mean((xi - quantizer.quantize(xi, float(res.alpha[i]), bits)) ** 2)),
+            rel=1e-13, abs=1e-300)

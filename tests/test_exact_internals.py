@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from oracles import brute_true, floor_tol, hard_rows, heavy_rows
+from oracles import KINDS, check_hard_rows, hard_rows, heavy_rows
 
 from laaciq.tensor import exact
 from laaciq.tensor.exact import bounds, compiled, compiled_bounds
 from laaciq.theory import quantizer
 
-KINDS = ["normal", "ties", "duplicates", "zeros", "outliers"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -123,21 +122,7 @@ def test_numpy_engine_forced_bounds_match_brute_force(kind, bits, force, monkeyp
     if force in ("gaps", "direct"):
         monkeypatch.setattr(bounds, "_gaps_cheaper",
                             lambda m, ngap, g=(force == "gaps"): g)
-    engine = "numpy"
-    rng = np.random.default_rng(1000 * bits + 10 * KINDS.index(kind))
-    m = 24 if bits == 8 else 40
-    x = hard_rows(kind, 6, m, rng)
-    res = exact.exact_alpha(x, bits, axis=0, engine=engine)
-    assert res.stats["path"] == "rows" and res.stats["engine"] == engine
-    for i in range(x.shape[0]):
-        best = brute_true(x[i].astype(np.float64), bits)
-        got = float(res.mse[i])
-        assert got <= best * (1 + 1e-12) + floor_tol(x[i], best), (kind, bits, i)
-        # the returned α is evaluated with the real quantizer
-        xi = x[i].astype(np.float64)
-        assert got == pytest.approx(
-            float(np.mean((xi - quantizer.quantize(xi, float(res.alpha[i]), bits)) ** 2)),
-            rel=1e-13, abs=1e-300)
+    check_hard_rows(kind, bits, "numpy")
 
 
 @pytest.mark.parametrize("bits", [2, 3, 4, 8])

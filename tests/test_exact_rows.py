@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from oracles import brute_true, floor_tol, hard_rows
+from oracles import KINDS, check_hard_rows, hard_rows
 
 from laaciq.tensor import exact
-from laaciq.theory import quantizer
 
 
 
@@ -16,7 +15,6 @@ from laaciq.theory import quantizer
 
 
 
-KINDS = ["normal", "ties", "duplicates", "zeros", "outliers"]
 
 
 @pytest.mark.parametrize("force", ["auto", "compiled"])
@@ -26,25 +24,12 @@ def test_rows_path_matches_brute_force(kind, bits, force):
     """Per channel on float32 rows, with either engine (the numpy engine's forced choices of
     bound are in ``test_exact_internals.py``): never worse than the best piece."""
     engine = "compiled" if force == "compiled" else "numpy"
-    rng = np.random.default_rng(1000 * bits + 10 * KINDS.index(kind))
-    m = 24 if bits == 8 else 40
-    x = hard_rows(kind, 6, m, rng)
-    res = exact.exact_alpha(x, bits, axis=0, engine=engine)
-    assert res.stats["path"] == "rows" and res.stats["engine"] == engine
-    for i in range(x.shape[0]):
-        best = brute_true(x[i].astype(np.float64), bits)
-        got = float(res.mse[i])
-        assert got <= best * (1 + 1e-12) + floor_tol(x[i], best), (kind, bits, i)
-        # the returned α is evaluated with the real quantizer
-        xi = x[i].astype(np.float64)
-        assert got == pytest.approx(
-            float(np.mean((xi - quantizer.quantize(xi, float(res.alpha[i]), bits)) ** 2)),
-            rel=1e-13, abs=1e-300)
+    check_hard_rows(kind, bits, engine)
 
 
 @pytest.mark.parametrize("engine", ["numpy", "compiled"])
 @pytest.mark.parametrize("bits", [2, 4, 8])
-def test_float32_rows_equal_float64hard_rows(bits, engine):
+def test_float32_rows_equal_float64_rows(bits, engine):
     """The float32 path (numpy engine: one search call) and the float64 path (row-by-row
     search) find the same optimum of the same numbers."""
     rng = np.random.default_rng(50 + bits)

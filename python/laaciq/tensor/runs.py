@@ -87,6 +87,19 @@ def _check_common(bits, axis, group, jobs):
     return bits, jobs or pipeline.default_jobs()
 
 
+def _open(path, bits, objective, axis, group, patterns, all_tensors, jobs, imatrix, hessian):
+    """What ``clip`` and ``quantize`` start from: checked options, the checkpoint, the selected
+    entries (and those skipped), the objective with its calibration data and document part
+    (:func:`calibrated.resolve`), and the work split ``(tasks, labels, granularities)``."""
+    bits, jobs = _check_common(bits, axis, group, jobs)
+    ck = checkpoint.open_checkpoint(path)
+    entries, skipped = pipeline.select(ck, patterns, all_tensors)
+    objective, _, calib, cdoc = calibrated.resolve(objective, imatrix, hessian, ck, entries,
+                                                    axis, group)
+    return (bits, jobs, ck, entries, skipped, objective, calib, cdoc,
+            pipeline.make_tasks(entries, axis, group, jobs))
+
+
 def _jobs_for(entries, tasks, gran, bits, methods, plan=None, moments=True, calib=None):
     out = []
     for (i, sa, r0, r1) in tasks:
@@ -108,13 +121,9 @@ def clip_report(path, bits=4, objective=None, axis=None, group=None, patterns=No
     """The ``clip`` document (:mod:`laaciq.tensor.commands`); ``out``: a folder for the full
     thresholds and the per-tensor tables; ``imatrix`` / ``hessian``: calibrated objectives
     (:func:`calibrated.resolve`)."""
-    bits, jobs = _check_common(bits, axis, group, jobs)
-    ck = checkpoint.open_checkpoint(path)
-    entries, skipped = pipeline.select(ck, patterns, all_tensors)
-    objective, _, calib, cdoc = calibrated.resolve(objective, imatrix, hessian, ck, entries,
-                                                    axis, group)
+    bits, jobs, ck, entries, skipped, objective, calib, cdoc, (tasks, labels, gran) = _open(
+        path, bits, objective, axis, group, patterns, all_tensors, jobs, imatrix, hessian)
     names, selected = _methods(bits, objective, peers)
-    tasks, labels, gran = pipeline.make_tasks(entries, axis, group, jobs)
     odir = OutputDir(out, force, protect=ck.files) if out is not None else None
     try:
         t0 = time.perf_counter()
@@ -297,13 +306,9 @@ def quantize_checkpoint(path, out, bits=4, objective=None, axis=None, group=None
     """``laaciq quantize`` (:mod:`laaciq.tensor.commands`): fake-quantized checkpoint,
     thresholds, codes; ``imatrix`` / ``hessian``: calibrated objectives
     (:func:`calibrated.resolve`)."""
-    bits, jobs = _check_common(bits, axis, group, jobs)
-    ck = checkpoint.open_checkpoint(path)
-    entries, skipped = pipeline.select(ck, patterns, all_tensors)
-    objective, _, calib, cdoc = calibrated.resolve(objective, imatrix, hessian, ck, entries,
-                                                    axis, group)
+    bits, jobs, ck, entries, skipped, objective, calib, cdoc, (tasks, labels, gran) = _open(
+        path, bits, objective, axis, group, patterns, all_tensors, jobs, imatrix, hessian)
     obj = "uniform" if objective == "surrogate" else objective
-    tasks, labels, gran = pipeline.make_tasks(entries, axis, group, jobs)
     odir = OutputDir(out, force, protect=ck.files)
     try:
         own = {n: odir.file(n) for n in ("thresholds.safetensors", "quantize.json")

@@ -432,32 +432,36 @@ def _load_experiment(report_dir: Path, log) -> dict:
     return claims_mod.load_experiment(path)
 
 
+def _artifact(report_dir: Path, name: str, what: str, accept, log):
+    """``report_dir/name`` parsed, if present, valid JSON and ``accept``-ed; else ``None``
+    (a broken file is logged and left out)."""
+    path = Path(report_dir) / name
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError:
+        log(f"harness: {path} is not valid JSON; {what} is left out")
+        return None
+    return data if isinstance(data, dict) and accept(data) else None
+
+
 def _experiment_section(report_dir: Path, doc: dict, log) -> None:
     """``report/experiment.json`` (written by ``laaciq probe --out``), if present, as
     ``doc["experiment"]``: the real-model measurement the report shows beside the claims."""
-    path = Path(report_dir) / "experiment.json"
-    if path.exists():
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError:
-            log(f"harness: {path} is not valid JSON; the experiment is left out")
-            return
-        if isinstance(data, dict) and "per_language" in data:  # a probe's output
-            doc["experiment"] = data
+    data = _artifact(report_dir, "experiment.json", "the experiment",
+                     lambda d: "per_language" in d, log)          # a probe's output
+    if data is not None:
+        doc["experiment"] = data
 
 
 def _compare_section(report_dir: Path, doc: dict, log) -> None:
     """``report/compare.json`` (written by ``make compare``), if present, as ``doc["compare"]``:
     the head-to-head with llama.cpp's quantizers."""
-    path = Path(report_dir) / "compare.json"
-    if path.exists():
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError:
-            log(f"harness: {path} is not valid JSON; the comparison is left out")
-            return
-        if isinstance(data, dict) and "results" in data and "methods" in data:
-            doc["compare"] = data
+    data = _artifact(report_dir, "compare.json", "the comparison",
+                     lambda d: "results" in d and "methods" in d, log)
+    if data is not None:
+        doc["compare"] = data
 
 
 def contradictions(doc: dict) -> list[tuple[str, str]]:
