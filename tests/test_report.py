@@ -249,3 +249,19 @@ def test_compare_section_renders_from_compare_json(rendered, tmp_path):
     assert "| hi | 5 | 0.32000 | 0.21000 | 0.29000 |" in sec
     html = (copy / harness.INDEX_HTML).read_text(encoding="utf-8")
     assert 'id="compare"' in html and html.count("data:image/png;base64,") == 5
+
+
+def test_experiment_mechanism_is_pivoted_by_kind_and_strategy():
+    """The mechanism table has one row per matrix kind and one column per 4-bit strategy, each
+    cell the number stored for that (strategy, kind), in both tables."""
+    from laaciq.report import experiment_view
+
+    mech = {"exact-4": {"q": {"weight_mse": 2.0, "act_error": 30.0},
+                        "k": {"weight_mse": 5.0, "act_error": 70.0}},
+            "max-4": {"q": {"weight_mse": 4.0, "act_error": 11.0}}}
+    m = experiment_view._mechanism({"mechanism": mech})
+    assert m["configs"] == ["max-4", "exact-4"]
+    by_kind = {r["kind"]: r for r in m["rows"]}
+    assert by_kind["q"]["act"] == [11.0, 30.0] and by_kind["q"]["mse"] == [4.0, 2.0]
+    assert by_kind["k"]["act"] == [None, 70.0] and by_kind["k"]["mse"] == [None, 5.0]
+    assert experiment_view._mechanism({}) == {}

@@ -86,13 +86,16 @@ def _corpus_rows(c: dict) -> dict:
             "seeds_alpha": c.get("seeds_alpha") or {}, "scored": c.get("scored_paragraphs")}
 
 
-def _mechanism(c: dict) -> list:
+def _mechanism(c: dict) -> dict:
+    """Per matrix kind (rows) and 4-bit strategy (columns): weight MSE and activation-weighted
+    error, as two pivoted tables."""
     mech = c.get("mechanism") or {}
-    out = []
-    for cfg in [k for k in _COLS if k in mech] + ["exact-tensor-4"] * ("exact-tensor-4" in mech):
-        for kind, v in mech[cfg].items():
-            out.append({"config": cfg, "kind": kind, **v})
-    return out
+    cfgs = [k for k in _COLS if k in mech] + ["exact-tensor-4"] * ("exact-tensor-4" in mech)
+    kinds = list(dict.fromkeys(k for cfg in cfgs for k in mech[cfg]))
+    rows = [{"kind": k,
+             "mse": [mech[cfg].get(k, {}).get("weight_mse") for cfg in cfgs],
+             "act": [mech[cfg].get(k, {}).get("act_error") for cfg in cfgs]} for k in kinds]
+    return {"configs": cfgs, "rows": rows} if rows else {}
 
 
 def view(exp: dict | None) -> dict | None:
