@@ -67,8 +67,10 @@ llama-cpp: setup
 compare: llama-cpp
 	nice -n 5 $(PY) -m laaciq.lm.compare --out report/compare.json
 
+# The benchmarks: report/bench.json. `make bench AGAINST=old-bench.json` also compares the exact
+# solver's thresholds and errors with an earlier run, case by case (exit 1 if they differ).
 bench: setup
-	$(PY) -m laaciq.tensor.bench
+	$(PY) -m laaciq.tensor.bench $(if $(AGAINST),--against $(AGAINST))
 
 # Kill `laaciq quantize` at random moments on a 2^30-weight synthetic sharded checkpoint (2 GB
 # of bf16 + as much output, in a temporary folder under $(SOAK_DIR)), then run it to completion:

@@ -41,7 +41,7 @@ def test_every_quote_is_verbatim(ledger):
 
 
 def test_ledger_names_existing_checks_and_theorems(ledger):
-    ids = set(checks.load_all()) | {r["id"] for r in symbolic.run_all()}
+    ids = set(checks.load_all()) | {s.id for s in symbolic.specs()}
     decls, _ = leanscan.scan_tree(ROOT)
     names = {d.name for d in decls}
     for c in ledger:

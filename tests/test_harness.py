@@ -307,3 +307,13 @@ def test_experiment_json_makes_claims_measured(canned, tmp_path):
     assert c["verdict"] == "measured" and c["measurement"]["outcome"] == "contradicted"
     assert "bigscience/bloom-560m" in c["basis"]
     assert doc["summary"]["measured"] == 1
+
+
+def test_status_document_keeps_the_solver_digest_not_the_values():
+    cases = {"a": {"alpha": [1.0], "error": [0.5], "seconds": 1.0},
+             "b": {"alpha": [2.0], "error": [0.25], "seconds": 1.0}}
+    bench = {"commit": "c", "solver_results": {"cases": cases, "digest": "d" * 64}}
+    got = harness._bench_section(bench)
+    assert got["solver_results"] == {"digest": "d" * 64, "cases": 2} and got["commit"] == "c"
+    assert bench["solver_results"]["cases"] is cases          # bench.json's own copy untouched
+    assert harness._bench_section({"speed": {}}) == {"speed": {}}

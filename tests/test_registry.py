@@ -1,4 +1,9 @@
-"""The registry maps every Lean theorem to checks, and names nothing that does not exist."""
+"""The checks name every Lean theorem, and name nothing that does not exist.
+
+A check names the theorems it covers where it is registered (``theorems=…``);
+``registry.coverage_gaps`` compares those names with the theorems ``leanscan.scan_tree`` finds
+in ``LaAciq/``. The tests on a modified mapping show that both kinds of gap are reported.
+"""
 
 from __future__ import annotations
 
@@ -21,27 +26,71 @@ def theorems() -> set[str]:
 
 
 @pytest.fixture(scope="module")
+def mapping() -> dict[str, tuple[str, ...]]:
+    return registry.check_theorems()
+
+
+@pytest.fixture(scope="module")
 def check_ids() -> set[str]:
-    return set(checks.load_all()) | {r["id"] for r in symbolic.run_all()}
+    return set(checks.load_all()) | {s.id for s in symbolic.specs()}
 
 
-def test_every_theorem_has_a_check(theorems):
-    mapped = set(registry.theorem_checks())
-    missing = sorted(theorems - mapped)
-    assert not missing, (f"{len(missing)} Lean theorem(s) have no check in "
-                         f"laaciq/registry.py: {', '.join(missing)}")
+def test_every_theorem_has_a_check(theorems, mapping):
+    missing, _ = registry.coverage_gaps(theorems, mapping)
+    assert not missing, (f"{len(missing)} Lean theorem(s) are named by no check (add them to "
+                         f"the theorems=… of the check that tests them): {', '.join(missing)}")
 
 
-def test_registry_names_only_existing_theorems(theorems):
-    mapped = set(registry.theorem_checks())
-    ghosts = sorted(mapped - theorems)
-    assert not ghosts, (f"laaciq/registry.py names theorem(s) not in LaAciq/: "
-                        f"{', '.join(ghosts)}")
+def test_checks_name_only_existing_theorems(theorems, mapping):
+    _, ghosts = registry.coverage_gaps(theorems, mapping)
+    assert not ghosts, f"checks name theorem(s) not in LaAciq/: {', '.join(ghosts)}"
+
+
+def test_a_made_up_theorem_is_reported(theorems, mapping):
+    fake = dict(mapping)
+    fake["prop.made_up"] = ("clip_le_alpha", "no_such_theorem_anywhere")
+    missing, ghosts = registry.coverage_gaps(theorems, fake)
+    assert ghosts == ["LaAciq.no_such_theorem_anywhere"] and not missing
+
+
+def test_a_theorem_whose_only_check_is_removed_is_reported(theorems, mapping):
+    # a theorem named by exactly one check, found by counting here (not by the registry)
+    counts: dict[str, list[str]] = {}
+    for cid, names in mapping.items():
+        for n in names:
+            counts.setdefault(n, []).append(cid)
+    lone = sorted(n for n, cids in counts.items() if len(cids) == 1)
+    assert lone
+    for name in (lone[0], lone[-1]):
+        (cid,) = counts[name]
+        fake = dict(mapping)
+        fake[cid] = tuple(n for n in mapping[cid] if n != name)
+        missing, ghosts = registry.coverage_gaps(theorems, fake)
+        assert missing == [f"{registry.NAMESPACE}.{name}"] and not ghosts
+        # dropping the whole check reports every theorem only it named
+        del fake[cid]
+        only_here = {f"{registry.NAMESPACE}.{n}" for n in mapping[cid] if len(counts[n]) == 1}
+        assert set(registry.coverage_gaps(theorems, fake)[0]) == only_here
+
+
+def test_theorem_checks_inverts_the_mapping():
+    got = registry.theorem_checks({"a": ("x", "y"), "b": ("y",)})
+    assert got == {"LaAciq.x": ["a"], "LaAciq.y": ["a", "b"]}
 
 
 def test_registry_names_only_existing_checks(check_ids):
     unknown = sorted(registry.check_ids() - check_ids)
     assert not unknown, f"registry names unknown check id(s): {', '.join(unknown)}"
+
+
+@pytest.mark.parametrize("bad", ["clip_le_alpha", ("clip_le_alpha", "clip_le_alpha"),
+                                 ("clip_le_alpha", "")])
+def test_registration_refuses_malformed_theorem_lists(bad):
+    with pytest.raises(ValueError, match="theorem"):
+        checks.check("prop.test_only_malformed", "property", "test", theorems=bad)
+    with pytest.raises(ValueError, match="theorem"):
+        symbolic.Spec("z3.test_only", "z3", "test", lambda: ("pass", ""), bad)
+    assert "prop.test_only_malformed" not in checks.CHECKS
 
 
 def test_refutation_theorems_have_refutation_checks(theorems):

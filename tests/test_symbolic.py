@@ -84,7 +84,7 @@ def test_exceptions_become_error_records():
     def boom():
         raise RuntimeError("kaput")
 
-    r = symbolic._record("x.boom", "sympy", "raises", boom)
+    r = symbolic.Spec("x.boom", "sympy", "raises", boom).run()
     assert r["result"] == "error" and "kaput" in r["detail"]
 
 

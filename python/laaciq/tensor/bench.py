@@ -37,6 +37,13 @@ Every method gets the same float32 tensors; every ratio is measured in one run.
   torch) next to the port :func:`baselines.pytorch_hist`, per tensor at 8 bits (the observer's
   ``qint8``): both α, the true MSE over the exact optimum's, seconds with the same repeats.
 
+* solver_results — the exact solver's thresholds and errors on a fixed set of cases (per tensor,
+  per channel with both engines, the surrogates, the weighted and the output objectives), with
+  their sha256 ``digest`` and seconds (:mod:`laaciq.tensor.benchdigest`). ``--against
+  BEFORE.json`` compares them with an earlier bench output, case by case: the same errors to
+  1e-12 relative (thresholds may differ only at a tie of equal error) and the time ratio; the
+  comparison is printed, stored as ``solver_results_against`` and a difference exits with 1.
+
 ``--smoke`` runs every case on small sizes with one repeat (CI runs it: the code paths, not the
 numbers). The report (``report/bench.json``, written atomically) records the commit (``git rev-parse
 HEAD``), the time, the machine and every number; the targets are reported as they fall.
@@ -57,9 +64,11 @@ from pathlib import Path
 
 import numpy as np
 
+from laaciq.errors import LaaciqError
 from laaciq.tensor import baselines
+from laaciq.tensor import benchdigest
 from laaciq.tensor import exact
-from laaciq.io import atomic_write_text
+from laaciq.io import atomic_write_text, read_json
 
 LAWS = ("normal", "laplace", "t3", "normal+outliers")
 BITS = (2, 3, 4, 8)
@@ -468,7 +477,9 @@ def run(full: bool = False, scale: int = 1 << 26, only=None, smoke: bool = False
                  "memory": lambda: memory(shift=8),
                  "torch_observer": lambda: torch_observer(1 << 12, 1),
                  "weighted_vs_unweighted": lambda: weighted_vs_unweighted(1, smoke=True),
-                 "output_rows": lambda: output_rows(2, smoke=True)}
+                 "output_rows": lambda: output_rows(2, smoke=True),
+                 "solver_results": lambda: benchdigest.solver_results(
+                     sample, importance_vector, smoke=True, repeat=1, log=_log)}
     else:
         cases = {"per_channel_vs_sort": per_channel_vs_sort,
                  "checkpoint": lambda: checkpoint_case(scale),
@@ -479,7 +490,9 @@ def run(full: bool = False, scale: int = 1 << 26, only=None, smoke: bool = False
                  "memory": memory,
                  "torch_observer": torch_observer,
                  "weighted_vs_unweighted": weighted_vs_unweighted,
-                 "output_rows": output_rows}
+                 "output_rows": output_rows,
+                 "solver_results": lambda: benchdigest.solver_results(
+                     sample, importance_vector, log=_log)}
     for k, fn in cases.items():
         if only is None or k in only:
             doc[k] = fn()
@@ -498,11 +511,25 @@ def main(argv=None) -> int:
     p.add_argument("--only", action="append", metavar="CASE",
                    help="run only these cases (repeatable): per_channel_vs_sort, checkpoint, "
                         "optimality, speed, surrogate_vs_sort, per_channel_4096, memory, "
-                        "torch_observer, weighted_vs_unweighted, output_rows")
+                        "torch_observer, weighted_vs_unweighted, output_rows, solver_results")
     p.add_argument("--smoke", action="store_true",
                    help="every case on small sizes, one repeat (CI; the numbers mean nothing)")
+    p.add_argument("--against", metavar="FILE", default=None,
+                   help="an earlier bench output: compare the exact solver's results with it "
+                        "(same errors to 1e-12 relative per case, time ratios); exit 1 if not")
     args = p.parse_args(argv)
+    try:
+        before = _against(args.against, args.only)
+    except LaaciqError as exc:
+        print(f"laaciq: error: {exc}", file=sys.stderr)
+        return 2
     doc = run(args.full, args.scale, args.only, args.smoke)
+    if before is not None:
+        cmp = benchdigest.compare(before, doc, names=(args.against, "this run"))
+        doc["solver_results_against"] = dict(cmp, file=str(args.against),
+                                             commit=before.get("commit"))
+        for line in benchdigest.comparison_lines(cmp):
+            _log(line)
     if args.out:
         out = Path(args.out)
     else:
@@ -521,7 +548,20 @@ def main(argv=None) -> int:
                  f"({e['numpy_engine_over_sort']:.0f}x sort, compiled "
                  f"{e['compiled_speedup']:.1f}x faster)")
     _log(f"wrote {out} in {doc['seconds']:.0f} s")
-    return 0
+    return 0 if before is None or doc["solver_results_against"]["ok"] else 1
+
+
+def _against(path, only) -> dict | None:
+    """The earlier bench output of ``--against`` (read and checked before anything runs)."""
+    if path is None:
+        return None
+    if only is not None and "solver_results" not in only:
+        raise LaaciqError("--against compares the solver_results case: add --only "
+                          "solver_results (or leave --only out)")
+    doc = read_json(Path(path), "bench output", "pass a report/bench.json written by `make "
+                                                "bench`")
+    benchdigest.compare(doc, doc, names=(str(path), str(path)))       # checks its shape
+    return doc
 
 
 if __name__ == "__main__":

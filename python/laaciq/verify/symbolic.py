@@ -17,14 +17,21 @@ Every check returns a record ``{"id", "tool", "statement", "result", "detail", "
 Some records are *refutations*: the checked statement is "the seed's claim is false" or "this
 hypothesis is needed", established by a concrete counterexample (Z3 ``sat`` of the claim's
 negation, or an exact SymPy evaluation). Their ``statement`` says so.
+
+Each record is declared as a :class:`Spec` with the Lean theorems it cross-checks (short names
+in namespace ``LaAciq``); :func:`specs` lists them without running a solver (the check registry
+reads the theorems from there), :func:`run_all` runs them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Callable
 
-__all__ = ["run_all", "sympy_checks", "z3_checks", "Z3_TIMEOUT_MS", "QUANTIZER_BITS"]
+from laaciq.verify.checks import theorem_names
+
+__all__ = ["Spec", "specs", "run_all", "Z3_TIMEOUT_MS", "QUANTIZER_BITS"]
 
 #: Per-query Z3 time limit; a query that hits it is ``"unknown"``.
 Z3_TIMEOUT_MS = 4000
@@ -33,14 +40,30 @@ Z3_TIMEOUT_MS = 4000
 QUANTIZER_BITS = (2, 3, 4, 8)
 
 
-def _record(id_: str, tool: str, statement: str, fn: Callable[[], tuple[str, str]]) -> dict:
-    t0 = time.perf_counter()
-    try:
-        result, detail = fn()
-    except Exception as exc:  # a record, not a crash: the report shows it
-        result, detail = "error", f"{type(exc).__name__}: {exc}"
-    return {"id": id_, "tool": tool, "statement": statement, "result": result,
-            "detail": detail, "seconds": round(time.perf_counter() - t0, 4)}
+@dataclasses.dataclass(frozen=True)
+class Spec:
+    """A symbolic record not yet run: ``fn() -> (result, detail)`` and the Lean ``theorems``
+    (short names) whose conclusions it checks."""
+
+    id: str
+    tool: str
+    statement: str
+    fn: Callable[[], tuple[str, str]]
+    theorems: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        object.__setattr__(self, "theorems", theorem_names(self.theorems, self.id))
+
+    def run(self) -> dict:
+        """The record: ``{"id", "tool", "statement", "result", "detail", "seconds"}``."""
+        t0 = time.perf_counter()
+        try:
+            result, detail = self.fn()
+        except Exception as exc:  # a record, not a crash: the report shows it
+            result, detail = "error", f"{type(exc).__name__}: {exc}"
+        return {"id": self.id, "tool": self.tool, "statement": self.statement,
+                "result": result, "detail": detail,
+                "seconds": round(time.perf_counter() - t0, 4)}
 
 
 # =============================================================================================
@@ -215,28 +238,32 @@ def _step_size_check() -> tuple[str, str]:
                     "2α/(2^B − 1): " + "; ".join(rows))
 
 
-def sympy_checks() -> list[dict]:
+def _sympy_specs() -> list[Spec]:
     """The SymPy records."""
     return [
-        _record("sympy.mixture_moments_n2", "sympy",
-                "2-component mixture: mean, variance (total variance), third and fourth "
-                "central moments from component moments", lambda: _mixture_identity_check(2)),
-        _record("sympy.mixture_moments_n3", "sympy",
-                "3-component mixture: mean, variance, third and fourth central moments from "
-                "component moments", lambda: _mixture_identity_check(3)),
-        _record("sympy.seed004_kurtosis_defect", "sympy",
-                "κ_exact − seed 004's formula = 4 Σ wᵢ m3ᵢ δᵢ / σ⁴ (refutes seed 004's formula "
-                "for skewed components with unequal means)", _seed004_defect_check),
-        _record("sympy.kappa_eff_linear_vs_true", "sympy",
-                "Σ ā κ equals the mixture kurtosis when means and variances agree, and not in "
-                "general (refutation of the linear κ_eff as the effective law's kurtosis)",
-                _linear_vs_true_check),
-        _record("sympy.mse_pointwise_decomposition", "sympy",
-                "(x − clip x)² = (|x| − α)² for |x| > α; error splits with no cross term; "
-                "uniform rounding error has mean square Δ²/12", _mse_pointwise_check),
-        _record("sympy.step_size", "sympy",
-                "step = α/(2^(B−1)−1) = 2α/(2^B−2) ≠ seed 000's 2α/(2^B−1) (refutation)",
-                _step_size_check),
+        Spec("sympy.mixture_moments_n2", "sympy",
+             "2-component mixture: mean, variance (total variance), third and fourth "
+             "central moments from component moments", lambda: _mixture_identity_check(2),
+             ("variance_mix", "cmoment_four_mix", "mean_mix")),
+        Spec("sympy.mixture_moments_n3", "sympy",
+             "3-component mixture: mean, variance, third and fourth central moments from "
+             "component moments", lambda: _mixture_identity_check(3),
+             ("variance_mix", "cmoment_four_mix")),
+        Spec("sympy.seed004_kurtosis_defect", "sympy",
+             "κ_exact − seed 004's formula = 4 Σ wᵢ m3ᵢ δᵢ / σ⁴ (refutes seed 004's formula "
+             "for skewed components with unequal means)", _seed004_defect_check,
+             ("cmoment_four_mix_eq_seed004_add", "cmoment_four_mix_eq_seed004_iff")),
+        Spec("sympy.kappa_eff_linear_vs_true", "sympy",
+             "Σ ā κ equals the mixture kurtosis when means and variances agree, and not in "
+             "general (refutation of the linear κ_eff as the effective law's kurtosis)",
+             _linear_vs_true_check, ("kurtosis_mix_eq_linear", "kurtosis_linear_example")),
+        Spec("sympy.mse_pointwise_decomposition", "sympy",
+             "(x − clip x)² = (|x| − α)² for |x| > α; error splits with no cross term; "
+             "uniform rounding error has mean square Δ²/12", _mse_pointwise_check,
+             ("sq_sub_quantize_eq",)),
+        Spec("sympy.step_size", "sympy",
+             "step = α/(2^(B−1)−1) = 2α/(2^B−2) ≠ seed 000's 2α/(2^B−1) (refutation)",
+             _step_size_check, ("step_eq_two_mul_div", "claim_step_false")),
     ]
 
 
@@ -283,7 +310,8 @@ def _z3_defs():
     return min_s, max_s, abs_s, clip
 
 
-def _clip_records() -> list[dict]:
+def _clip_specs() -> list[Spec]:
+    """The clip lemmas, each named after the ``LaAciq/Clip.lean`` theorem it restates."""
     import z3
 
     _, max_s, abs_s, clip = _z3_defs()
@@ -317,23 +345,25 @@ def _clip_records() -> list[dict]:
         ("sub_clip_eq_zero_iff", "0 ≤ α → (x − clip α x = 0 ↔ −α ≤ x ≤ α)",
          (x - clip(a, x) == 0) == z3.And(-a <= x, x <= a), [nn]),
     ]
-    recs = [_record(f"z3.clip.{name}", "z3", stmt,
-                    lambda c=claim, h=hyps: _z3_prove(c, h))
+    recs = [Spec(f"z3.clip.{name}", "z3", stmt, lambda c=claim, h=hyps: _z3_prove(c, h),
+                 (name,))
             for name, stmt, claim, hyps in lemmas]
-    # the hypothesis 0 ≤ α is needed where Lean assumes it
+    # the hypothesis 0 ≤ α is needed where Lean assumes it (with the Lean refutation, if any)
     needed = [
-        ("clip_le_alpha", clip(a, x) <= a),
-        ("clip_neg", clip(a, -x) == -clip(a, x)),
-        ("abs_sub_clip", abs_s(x - clip(a, x)) == max_s(abs_s(x) - a, 0)),
+        ("clip_le_alpha", clip(a, x) <= a, ("claim_clip_le_alpha_false",)),
+        ("clip_neg", clip(a, -x) == -clip(a, x), ()),
+        ("abs_sub_clip", abs_s(x - clip(a, x)) == max_s(abs_s(x) - a, 0), ()),
     ]
-    recs += [_record(f"z3.clip.{name}.needs_alpha_nonneg", "z3",
-                     f"refutation: without 0 ≤ α, {name} fails (a counterexample exists)",
-                     lambda c=claim: _z3_prove(c, [], expect="sat"))
-             for name, claim in needed]
+    recs += [Spec(f"z3.clip.{name}.needs_alpha_nonneg", "z3",
+                  f"refutation: without 0 ≤ α, {name} fails (a counterexample exists)",
+                  lambda c=claim: _z3_prove(c, [], expect="sat"), theorems)
+             for name, claim, theorems in needed]
     return recs
 
 
-def _quantizer_records() -> list[dict]:
+def _quantizer_specs() -> list[Spec]:
+    """The quantizer lemmas per bit-width. A lemma whose last field is ``True`` is named after
+    the ``LaAciq/Quantizer.lean`` theorem it restates; the others have no Lean twin."""
     import z3
 
     _, _, abs_s, clip = _z3_defs()
@@ -354,42 +384,48 @@ def _quantizer_records() -> list[dict]:
         _, _, qqx = q_parts(qx)
         lemmas = [
             ("quantize_mem_grid", f"|k| ≤ {L} (= 2^(B−1)−1) and Q x = k·step",
-             z3.And(-L <= k, k <= L, qx == s * z3.ToReal(k)), []),
-            ("quantize_mem_range", "−1 ≤ Q x ≤ 1", z3.And(-1 <= qx, qx <= 1), []),
+             z3.And(-L <= k, k <= L, qx == s * z3.ToReal(k)), [], True),
+            ("quantize_mem_range", "−1 ≤ Q x ≤ 1", z3.And(-1 <= qx, qx <= 1), [], True),
             ("abs_sub_quantize_le", "|x| ≤ 1 → |x − Q x| ≤ step/2", abs_s(x - qx) <= s / 2,
-             [-1 <= x, x <= 1]),
+             [-1 <= x, x <= 1], True),
             ("abs_clip_sub_quantize_le", "|clip x − Q x| ≤ step/2 (every x)",
-             abs_s(c - qx) <= s / 2, []),
-            ("quantize_of_alpha_le", "1 ≤ x → Q x = 1", qx == 1, [x >= 1]),
-            ("quantize_of_le_neg_alpha", "x ≤ −1 → Q x = −1", qx == -1, [x <= -1]),
+             abs_s(c - qx) <= s / 2, [], False),
+            ("quantize_of_alpha_le", "1 ≤ x → Q x = 1", qx == 1, [x >= 1], True),
+            ("quantize_of_le_neg_alpha", "x ≤ −1 → Q x = −1", qx == -1, [x <= -1], True),
             ("quantize_outside_error", "|x| > 1 → |x − Q x| = |x| − 1 (pure clipping error)",
-             abs_s(x - qx) == abs_s(x) - 1, [abs_s(x) > 1]),
-            ("quantize_mono", "x ≤ y → Q x ≤ Q y", qx <= qy, [x <= y]),
-            ("quantize_idempotent", "Q (Q x) = Q x", qqx == qx, []),
+             abs_s(x - qx) == abs_s(x) - 1, [abs_s(x) > 1], False),
+            ("quantize_mono", "x ≤ y → Q x ≤ Q y", qx <= qy, [x <= y], True),
+            ("quantize_idempotent", "Q (Q x) = Q x", qqx == qx, [], True),
         ]
-        for name, stmt, claim, hyps in lemmas:
-            recs.append(_record(f"z3.quantizer.B{B}.{name}", "z3",
-                                f"α = 1, B = {B}: {stmt}",
-                                lambda cl=claim, h=hyps: _z3_prove(cl, h)))
+        for name, stmt, claim, hyps, lean in lemmas:
+            recs.append(Spec(f"z3.quantizer.B{B}.{name}", "z3", f"α = 1, B = {B}: {stmt}",
+                             lambda cl=claim, h=hyps: _z3_prove(cl, h),
+                             (name,) if lean else ()))
     return recs
 
 
-def z3_checks() -> list[dict]:
+def _z3_specs() -> list[Spec]:
     """The Z3 records (clip lemmas, then quantizer lemmas per bit-width)."""
     try:
         import z3  # noqa: F401
     except ImportError as exc:
-        return [_record("z3.import", "z3", "z3-solver is importable",
-                        lambda: ("error", f"cannot import z3: {exc}"))]
-    return _clip_records() + _quantizer_records()
+        return [Spec("z3.import", "z3", "z3-solver is importable",
+                     lambda why=f"cannot import z3: {exc}": ("error", why))]
+    return _clip_specs() + _quantizer_specs()
+
+
+def specs() -> list[Spec]:
+    """Every symbolic record, not run: SymPy identities, then Z3 lemmas (building them imports
+    SymPy and Z3 but asks no solver)."""
+    try:
+        import sympy  # noqa: F401
+        sym = _sympy_specs()
+    except ImportError as exc:
+        sym = [Spec("sympy.import", "sympy", "sympy is importable",
+                    lambda why=f"cannot import sympy: {exc}": ("error", why))]
+    return sym + _z3_specs()
 
 
 def run_all() -> list[dict]:
-    """Every symbolic record: SymPy identities, then Z3 lemmas."""
-    try:
-        import sympy  # noqa: F401
-        sym = sympy_checks()
-    except ImportError as exc:
-        sym = [_record("sympy.import", "sympy", "sympy is importable",
-                       lambda: ("error", f"cannot import sympy: {exc}"))]
-    return sym + z3_checks()
+    """Every symbolic record, run: SymPy identities, then Z3 lemmas."""
+    return [s.run() for s in specs()]

@@ -14,7 +14,9 @@ A *check* is a function that returns a result record::
   refutation whose counterexample does not survive exact re-verification is an ``error``, never
   a refutation; ``unknown`` is never a pass.
 
-Checks are registered with :func:`check` and run with :func:`run_checks`. Every check takes a
+Checks are registered with :func:`check` and run with :func:`run_checks`. A check names the Lean
+theorems (short names in namespace ``LaAciq``) whose conclusions it tests: ``theorems=(…)`` in
+its registration; ``registry`` builds theorem → checks from these and nothing else. Every check takes a
 :class:`Budget` (how many Hypothesis examples; ``quick`` runs use fewer) and must be
 deterministic: the same code gives the same record except ``seconds``.
 """
@@ -27,7 +29,7 @@ import traceback
 from typing import Callable
 
 __all__ = ["KINDS", "RESULTS", "Budget", "Check", "CHECKS", "check", "run_checks", "outcome",
-           "load_all"]
+           "load_all", "theorem_names"]
 
 #: Kinds of check, in the order the report lists them.
 KINDS = ("lean", "property", "exhaustive", "symbolic", "refutation", "approximation",
@@ -57,28 +59,41 @@ class Check:
     kind: str
     statement: str
     fn: Callable[[Budget], dict]
+    #: The Lean theorems (short names in namespace ``LaAciq``) whose conclusions it tests.
+    theorems: tuple[str, ...] = ()
 
 
 #: The modules that register checks.
-_MODULES = ("properties", "refutations", "optimal", "approximations", "arithmetic",
-            "simulation", "laws", "output", "grids", "scalar")
+_MODULES = ("properties", "finite_laws", "refutations", "optimal", "approximations",
+            "arithmetic", "simulation", "laws", "output", "grids", "scalar")
 
 #: Every registered check by id (filled by the check modules on import; see :func:`load_all`).
 CHECKS: dict[str, Check] = {}
 
 
-def check(id: str, kind: str, statement: str):
-    """Register ``fn(budget) -> outcome`` as check ``id``."""
+def check(id: str, kind: str, statement: str, theorems: tuple[str, ...] = ()):
+    """Register ``fn(budget) -> outcome`` as check ``id``, covering the Lean ``theorems``."""
     if kind not in KINDS:
         raise ValueError(f"unknown check kind {kind!r}: choose one of {', '.join(KINDS)}")
+    theorems = theorem_names(theorems, id)
 
     def deco(fn):
         if id in CHECKS:
             raise ValueError(f"check id {id!r} is registered twice")
-        CHECKS[id] = Check(id, kind, statement, fn)
+        CHECKS[id] = Check(id, kind, statement, fn, theorems)
         return fn
 
     return deco
+
+
+def theorem_names(theorems, owner: str) -> tuple[str, ...]:
+    """``theorems`` as a tuple of distinct names (a bare string is refused: it is one name
+    mistyped as many)."""
+    if isinstance(theorems, str) or not all(isinstance(t, str) and t for t in theorems):
+        raise ValueError(f"{owner}: theorems must be a tuple of names, got {theorems!r}")
+    if len(set(theorems)) != len(theorems):
+        raise ValueError(f"{owner}: a theorem is named twice in {theorems!r}")
+    return tuple(theorems)
 
 
 def outcome(result: str, detail: str, examples: int = 0, counterexample: dict | None = None

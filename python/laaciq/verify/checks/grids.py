@@ -76,7 +76,10 @@ _steps = st.one_of(hyp.positive_rationals(), hyp.positive_rationals().map(lambda
        "{s·j : -M ≤ j ≤ N} for either sign of s (brute force over the grid; int8 = [-128, 127]); "
        "the symmetric quantizer is M = N = L at s = α/L; a larger grid is never farther",
        st.tuples(st.integers(0, 9), st.integers(0, 9), _steps, hyp.rationals(-20, 20),
-                 hyp.bits(2, 6), st.integers(0, 3), st.integers(0, 3)))
+                 hyp.bits(2, 6), st.integers(0, 3), st.integers(0, 3)),
+       theorems=("clampZ_mem", "clampZ_of_mem", "gridCode_mem", "sq_sub_clampZ_roundS_le",
+                 "sq_sub_mul_le_of", "sq_sub_gridQ_le", "sq_sub_gridQ_int8_le",
+                 "quantize_eq_gridQ", "sq_sub_gridQ_mono_grid"))
 def _nearest(ex):
     M, N, s, x, bits, dm, dn = ex
     q = grid_q(M, N, s, x)
@@ -110,7 +113,10 @@ def _grid_laws(draw):
 @_prop("prop.grid.candidates", "weighted error on [-M, N] (weights ≥ 0, any sum): the least "
        "value over the non-zero entries of gridCandidates equals the infimum over all steps s ≠ 0 "
        "(independent piecewise computation, both signs) and is attained; the symmetric MSE is "
-       "the case M = N = L", _grid_laws())
+       "the case M = N = L", _grid_laws(),
+       theorems=("mse_eq_gridMse", "gridMse_eq_gridErr", "gridMse_le_gridErr", "gridErr_zero",
+                 "mem_codeRangeMN", "mem_codeSumsMN", "gridMse_le_candidate",
+                 "gridMse_exists_minimizer"))
 def _candidates(ex):
     law, M, N = ex
     cands = [c for c in grid_candidates(law, M, N) if c != 0]
@@ -130,7 +136,9 @@ def _candidates(ex):
 
 @_exhaustive("exh.grid.formats", "format grids [-2^(B-1), 2^(B-1) - 1]: 2^B codes (B = 1..16; "
              "Q4_0 -8…7, Q5_0 -16…15, int8 -128…127); one more bit keeps the grid; the error at "
-             "B + 1 bits is at most that at B at the same step, and so is the optimum")
+             "B + 1 bits is at most that at B at the same step, and so is the optimum",
+             theorems=("fmt_card", "fmt_ends", "fmt_le_succ", "gridMse_mono_grid", "fmtMse_bit_up",
+                       "fmt_optimal_antitone_bits"))
 def _formats():
     fails, n = [], 0
     fm = lambda b: 2 ** (b - 1)  # noqa: E731

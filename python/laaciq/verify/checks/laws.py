@@ -1,8 +1,8 @@
 """Checks of the theorems about every law (``LaAciq/Law.lean``, ``LaAciq/LawTheory.lean``).
 
 A theorem about every ``P : Law K`` holds in every model of the interface. Two models are
-checked numerically here, beside the finite-law checks of ``properties.py`` that the registry
-also links to these theorems:
+checked numerically here, beside the finite-law checks of ``finite_laws.py`` that also name
+these theorems:
 
 * **continuous laws** (the measure-theoretic model): Gaussian, Laplace and Student-t (ν = 5,
   so a fourth moment exists), scaled and shifted. Every expectation is a ``scipy.integrate.quad``
@@ -104,9 +104,9 @@ def _grid(fn):
     return _verdict(fails, n, f"all {n} cases hold (quadrature, relative tolerance {RTOL:g})")
 
 
-def _continuous(id_: str, statement: str):
+def _continuous(id_: str, statement: str, theorems=()):
     def deco(fn):
-        @check(id_, "exhaustive", statement)
+        @check(id_, "exhaustive", statement, theorems)
         def run(budget):
             return fn()
         return fn
@@ -131,7 +131,10 @@ def _parts(d, a, b):
 @_continuous("law.continuous.mse_decomposition", "Continuous laws (Gaussian, Laplace, "
              "Student-t ν=5; α ∈ {0.5, 1, 2, 3}σ; B ∈ {2, 3, 4}): E[(X - Q X)²] = "
              "E[((|X| - α)₊)²] + E[(X - Q X)²; |X| ≤ α], each side by quadrature of the "
-             "density; the library's closed forms (mse.mse_exact, clip_error, inner_error) agree")
+             "density; the library's closed forms (mse.mse_exact, clip_error, inner_error) agree",
+             theorems=("Law.mse_eq_clipError_add_innerError", "Law.E_congr",
+                       "Law.integrable_clipPart", "Law.integrable_innerPart",
+                       "Law.measurable_innerPart", "mse_eq_clipError_add_innerError_of_isDist"))
 def _decomp():
     def case(name, d, a, b):
         m, c, i, _ = _parts(d, a, b)
@@ -146,7 +149,9 @@ def _decomp():
 
 
 @_continuous("law.continuous.inner_bound", "Continuous laws (same grid): E[(X - Q X)²; |X| ≤ α] "
-             "≤ step²/4 · P(|X| ≤ α), by quadrature")
+             "≤ step²/4 · P(|X| ≤ α), by quadrature",
+             theorems=("Law.innerError_le", "Law.integrable_indicator", "Law.integrable_innerPart",
+                       "Law.E_mono"))
 def _inner():
     def case(name, d, a, b):
         _, _, i, p = _parts(d, a, b)
@@ -162,7 +167,10 @@ def _clip_q(d, a) -> float:
 @_continuous("law.continuous.convexity", "Continuous laws: α ↦ E[((|X| - α)₊)²] is convex and "
              "antitone on a grid of α ∈ [-σ, 4σ] (second differences ≥ -1e-9·scale, "
              "differences ≤ 1e-9·scale), and clipError + c·α² (c = 1/(3·4^B)) has second "
-             "differences ≥ 2c·h² (strictly convex), by quadrature")
+             "differences ≥ 2c·h² (strictly convex), by quadrature",
+             theorems=("Law.convexOn_clipError", "Law.clipError_antitone", "Law.convexOn_modelMSE",
+                       "Law.strictConvexOn_modelMSE", "Law.modelMSE_minimizer_unique",
+                       "Law.E_mono"))
 def _convex():
     n, fails = 0, []
     for name, d in LAWS:
@@ -191,7 +199,10 @@ def _convex():
              "numerical global minimizer α* of E[((|X| - α)₊)²] + c·α² (bounded Brent on "
              "[0, 12σ], xtol 1e-10σ), c·α* = E[(|X| - α*)₊] and α*(c + P(|X| > α*)) = "
              "E[|X|; |X| > α*] to 1e-6 relative; the quadratic upper bound "
-             "f(α+t) ≤ f(α) - 2t·E[(|X|-α)₊] + t² + c((α+t)² - α²) on t ∈ {±0.5σ, ±0.1σ}")
+             "f(α+t) ≤ f(α) - 2t·E[(|X|-α)₊] + t² + c((α+t)² - α²) on t ∈ {±0.5σ, ±0.1σ}",
+             theorems=("Law.modelMSE_le_quadratic", "Law.modelMSE_minimizer_fixed_point",
+                       "Law.modelMSE_minimizer_fixed_point'", "Law.integrable_posPart",
+                       "Law.integrable_tailAbs", "Law.integrable_tailIndicator", "Law.E_const"))
 def _fixed():
     n, fails = 0, []
     for name, d in LAWS:
@@ -223,7 +234,12 @@ def _fixed():
 @_continuous("law.continuous.moments", "Continuous laws: E[X - μ] = 0, E[(X - c)²] = m2 + (μ-c)², "
              "E[(X - c)⁴] = m4 + 4m3(μ-c) + 6m2(μ-c)² + (μ-c)⁴, Var = E X² - μ², m2² ≤ m4 and "
              "excess kurtosis ≥ -2, for c ∈ {-1, 0.5, 2}; left sides by quadrature, right sides "
-             "from the families' closed-form moments")
+             "from the families' closed-form moments",
+             theorems=("Law.E_sub_mean", "Law.E_sq_shift", "Law.E_pow_four_shift",
+                       "Law.variance_eq", "Law.sq_variance_le_fourth", "Law.neg_two_le_kurtosis",
+                       "Law.hasMoment2_of_hasMoment4", "Law.integrable_id_of_hasMoment2",
+                       "Law.integrable_sq_of_hasMoment4", "Law.integrable_pow_three_of_hasMoment4",
+                       "Law.E_const"))
 def _moments():
     n, fails = 0, []
     for name, d in LAWS:
@@ -251,7 +267,10 @@ def _moments():
 @_continuous("law.continuous.mixture", "A 3-component mixture 0.5·N(0.3, 1.7²) + 0.3·Laplace + "
              "0.2·t₅(-0.4, 0.8): its variance (by quadrature of the mixture density) is "
              "Σ w (σ² + δ²) and its fourth central moment is Σ w (m4 + 4 m3 δ + 6 m2 δ² + δ⁴) "
-             "= seed 004's numerator + 4 Σ w m3 δ, components' moments in closed form")
+             "= seed 004's numerator + 4 Σ w m3 δ, components' moments in closed form",
+             theorems=("Law.variance_mixture", "Law.cmoment_four_mixture",
+                       "Law.cmoment_four_mixture_eq_seed004_add", "Law.mean_mixture",
+                       "Law.mixture_E", "Law.hasMoment2_mixture", "Law.hasMoment4_mixture"))
 def _cmix():
     comps = [(0.5, LAWS[1][1]), (0.3, LAWS[2][1]), (0.2, LAWS[4][1])]
     mu = sum(w * d.mean() for w, d in comps)
@@ -286,7 +305,17 @@ _r = hyp.rationals()
          "|x| ≤ x²+1, x² ≤ x⁴+1, |x³| ≤ x⁴+x², |x|² = x², 0 ≤ (|x|-α)₊ ≤ x²+α²+2, "
          "((|x|-α)₊)² ≤ 2x²+2α², (|x|-α)₊ = |x|𝟙{|x|>α} - α𝟙{|x|>α}, indicators in [0, 1], "
          "0 ≤ |x|𝟙{|x|>α} ≤ x²+1; with 0 < α, B ≥ 2: 0 ≤ 𝟙{|x|≤α}(x-Qx)² ≤ (step/2)², "
-         "≤ step²/4·𝟙{|x|≤α}", st.tuples(_r, _r, hyp.positive_rationals(), hyp.bits(2, 8)))
+         "≤ step²/4·𝟙{|x|≤α}", st.tuples(_r, _r, hyp.positive_rationals(), hyp.bits(2, 8)),
+         theorems=("Law.absS_le_sq_add_one", "Law.sq_le_pow_four_add_one", "Law.absS_pow_three_le",
+                   "Law.absS_sq", "Law.posPart_nonneg", "Law.posPart_le", "Law.sq_posPart_le",
+                   "Law.posPart_eq_tail", "Law.indicator_nonneg", "Law.indicator_le_one",
+                   "Law.tailIndicator_nonneg", "Law.tailIndicator_le_one", "Law.tailAbs_nonneg",
+                   "Law.tailAbs_le", "Law.sq_sub_quantize_le_of_abs_le", "Law.innerPart_nonneg",
+                   "Law.innerPart_le_const", "Law.innerPart_le", "Law.integrable_of_nonneg_of_le",
+                   "Law.integrable_of_abs_le_const", "Law.integrable_indicator",
+                   "Law.integrable_tailIndicator", "Law.integrable_tailAbs",
+                   "Law.integrable_posPart", "Law.integrable_clipPart",
+                   "Law.integrable_innerPart"))
 def _dom(ex):
     x, a, ap, b = ex
     ab = P.abs_s(x)
@@ -318,7 +347,14 @@ def _dom(ex):
          "(x-c)² = x² + (-2c·x + c²), (x-c)³ = x³ - 3c·x² + 3c²·x - c³, "
          "(x-c)⁴ = x⁴ - 4c·x³ + 6c²·x² - 4c³·x + c⁴; the maps composed are monotone "
          "(constants, t ↦ Q_α(t) for α > 0, B ≥ 2)",
-         st.tuples(_r, _r, _r, hyp.positive_rationals(), hyp.bits(2, 8)))
+         st.tuples(_r, _r, _r, hyp.positive_rationals(), hyp.bits(2, 8)),
+         theorems=("Law.measurable_const", "Law.measurable_neg", "Law.measurable_sub",
+                   "Law.measurable_sq", "Law.measurable_maxS", "Law.measurable_absS",
+                   "Law.measurable_posPart", "Law.measurable_pow_two", "Law.measurable_pow_three",
+                   "Law.measurable_pow_four", "Law.measurable_quantize",
+                   "Law.measurable_indicator", "Law.measurable_innerPart", "Law.integrable_congr",
+                   "Law.measurable_congr", "Law.integrable_sub_sq", "Law.integrable_sub_pow_three",
+                   "Law.integrable_sub_pow_four", "Law.integrable_sub_const"))
 def _forms(ex):
     x, y, c, ap, b = ex
     lo, hi = min(x, y), max(x, y)
@@ -360,7 +396,13 @@ def _weighted_laws(draw):
          "the mixture is a law (weights ≥ 0, E 1 = 1, E f ≥ 0 for f ≥ 0), E_mix f = Σ wᵢ Eᵢ f "
          "(additive, homogeneous), mean Σ wᵢ μᵢ, variance Σ wᵢ (σᵢ² + δᵢ²), fourth central "
          "moment Σ wᵢ (m4ᵢ + 4 m3ᵢ δᵢ + 6 m2ᵢ δᵢ² + δᵢ⁴) = seed 004's numerator + 4 Σ wᵢ m3ᵢ δᵢ "
-         "(exact iff Σ wᵢ m3ᵢ δᵢ = 0)", st.tuples(_weighted_laws(), _r))
+         "(exact iff Σ wᵢ m3ᵢ δᵢ = 0)", st.tuples(_weighted_laws(), _r),
+         theorems=("Law.wsum_congr", "Law.wsum_add", "Law.wsum_const_mul", "Law.wsum_nonneg",
+                   "Law.wsum_E_add", "Law.wsum_E_const_mul", "Law.wsum_E_nonneg", "Law.wsum_E_one",
+                   "Law.mixture_E", "Law.mean_mixture", "Law.hasMoment2_mixture",
+                   "Law.hasMoment4_mixture", "Law.variance_mixture", "Law.cmoment_four_mixture",
+                   "Law.cmoment_four_mixture_eq_seed004_add",
+                   "Law.cmoment_four_mixture_eq_seed004_iff"))
 def _mixn(ex):
     comps, c = ex
     m = _mixture_of(comps)

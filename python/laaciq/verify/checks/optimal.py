@@ -51,7 +51,15 @@ _apos = st.integers(1, 24).map(lambda k: F(k, 4))
        "fixed point c·α = E[(|X|-α)₊] is one of E[|X|; |X|>t]/(c + P(|X|>t)), t ∈ {0} ∪ {|xᵢ|}, "
        "positive iff P(X ≠ 0) > 0; f(α*) + c(β-α*)² ≤ f(β) for every β; the positive minimizer "
        "is unique; for X ≡ 0 f(α/2) < f(α) for every α > 0",
-       st.tuples(_small, _cpos, _apos, hyp.rationals(-6, 6)))
+       st.tuples(_small, _cpos, _apos, hyp.rationals(-6, 6)),
+       theorems=("absS_nonneg", "absS_pos", "div_pos_of_pos", "tailMass_nonneg", "posPart_ge_tail",
+                 "tail_le_posPartMean", "posPartMean_eq_tail", "tailSum_zero", "sq_posPart_ge",
+                 "modelMSE_growth", "expect_abs_pos_of_atom", "expect_eq_zero_of",
+                 "modelMSE_exists_minimizer_iff", "exists_max_of_pred",
+                 "modelMSE_fixed_point_exists", "fixed_point_of_candidate",
+                 "modelMSE_le_of_fixed_point", "modelMSE_exists_minimizer",
+                 "eq_of_modelMSE_le_fixed_point", "modelMSE_isMinOn_pos_iff",
+                 "modelMSE_minimizer_pos_unique", "modelMSE_no_minimizer_of_zero"))
 def _existence(ex):
     law, c, a, b = ex
     values, weights = law
@@ -108,7 +116,9 @@ def _existence(ex):
 @_prop("prop.candidates.nearest", "Rounding and the quantizer are nearest-point maps: "
        "(y - round y)² ≤ (y - j)², (x - Q_α x)² ≤ (x - j·step)² for |j| ≤ L; Q = step·code with "
        "|code| ≤ L; step·code² ≤ 2·x·code", st.tuples(hyp.rationals(-8, 8), _apos, hyp.bits(2, 5),
-                                                       st.integers(-20, 20)))
+                                                       st.integers(-20, 20)),
+       theorems=("sq_sub_roundS_le", "sq_sub_mul_roundS_le", "quantize_eq_code", "code_mem",
+                 "sq_sub_quantize_le_grid", "code_mul_le"))
 def _nearest(ex):
     x, a, b, j = ex
     L = quantizer.levels(b)
@@ -130,7 +140,9 @@ def _nearest(ex):
        "code_α(x) = code_α'(x) for x inside both clipping ranges when no breakpoint x/(j+½) "
        "separates step_α and step_α'; x ≥ α has code L; c ≤ y/s ⇒ c·s ≤ y (s > 0)",
        st.tuples(st.fractions(-8, 8, max_denominator=64), _apos, st.integers(0, 64),
-                 hyp.bits(2, 5)))
+                 hyp.bits(2, 5)),
+       theorems=("roundS_le_of_halves", "roundS_eq_of_halves", "code_eq_of_no_breakpoint",
+                 "code_of_alpha_le", "mul_le_of_le_div_of_pos"))
 def _breakpoints(ex):
     import math
     x, a, r, b = ex
@@ -162,7 +174,10 @@ def _codes_all(n, L):
 @_prop("prop.candidates.frozen", "Frozen codes: E[(X - s·k)²] = E[X²] - 2s·E[Xk] + s²·E[k²]; "
        "MSE(β) ≤ E[(X - step_β·k)²] for |k| ≤ L, with equality for the own codes; the vertex "
        "E[Xk]/E[k²] minimizes it; MSE(L·E[Xk_α]/E[k_α²]) ≤ MSE(α); E[k²] = 0 ⇒ E[Xk] = 0 and "
-       "MSE(β) ≤ MSE(α)", st.tuples(_small, _apos, _apos, st.sampled_from([2, 3])))
+       "MSE(β) ≤ MSE(α)", st.tuples(_small, _apos, _apos, st.sampled_from([2, 3])),
+       theorems=("gridErr_eq", "mse_eq_gridErr_code", "mse_le_gridErr", "codeSq_mul_le",
+                 "gridErr_vertex_le", "mse_codeVertex_le", "codeDot_eq_zero_of_codeSq",
+                 "mse_le_of_codeSq_eq_zero"))
 def _frozen(ex):
     law, a, beta, b = ex
     values, weights = law
@@ -203,7 +218,9 @@ def _frozen(ex):
        "L·E[Xk]/E[k²] of every code vector k ∈ [-L, L]^n) holds, for every α > 0, a β > 0 with "
        "MSE(β) ≤ MSE(α), and a global minimizer over α > 0: its best value equals the exact "
        "infimum computed independently over all pieces between breakpoints, and is attained",
-       st.tuples(_small, _apos, st.sampled_from([2, 3])))
+       st.tuples(_small, _apos, st.sampled_from([2, 3])),
+       theorems=("mem_codeRange", "mem_codeSums", "mse_le_candidate", "exists_min_of_list",
+                 "mse_exists_minimizer"))
 def _cand_exist(ex):
     law, a, b = ex
     values, weights = law
@@ -225,7 +242,9 @@ def _cand_exist(ex):
 
 @_prop("prop.bits.monotone", "α' = α·L_{B+1}/L_B: step_{B+1}(α') = step_B(α), "
        "(x - Q'x)² ≤ (x - Qx)² pointwise, MSE_{B+1}(α') ≤ MSE_B(α), and the optimal MSE does not "
-       "increase with B", st.tuples(_small, _apos, hyp.bits(2, 4)))
+       "increase with B", st.tuples(_small, _apos, hyp.bits(2, 4)),
+       theorems=("levels_le_levels_succ", "step_bit_up", "bit_up_pos", "sq_sub_quantize_bit_up",
+                 "mse_bit_up", "mse_exists_bit_up", "optimal_mse_antitone_bits"))
 def _bits(ex):
     law, a, b = ex
     values, _ = law
@@ -243,7 +262,9 @@ def _bits(ex):
 
 
 @_exhaustive("exh.bits.fixed_alpha", "A point mass at 1/3 with α = 1: MSE 0 at B = 3 "
-             "(step 1/3) and 1/441 at B = 4 (step 1/7); levels 3 = 3, levels 4 = 7, round(7/3) = 2")
+             "(step 1/3) and 1/441 at B = 4 (step 1/7); levels 3 = 3, levels 4 = 7, round(7/3) = 2",
+             theorems=("mse_fixed_alpha_bits_up", "step_of_levels_eq", "natCast_three",
+                       "natCast_seven", "intCast_two"))
 def _fixed_alpha():
     law = ((F(1, 3),), (F(1),))
     cases = [("mse_fixed_alpha_bits_up", exact.mse(law, 1, 3) == 0
@@ -262,7 +283,9 @@ def _fixed_alpha():
 @_prop("prop.refopt.helpers", "e² = 0 ⇒ e = 0; |y| ≥ 1 ⇒ y² ≥ 1; 2-bit codes are -1, 0, 1; at "
        "B = 2 and β ≥ 2 the points ±1 cost ≥ 1; the optimal MSE of c·X is c² times that of X; "
        "the MSE of {1, 2} at B = 2 is positive",
-       st.tuples(hyp.rationals(-8, 8), _apos, st.integers(1, 4).map(F)))
+       st.tuples(hyp.rationals(-8, 8), _apos, st.integers(1, 4).map(F)),
+       theorems=("eq_zero_of_sq_eq_zero", "one_le_sq_of", "code_two_cases",
+                 "one_le_sq_sub_quantize_two", "mse_scale_optimal", "mse_one_two_pos"))
 def _refopt(ex):
     y, beta, c = ex
     law = ((F(1), F(2)), (F(1, 2), F(1, 2)))
@@ -281,9 +304,9 @@ def _refopt(ex):
 # refutations at the laws' own optima (pinned Lean witnesses, re-verified exactly)
 
 
-def _fixed(id_: str, statement: str):
+def _fixed(id_: str, statement: str, theorems=()):
     def deco(fn):
-        @check(id_, "refutation", statement)
+        @check(id_, "refutation", statement, theorems)
         def run(budget):
             ok, detail, cx, n = fn()
             if not ok:
@@ -301,7 +324,9 @@ _MONO2 = ((F(0), F(-1), F(1), F(-4), F(4)), (F(15, 64), F(3, 8), F(3, 8), F(1, 1
 
 
 @_fixed("ref.alpha_monotone_finite", "Seed 004: ∂α*/∂κ > 0 — at equal σ some optimum of the "
-        "lower-kurtosis law is at most some optimum of the other (B = 2, finite laws)")
+        "lower-kurtosis law is at most some optimum of the other (B = 2, finite laws)",
+        theorems=("claim_optimal_alpha_monotone_false", "monoLaw₁_optimum_ge", "monoLaw₂_mse_one",
+                  "monoLaw₂_mse_ge"))
 def _mono():
     v1, k1 = exact.moments(_MONO1)[1], exact.kurtosis(_MONO1)
     v2, k2 = exact.moments(_MONO2)[1], exact.kurtosis(_MONO2)
@@ -325,7 +350,8 @@ def _mono():
 
 
 @_fixed("ref.disparity_bound_optimal", "Seed 004: max_λ MSE(λ) - min_λ MSE(λ) ≤ "
-        "C·√Var_λ[κ_eff(λ)]·2^(-B) at each law's own optimum (B = 2)")
+        "C·√Var_λ[κ_eff(λ)]·2^(-B) at each law's own optimum (B = 2)",
+        theorems=("claim_disparity_bound_optimal_false", "mse_scale_optimal", "mse_one_two_pos"))
 def _disp_opt():
     law = ((F(1), F(2)), (F(1, 2), F(1, 2)))
     scaled = ((F(2), F(4)), law[1])
@@ -341,7 +367,8 @@ def _disp_opt():
 
 
 @_fixed("ref.kappa_eff_linear_pm12", "Seeds 001/002: κ_eff = Σ ā κ is the kurtosis of the "
-        "mixture ½·{±1} + ½·{±2}")
+        "mixture ½·{±1} + ½·{±2}",
+        theorems=("claim_kappa_eff_linear_false",))
 def _kappa_pm12():
     l1 = ((F(-1), F(1)), (F(1, 2), F(1, 2)))
     l2 = ((F(-2), F(2)), (F(1, 2), F(1, 2)))

@@ -125,7 +125,11 @@ def _counterexample():
 
 @check("ref.output.no_minimizer", "refutation", "The fixed-rounding layer-output error "
        "(w - Q_α w)ᵀ H (w - Q_α w) attains its infimum over α > 0 for positive semidefinite H "
-       "(as the MSE does)")
+       "(as the MSE does)",
+       theorems=("claim_outErr_exists_minimizer_false", "exOut_inf_not_attained", "exOut_err_gt",
+                 "exOut_err_lt", "exOut_err_tie", "exOut_code_tie", "exOut_code_piece",
+                 "exOut_err_piece", "exOutMirror_err_tie", "exOutMirror_isMin", "exH_psd",
+                 "exOut_tie_choice"))
 def _no_minimizer(budget):
     ok, detail, record = _counterexample()
     if not ok:
@@ -137,7 +141,11 @@ def _no_minimizer(budget):
 
 @_exhaustive("exh.output.example", "The counterexample's pieces, exactly: codes and error on "
              "(0, 7/5], (7/5, 17/5), [17/5, ∞) for the row and its mirror; the 2×2 form; the "
-             "two-bit quantizer on either side of a tie")
+             "two-bit quantizer on either side of a tie",
+             theorems=("qform_two", "qform_exH", "exH_psd", "exOut_err_eq", "exOutMirror_err_eq",
+                       "exOut_err_of_le", "exOut_err_piece", "exOut_err_of_ge", "exOut_err_gt",
+                       "exOutMirror_isMin", "quantize_two_of_half_le", "quantize_two_of_lt_half",
+                       "quantize_two_of_lt_neg_half", "div_lt_of_lt_mul_of_pos"))
 def _example():
     fails, n = [], 0
     for k in range(1, 241):
@@ -191,7 +199,10 @@ def _problems(draw):
 
 @_prop("prop.output.forms", "sums and forms: Σ linear, (w - s·k)ᵀH(w - s·k) = wᵀHw - "
        "s(kᵀHw + wᵀHk) + s²kᵀHk; outErr = frozen-code error at the own codes; diag(d): "
-       "eᵀ diag(d) e = Σ dᵢeᵢ², outErr = weighted MSE of the atoms (wᵢ, dᵢ)", _problems())
+       "eᵀ diag(d) e = Σ dᵢeᵢ², outErr = weighted MSE of the atoms (wᵢ, dᵢ)", _problems(),
+       theorems=("sumTo_zero", "sumTo_succ", "sumTo_congr", "sumTo_add", "sumTo_lin3",
+                 "sumTo_nonneg", "qform_sub_smul", "outGridErr_eq", "outErr_eq_outGridErr",
+                 "qform_diagM", "sumTo_eq_expect", "atoms_nonneg", "outErr_diag_eq_mse"))
 def _forms(ex):
     H, w, k, d, s, bits = ex
     n = len(w)
@@ -242,7 +253,8 @@ def _cand(p):
 
 @_prop("prop.output.pieces", "a convex quadratic on [lo, hi] is least at its vertex clipped to "
        "[lo, hi] (a line: at an endpoint); over finitely many pieces the least value is at "
-       "one piece's candidate (brute force on a grid of 33 points per piece)", _pieces())
+       "one piece's candidate (brute force on a grid of 33 points per piece)", _pieces(),
+       theorems=("QPiece.cand_mem", "QPiece.val_cand_le", "qpieces_exists_min"))
 def _pieces_check(ps):
     grids = [[p[0] + (p[1] - p[0]) * F(j, 32) for j in range(33)] for p in ps]
     best = min(_val(p, _cand(p)) for p in ps)
@@ -256,7 +268,8 @@ def _pieces_check(ps):
 
 @_prop("prop.output.frozen_pieces", "PSD H: each frozen-code piece is convex (kᵀHk ≥ 0) and the "
        "least frozen-code output error over (codes, closed interval) pairs is at one pair's "
-       "clipped vertex (brute force on a grid)", st.tuples(_problems(), _pieces()))
+       "clipped vertex (brute force on a grid)", st.tuples(_problems(), _pieces()),
+       theorems=("QPiece.ofCodes_ok", "QPiece.ofCodes_val", "outGridErr_pieces_exists_min"))
 def _frozen(ex):
     (H0, w, k, _, _, _), ivs = ex
     n = len(w)
@@ -281,7 +294,8 @@ def _frozen(ex):
 
 @_exhaustive("exh.output.diag_minimizer", "diag(d) ≥ 0: the fixed-rounding output error attains "
              "its infimum over α > 0, at an entry of trueCandidates of the atoms (wᵢ, dᵢ) "
-             "(cross-checked by the independent piecewise infimum)")
+             "(cross-checked by the independent piecewise infimum)",
+             theorems=("outErr_diag_exists_minimizer", "outErr_diag_eq_mse"))
 def _diag():
     fails, n = [], 0
     rows = [((F(7, 10), F(-17, 10)), (F(1), F(1))), ((F(1), F(3), F(-2)), (F(1, 2), F(2), F(1))),

@@ -1,15 +1,18 @@
-"""Property and exhaustive checks of the Lean theorems, on the exact Fraction reference.
+"""Property and exhaustive checks of the Lean theorems, on the exact Fraction reference: clip,
+rounding, levels, step and the quantizer here; finite laws, the MSE, convexity and optimality in
+``finite_laws.py``, which reuses the definitions and registration helpers below.
 
 Each check states, in Python, the conclusion of one or more Lean theorems (hypotheses included,
 exactly as Lean assumes them) and tests it on derandomized Hypothesis examples (``property``) or
 on a small complete grid (``exhaustive``). Arithmetic is ``fractions.Fraction`` throughout:
 ``quantizer.clip_exact``/``quantize_exact``/``round_exact`` and ``mse.*_fraction`` are the
 Python twins of Lean's ``clip``/``quantize``/``roundS`` and ``mse``/``clipError``/``innerError``
-(see ``registry.NAME_MAP``). A float check of the library against that reference is separate
-(``prop.quantize.float_agrees``, ``prop.mse.float_agrees``) and is not linked to a theorem.
+(see ``registry.NAME_MAP``). Each check names the theorems it covers (``theorems=…``). A float
+check of the library against that reference is separate (``prop.quantize.float_agrees``,
+``prop.mse.float_agrees``) and is not linked to a theorem.
 
-(Over 600 lines on purpose: one short check per group of Lean theorems, in the order of the Lean
-modules, so the file reads as the Lean library's table of contents.)
+The checks follow the order of the Lean modules, so the two files read as the Lean library's
+table of contents.
 """
 
 from __future__ import annotations
@@ -20,12 +23,8 @@ from fractions import Fraction
 import numpy as np
 from hypothesis import strategies as st
 
-from laaciq.theory import convexity
-from laaciq.theory import mixture
-from laaciq.theory import mse
 from laaciq.theory import quantizer
-from laaciq.theory.distribution import ExactFiniteDist, FiniteDist
-from laaciq.verify.checks import exact_arith as exact, hyp
+from laaciq.verify.checks import hyp
 from laaciq.verify.checks import check, outcome
 
 F = Fraction
@@ -87,11 +86,11 @@ def kurt(law):
 # registration helpers
 
 
-def _prop(id_: str, statement: str, strategy, kind: str = "property"):
+def _prop(id_: str, statement: str, strategy, kind: str = "property", theorems=()):
     """Register ``pred(example) -> None | message`` as a Hypothesis property check."""
 
     def deco(pred):
-        @check(id_, kind, statement)
+        @check(id_, kind, statement, theorems)
         def run(budget):
             res, n, ex, msg = hyp.run_property(strategy, pred, budget.examples)
             if res == "pass":
@@ -107,11 +106,11 @@ def _prop(id_: str, statement: str, strategy, kind: str = "property"):
     return deco
 
 
-def _exhaustive(id_: str, statement: str):
+def _exhaustive(id_: str, statement: str, theorems=()):
     """Register ``fn() -> (cases, failures list)`` as an exhaustive check."""
 
     def deco(fn):
-        @check(id_, "exhaustive", statement)
+        @check(id_, "exhaustive", statement, theorems)
         def run(budget):
             cases, failures = fn()
             if failures:
@@ -141,7 +140,9 @@ _pos = hyp.positive_rationals()
 
 
 @_prop("prop.clip.bounds", "0 ≤ α → -α ≤ clip α x ≤ α, |clip α x| ≤ α, α ≤ β → clip α x ∈ "
-       "[-β, β]; -α ≤ clip α x for every α", st.tuples(_r, _r, _r))
+       "[-β, β]; -α ≤ clip α x for every α", st.tuples(_r, _r, _r),
+       theorems=("clip_le_alpha", "neg_alpha_le_clip", "clip_in_range", "clip_abs_le",
+                 "clip_mono_alpha"))
 def _clip_bounds(ex):
     a, x, b = ex
     c = clip(a, x)
@@ -155,7 +156,9 @@ def _clip_bounds(ex):
 
 
 @_prop("prop.clip.fixed_points", "clip α (clip α x) = clip α x; -α ≤ x ≤ α → clip α x = x; "
-       "0 ≤ α → (clip α x = x ↔ -α ≤ x ≤ α ↔ x - clip α x = 0)", st.tuples(_r, _r))
+       "0 ≤ α → (clip α x = x ↔ -α ≤ x ≤ α ↔ x - clip α x = 0)", st.tuples(_r, _r),
+       theorems=("clip_of_in_range", "clip_idempotent", "clip_eq_self_iff",
+                 "sub_clip_eq_zero_iff"))
 def _clip_fixed(ex):
     a, x = ex
     c = clip(a, x)
@@ -170,7 +173,8 @@ def _clip_fixed(ex):
 
 
 @_prop("prop.clip.saturation", "0 ≤ α ≤ x → clip α x = α; 0 ≤ α, x ≤ -α → clip α x = -α",
-       st.tuples(_r, _r))
+       st.tuples(_r, _r),
+       theorems=("clip_of_alpha_le", "clip_of_le_neg_alpha"))
 def _clip_sat(ex):
     a, x = ex
     out = []
@@ -182,7 +186,8 @@ def _clip_sat(ex):
 
 
 @_prop("prop.clip.order", "x ≤ y → clip α x ≤ clip α y; 0 ≤ x → 0 ≤ clip α x (every α)",
-       st.tuples(_r, _r, _r))
+       st.tuples(_r, _r, _r),
+       theorems=("clip_mono_x", "clip_nonneg"))
 def _clip_order(ex):
     a, x, y = ex
     lo, hi = min(x, y), max(x, y)
@@ -190,7 +195,8 @@ def _clip_order(ex):
                    ("clip_nonneg", not (x >= 0) or clip(a, x) >= 0)])
 
 
-@_prop("prop.clip.lipschitz", "0 ≤ α → |clip α x - clip α y| ≤ |x - y|", st.tuples(_r, _r, _r))
+@_prop("prop.clip.lipschitz", "0 ≤ α → |clip α x - clip α y| ≤ |x - y|", st.tuples(_r, _r, _r),
+       theorems=("clip_lipschitz",))
 def _clip_lip(ex):
     a, x, y = ex
     if a < 0:
@@ -199,7 +205,8 @@ def _clip_lip(ex):
 
 
 @_prop("prop.clip.symmetry", "0 ≤ α → clip α (-x) = -clip α x; 0 ≤ α, 0 < c → "
-       "clip (c·α) (c·x) = c · clip α x", st.tuples(_r, _r, _pos))
+       "clip (c·α) (c·x) = c · clip α x", st.tuples(_r, _r, _pos),
+       theorems=("clip_neg", "clip_mul"))
 def _clip_sym(ex):
     a, x, c = ex
     if a < 0:
@@ -208,7 +215,8 @@ def _clip_sym(ex):
                    ("clip_mul", clip(c * a, c * x) == c * clip(a, x))])
 
 
-@_prop("prop.clip.residual", "0 ≤ α → |x - clip α x| = max(|x| - α, 0)", st.tuples(_r, _r))
+@_prop("prop.clip.residual", "0 ≤ α → |x - clip α x| = max(|x| - α, 0)", st.tuples(_r, _r),
+       theorems=("abs_sub_clip",))
 def _clip_res(ex):
     a, x = ex
     if a < 0:
@@ -216,7 +224,12 @@ def _clip_res(ex):
     return _first([("abs_sub_clip", abs_s(x - clip(a, x)) == max(abs_s(x) - a, F(0)))])
 
 
-@_exhaustive("exh.clip", "every clip theorem on α ∈ {-2, -3/2, …, 2}, x, y ∈ {-3, -5/2, …, 3}")
+@_exhaustive("exh.clip", "every clip theorem on α ∈ {-2, -3/2, …, 2}, x, y ∈ {-3, -5/2, …, 3}",
+             theorems=("clip_le_alpha", "neg_alpha_le_clip", "clip_in_range", "clip_of_in_range",
+                       "clip_idempotent", "clip_abs_le", "clip_mono_x", "clip_mono_alpha",
+                       "clip_nonneg", "clip_of_alpha_le", "clip_of_le_neg_alpha",
+                       "clip_eq_self_iff", "clip_lipschitz", "clip_neg", "abs_sub_clip",
+                       "sub_clip_eq_zero_iff", "clip_mul"))
 def _exh_clip():
     grid = [F(k, 2) for k in range(-6, 7)]
     alphas = [F(k, 2) for k in range(-4, 5)]
@@ -251,7 +264,10 @@ def _clip_float(ex):
 @_prop("prop.round.basic", "⌊·⌋ characterised by n ≤ x < n+1; roundS n = n; "
        "roundS y - y ≤ ½ and y - roundS y < ½; roundS monotone; y ≤ n → roundS y ≤ n; "
        "n ≤ y → n ≤ roundS y; n - ½ ≤ y < n + ½ → roundS y = n",
-       st.tuples(_r, _r, st.integers(-50, 50)))
+       st.tuples(_r, _r, st.integers(-50, 50)),
+       theorems=("floor_eq_of_le_of_lt", "roundS_intCast", "roundS_sub_le", "roundS_mono",
+                 "roundS_le_of_le", "le_roundS_of_le", "intCast_le_intCast_of_le", "roundS_eq",
+                 "roundS_eq_zero", "roundS_eq_one", "roundS_eq_neg_one"))
 def _round_basic(ex):
     x, y, n = ex
     r = round_s(x)
@@ -270,7 +286,8 @@ def _round_basic(ex):
     return _first(out)
 
 
-@_prop("prop.round.neg", "y not a half-integer → roundS (-y) = -roundS y", _r)
+@_prop("prop.round.neg", "y not a half-integer → roundS (-y) = -roundS y", _r,
+       theorems=("roundS_neg",))
 def _round_neg(y):
     if (y - HALF).denominator == 1:  # y = n + ½: excluded by the hypothesis
         return None
@@ -282,7 +299,9 @@ def _round_neg(y):
 
 
 @_exhaustive("exh.levels", "B = 1..64: 2·levels B + 1 = 2^B - 1; B ≥ 2: 1 ≤ levels B, "
-             "0 < levels B in ℚ, step α 2 = α")
+             "0 < levels B in ℚ, step α 2 = α",
+             theorems=("one_le_levels", "two_mul_levels_add_one", "levels_cast_pos",
+                       "intCast_levels", "step_two"))
 def _exh_levels():
     cases, bad = 0, []
     for b in range(1, 65):
@@ -302,7 +321,9 @@ def _exh_levels():
 
 
 @_prop("prop.step", "0 < α, B ≥ 2: 0 < step; step·levels = α; step = 2α/(2^B - 2) ≠ "
-       "2α/(2^B - 1)", st.tuples(_pos, hyp.bits()))
+       "2α/(2^B - 1)", st.tuples(_pos, hyp.bits()),
+       theorems=("step_pos", "step_mul_levels", "step_eq_two_mul_div", "levels_cast_pos",
+                 "intCast_levels"))
 def _step(ex):
     a, b = ex
     s = step(a, b)
@@ -313,7 +334,8 @@ def _step(ex):
 
 
 @_prop("prop.div", "0 < s: c ≤ s·L → c/s ≤ L and s·L ≤ c → L ≤ c/s",
-       st.tuples(_r, _pos, _r))
+       st.tuples(_r, _pos, _r),
+       theorems=("div_le_of_le_mul_of_pos", "le_div_of_mul_le_of_pos"))
 def _div(ex):
     c, s, L = ex
     return _first([("div_le_of_le_mul_of_pos", not (c <= s * L) or c / s <= L),
@@ -324,7 +346,9 @@ _qc = hyp.quant_cases()
 
 
 @_prop("prop.quantize.grid", "Q x = k·step with |k| ≤ levels; grid points are fixed; "
-       "-α ≤ Q x ≤ α; Q 0 = 0", _qc)
+       "-α ≤ Q x ≤ α; Q 0 = 0", _qc,
+       theorems=("quantize_mem_grid", "quantize_grid_point", "quantize_mem_range",
+                 "quantize_zero"))
 def _q_grid(ex):
     x, a, b = ex
     s, L = step(a, b), quantizer.levels(b)
@@ -339,7 +363,8 @@ def _q_grid(ex):
 
 
 @_prop("prop.quantize.error", "|x| ≤ α → |x - Q x| ≤ step/2; B = 2, |x| ≤ α → "
-       "Q x = α·roundS(x/α)", _qc)
+       "Q x = α·roundS(x/α)", _qc,
+       theorems=("abs_sub_quantize_le", "quantize_two_of_abs_le"))
 def _q_err(ex):
     x, a, b = ex
     if not -a <= x <= a:
@@ -351,7 +376,8 @@ def _q_err(ex):
     return _first(out)
 
 
-@_prop("prop.quantize.saturation", "α ≤ x → Q x = α; x ≤ -α → Q x = -α", _qc)
+@_prop("prop.quantize.saturation", "α ≤ x → Q x = α; x ≤ -α → Q x = -α", _qc,
+       theorems=("quantize_of_alpha_le", "quantize_of_le_neg_alpha"))
 def _q_sat(ex):
     x, a, b = ex
     q = quantize(a, b, x)
@@ -360,7 +386,8 @@ def _q_sat(ex):
 
 
 @_prop("prop.quantize.order", "Q (Q x) = Q x; x ≤ y → Q x ≤ Q y",
-       st.tuples(_qc, _r))
+       st.tuples(_qc, _r),
+       theorems=("quantize_idempotent", "quantize_mono"))
 def _q_order(ex):
     (x, a, b), y = ex
     q = quantize(a, b, x)
@@ -370,14 +397,16 @@ def _q_order(ex):
 
 
 @_prop("prop.quantize.homogeneous", "0 < c: Q_{c·α}(c·x) = c · Q_α(x)",
-       st.tuples(_qc, _pos))
+       st.tuples(_qc, _pos),
+       theorems=("quantize_homogeneous",))
 def _q_hom(ex):
     (x, a, b), c = ex
     return _first([("quantize_homogeneous", quantize(c * a, b, c * x) == c * quantize(a, b, x))])
 
 
 @_prop("prop.quantize.odd_off_ties", "clip α x / step not a half-integer → Q (-x) = -Q x",
-       _qc)
+       _qc,
+       theorems=("quantize_neg",))
 def _q_odd(ex):
     x, a, b = ex
     y = clip(a, x) / step(a, b)
@@ -420,7 +449,8 @@ def _exh_odd_ties():
 
 
 @_prop("prop.quantize.seed_formula", "Q x = α · roundS(clip α x / α · (2^(B-1) - 1)) / "
-       "(2^(B-1) - 1) (seed 000's formula)", _qc)
+       "(2^(B-1) - 1) (seed 000's formula)", _qc,
+       theorems=("quantize_eq_seed",))
 def _q_seed(ex):
     x, a, b = ex
     L = quantizer.levels(b)
@@ -430,7 +460,11 @@ def _q_seed(ex):
 
 @_exhaustive("exh.quantizer", "B = 2..6, α = 1, x on every multiple of step/2 in "
              "[-α - step, α + step]: grid of 2^B - 1 points, range, saturation, error bound, "
-             "idempotence, monotonicity, oddness off ties")
+             "idempotence, monotonicity, oddness off ties",
+             theorems=("two_mul_levels_add_one", "quantize_mem_grid", "quantize_grid_point",
+                       "quantize_mem_range", "abs_sub_quantize_le", "quantize_of_alpha_le",
+                       "quantize_of_le_neg_alpha", "quantize_mono", "quantize_neg",
+                       "quantize_eq_seed", "quantize_zero", "quantize_two_of_abs_le"))
 def _exh_q():
     cases, bad = 0, []
     a = F(1)
@@ -470,319 +504,3 @@ def _q_float(ex):
     if abs(got - want) <= tol or tie_dist <= F(math.ulp(max(abs(x), a))) * 4:
         return None
     return f"quantize({x!r}, {a!r}, {b}) = {float(got)!r}, exact {float(want)!r}"
-
-
-# ---------------------------------------------------------------------------------------------
-# Finite laws (LaAciq/Distribution.lean, LaAciq/Mixture.lean)
-
-_law = hyp.finite_laws()
-_FUNS = {
-    "x": lambda x: x, "x^2": lambda x: x * x, "|x|": abs_s, "clip1": lambda x: clip(F(1), x),
-    "1": lambda x: F(1), "(x-1)^3": lambda x: (x - 1) ** 3,
-}
-_fun = st.sampled_from(sorted(_FUNS))
-
-
-@_prop("prop.expect.linearity", "E[f + g] = E f + E g; E[c·f] = c·E f; E[c] = c·Σw; "
-       "E[c] = c under a law", st.tuples(_law, _fun, _fun, _r))
-def _lin(ex):
-    law, fn, gn, c = ex
-    f, g = _FUNS[fn], _FUNS[gn]
-    return _first([
-        ("expect_add", expect(law, lambda x: f(x) + g(x)) == expect(law, f) + expect(law, g)),
-        ("expect_const_mul", expect(law, lambda x: c * f(x)) == c * expect(law, f)),
-        ("expect_const_eq_mul_weight", expect(law, lambda x: c) == c * sum(law[1])),
-        ("expect_const", expect(law, lambda x: c) == c)])
-
-
-@_prop("prop.expect.order", "w ≥ 0, f ≥ 0 → E f ≥ 0; f ≤ g → E f ≤ E g; 0 ≤ P(e) ≤ 1",
-       st.tuples(_law, _fun, _r))
-def _order(ex):
-    law, fn, t = ex
-    f = _FUNS[fn]
-    sq = lambda x: f(x) ** 2  # noqa: E731  (a non-negative integrand)
-    p = expect(law, lambda x: F(1) if abs_s(x) <= t else F(0))
-    return _first([("expect_nonneg", expect(law, sq) >= 0),
-                   ("expect_mono", expect(law, sq) <= expect(law, lambda x: sq(x) + x * x)),
-                   ("prob_nonneg", p >= 0), ("prob_le_one", p <= 1)])
-
-
-@_prop("prop.expect.structure", "E over a scaled support, reweighted atoms and concatenated "
-       "lists", st.tuples(_law, _law, _fun, _r))
-def _struct(ex):
-    l1, l2, fn, c = ex
-    f = _FUNS[fn]
-    scaled = (tuple(c * v for v in l1[0]), l1[1])
-    rew = (l1[0], tuple(c * w for w in l1[1]))
-    cat = (l1[0] + l2[0], l1[1] + l2[1])
-    return _first([("expect_scale", expect(scaled, f) == expect(l1, lambda x: f(c * x))),
-                   ("expect_map_weight", expect(rew, f) == c * expect(l1, f)),
-                   ("expect_append", expect(cat, f) == expect(l1, f) + expect(l2, f))])
-
-
-_wt = st.fractions(min_value=0, max_value=1, max_denominator=32)
-
-
-@_prop("prop.mixture.moments", "mix w l₁ l₂: E = w·E₁ + (1-w)·E₂; a law; mean, variance "
-       "(total variance) and fourth central moment of the mixture",
-       st.tuples(_wt, hyp.skewed_laws(), _law, _fun))
-def _mixm(ex):
-    w, l1, l2, fn = ex
-    m = mix(w, l1, l2)
-    f = _FUNS[fn]
-    mu = mean(m)
-    d1, d2 = mean(l1) - mu, mean(l2) - mu
-    var_rhs = w * (cmoment(l1, 2) + d1 ** 2) + (1 - w) * (cmoment(l2, 2) + d2 ** 2)
-    m4_rhs = sum(ww * (cmoment(ll, 4) + 4 * cmoment(ll, 3) * d + 6 * cmoment(ll, 2) * d ** 2
-                       + d ** 4) for ww, ll, d in ((w, l1, d1), (1 - w, l2, d2)))
-    return _first([
-        ("expect_mix", expect(m, f) == w * expect(l1, f) + (1 - w) * expect(l2, f)),
-        ("isDist_mix", all(p >= 0 for p in m[1]) and sum(m[1]) == 1),
-        ("mean_mix", mu == w * mean(l1) + (1 - w) * mean(l2)),
-        ("variance_mix", cmoment(m, 2) == var_rhs),
-        ("cmoment_four_mix", cmoment(m, 4) == m4_rhs)])
-
-
-@_prop("prop.moments", "Var = E[X²] - (E X)²; m2² ≤ m4; E[X - μ] = 0; shifted second and "
-       "fourth moments; agrees with distribution.ExactFiniteDist",
-       st.tuples(_law, _r))
-def _moments(ex):
-    law, c = ex
-    mu = mean(law)
-    m2, m3, m4 = (cmoment(law, k) for k in (2, 3, 4))
-    d = mu - c
-    efd = ExactFiniteDist(law[0], law[1])
-    return _first([
-        ("variance_eq", m2 == expect(law, lambda x: x * x) - mu * mu),
-        ("sq_variance_le_fourth", m2 * m2 <= m4),
-        ("expect_sub_mean", expect(law, lambda x: x - mu) == 0),
-        ("expect_sq_shift", expect(law, lambda x: (x - c) ** 2) == m2 + d * d),
-        ("expect_pow_four_shift", expect(law, lambda x: (x - c) ** 4)
-         == m4 + 4 * m3 * d + 6 * m2 * d * d + d ** 4),
-        ("ExactFiniteDist moments", efd.mean() == mu and efd.central_moment(4) == m4)])
-
-
-def _seed004_numerator(w, m4a, m4b, va, vb, da, db):
-    return (w * m4a + (1 - w) * m4b + 6 * (w * va * da ** 2 + (1 - w) * vb * db ** 2)
-            + (w * da ** 4 + (1 - w) * db ** 4))
-
-
-@_prop("prop.mixture.seed004_defect", "true m4 of a mixture = seed 004's numerator + "
-       "4·Σ w m3 δ (so seed 004 is exact iff Σ w m3 δ = 0); mixture.py's formula and defect "
-       "agree", st.tuples(_wt, hyp.skewed_laws(), hyp.skewed_laws()))
-def _defect(ex):
-    w, l1, l2 = ex
-    m = mix(w, l1, l2)
-    mu = mean(m)
-    d1, d2 = mean(l1) - mu, mean(l2) - mu
-    num = _seed004_numerator(w, cmoment(l1, 4), cmoment(l2, 4), cmoment(l1, 2), cmoment(l2, 2),
-                             d1, d2)
-    extra = w * cmoment(l1, 3) * d1 + (1 - w) * cmoment(l2, 3) * d2
-    out = [("cmoment_four_mix_eq_seed004_add", cmoment(m, 4) == num + 4 * extra),
-           ("cmoment_four_mix_eq_seed004_iff", (cmoment(m, 4) == num) == (extra == 0))]
-    if cmoment(m, 2) > 0 and w not in (0, 1):
-        args = ([w, 1 - w], [mean(l1), mean(l2)], [cmoment(l1, 2), cmoment(l2, 2)])
-        k = [kurt(l1), kurt(l2)]
-        s4 = mixture.seed004_kurtosis_formula(*args, k)
-        dfc = mixture.seed004_formula_defect(*args, [cmoment(l1, 3), cmoment(l2, 3)])
-        out.append(("mixture.seed004_kurtosis_formula + seed004_formula_defect",
-                    s4 + dfc == kurt(m)))
-    return _first(out)
-
-
-@_prop("prop.mixture.linear_kurtosis", "equal means and variances → κ(mix) = w·κ₁ + "
-       "(1-w)·κ₂ (seeds 001/002's linear κ_eff)",
-       st.tuples(_wt, _pos, _pos, st.fractions(F(1, 16), 1, max_denominator=16), _r))
-def _linear(ex):
-    # two symmetric 3-point laws {m-aᵢ, m, m+aᵢ} with weights (pᵢ/2, 1-pᵢ, pᵢ/2), pᵢ = V/aᵢ²:
-    # equal means m, equal variances V, different kurtoses 1/pᵢ - 3
-    w, a1, a2, r, m = ex
-    v = min(a1, a2) ** 2 * r
-    laws = []
-    for a in (a1, a2):
-        p = v / (a * a)
-        laws.append(((m - a, m, m + a), (p / 2, 1 - p, p / 2)))
-    l1, l2 = laws
-    mx = mix(w, l1, l2)
-    return _first([("kurtosis_mix_eq_linear", kurt(mx) == w * kurt(l1) + (1 - w) * kurt(l2))])
-
-
-@_exhaustive("exh.mixture.linear_example", "w = ½, σ² = (1, 2), κ = (6/5, 0), equal means: "
-             "mixture κ = linear κ = 3/5")
-def _lin_example():
-    h = F(1, 2)
-    lhs = (h * ((F(6, 5) + 3) * 1) + h * ((0 + 3) * 4)) / (h * 1 + h * 2) ** 2 - 3
-    lin = h * F(6, 5) + h * 0
-    ok = lhs == lin == F(3, 5)
-    return 1, ([] if ok else [{"theorem": "kurtosis_linear_example", "mixture": lhs,
-                               "linear": lin}])
-
-
-# ---------------------------------------------------------------------------------------------
-# MSE (LaAciq/MSE.lean)
-
-_mcase = st.tuples(_law, _pos, hyp.bits(2, 8))
-
-
-@_prop("prop.mse.decomposition", "(x - Q x)² = ((|x| - α)₊)² + 𝟙{|x| ≤ α}(x - Q x)²; "
-       "mse = clipError + innerError (also mse.py's Fraction functions)", _mcase)
-def _decomp(ex):
-    law, a, b = ex
-    pw = all((x - quantize(a, b, x)) ** 2 == max(abs_s(x) - a, F(0)) ** 2
-             + ((x - quantize(a, b, x)) ** 2 if abs_s(x) <= a else 0) for x in law[0])
-    m = exact.mse(law, a, b)
-    lib = (mse.mse_exact_fraction(law[0], law[1], a, b),
-           mse.clip_error_fraction(law[0], law[1], a),
-           mse.inner_error_fraction(law[0], law[1], a, b))
-    return _first([("sq_sub_quantize_eq", pw),
-                   ("mse_eq_clipError_add_innerError",
-                    m == exact.clip_error(law, a) + exact.inner_error(law, a, b)),
-                   ("expect_congr", expect(law, lambda x: (x - quantize(a, b, x)) ** 2) == m),
-                   ("mse.py Fraction functions", lib[0] == m and lib[1] + lib[2] == m)])
-
-
-@_prop("prop.mse.inner_bound", "innerError ≤ step²/4 · P(|X| ≤ α); |e| ≤ h → e² ≤ h²",
-       st.tuples(_mcase, _r, _r))
-def _inner(ex):
-    (law, a, b), e, h = ex
-    s = step(a, b)
-    return _first([("innerError_le", exact.inner_error(law, a, b)
-                     <= s * s / 4 * exact.prob_inside(law, a)),
-                   ("sq_le_sq_of_abs_le", not (abs_s(e) <= h) or e * e <= h * h)])
-
-
-@_prop("prop.mse.scale", "0 < c: mse(c·X, c·α) = c² · mse(X, α)", st.tuples(_mcase, _pos))
-def _mscale(ex):
-    (law, a, b), c = ex
-    scaled = (tuple(c * v for v in law[0]), law[1])
-    return _first([("mse_scale", exact.mse(scaled, c * a, b) == c * c * exact.mse(law, a, b))])
-
-
-@_prop("prop.mse.nonneg", "mse, clipError, innerError ≥ 0; support in [-α, α] → clipError = 0",
-       _mcase)
-def _mnn(ex):
-    law, a, b = ex
-    inside = all(abs_s(v) <= a for v in law[0])
-    return _first([("mse_nonneg", exact.mse(law, a, b) >= 0),
-                   ("clipError_nonneg", exact.clip_error(law, a) >= 0),
-                   ("innerError_nonneg", exact.inner_error(law, a, b) >= 0),
-                   ("clipError_eq_zero_of_abs_le", not inside or exact.clip_error(law, a) == 0)])
-
-
-@_prop("prop.mse.float_agrees", "mse.mse_exact (float64, FiniteDist) agrees with the exact "
-       "Fraction MSE to 1e-9 relative (values of moderate size, no ties)",
-       st.tuples(hyp.finite_laws(values=st.fractions(-50, 50, max_denominator=97)),
-                 st.fractions(F(1, 8), 60, max_denominator=89), hyp.bits(2, 12)))
-def _mfloat(ex):
-    law, a, b = ex
-    s = step(a, b)
-    for v in law[0]:
-        y = clip(a, v) / s
-        if (y - HALF).denominator == 1:
-            return None  # a tie: float rounding of y may fall on either side
-    want = exact.mse(law, a, b)
-    got = mse.mse_exact(FiniteDist([float(v) for v in law[0]], [float(w) for w in law[1]]),
-                        float(a), b)
-    tol = 1e-9 * max(float(want), float(expect(law, lambda x: x * x)) * 1e-6, 1e-300)
-    return None if abs(got - float(want)) <= tol else f"float {got!r} vs exact {float(want)!r}"
-
-
-# ---------------------------------------------------------------------------------------------
-# Convexity (LaAciq/Convexity.lean)
-
-_conv = st.tuples(_law, _r, _r, st.fractions(0, 1, max_denominator=16), _pos)
-
-
-def _model(law, c, a):
-    return exact.clip_error(law, a) + c * a * a
-
-
-def _order_and_sq_pos(law, x, y):
-    """``(min(x, y), max(x, y), a ↦ ((t - a)₊)²)`` with ``t`` the law's first value."""
-    t0 = law[0][0]
-    return min(x, y), max(x, y), lambda a: max(t0 - a, F(0)) ** 2
-
-
-@_prop("prop.convex.clip_error", "α ↦ ((t - α)₊)² and clipError are convex on ℝ; Jensen for "
-       "the square; z ≤ s, 0 ≤ s → z₊ ≤ s", _conv)
-def _cconv(ex):
-    law, x, y, t, _ = ex
-    u = 1 - t
-    z = t * x + u * y
-    lo, hi, sp = _order_and_sq_pos(law, x, y)
-    return _first([
-        ("posPart_le_of_le_of_nonneg", not (hi >= 0) or max(lo, F(0)) <= hi),
-        ("sq_convex_comb_le", (t * x + u * y) ** 2 <= t * x * x + u * y * y),
-        ("convexOn_sq_posPart", sp(z) <= t * sp(x) + u * sp(y)),
-        ("convexOn_clipError", exact.clip_error(law, z)
-         <= t * exact.clip_error(law, x) + u * exact.clip_error(law, y))])
-
-
-@_prop("prop.convex.antitone", "x ≤ y → ((t - y)₊)² ≤ ((t - x)₊)², clipError y ≤ clipError x; "
-       "0 ≤ u ≤ v → u² ≤ v²", _conv)
-def _canti(ex):
-    law, x, y, _, _ = ex
-    lo, hi, sp = _order_and_sq_pos(law, x, y)
-    return _first([
-        ("sq_posPart_antitone", sp(hi) <= sp(lo)),
-        ("clipError_antitone", exact.clip_error(law, hi) <= exact.clip_error(law, lo)),
-        ("sq_le_sq_of_nonneg_of_le", not (lo >= 0) or lo * lo <= hi * hi)])
-
-
-@_prop("prop.convex.model", "c ≥ 0: c·α² and clipError + c·α² convex; c > 0: strictly convex, "
-       "so at most one minimizer", _conv)
-def _cmodel(ex):
-    law, x, y, t, c = ex
-    u = 1 - t
-    z = t * x + u * y
-    out = [("convexOn_const_mul_sq", c * z * z <= t * c * x * x + u * c * y * y),
-           ("convexOn_modelMSE", _model(law, c, z) <= t * _model(law, c, x)
-            + u * _model(law, c, y))]
-    if x != y and 0 < t < 1:
-        out += [("strictConvexOn_const_mul_sq", c * z * z < t * c * x * x + u * c * y * y),
-                ("strictConvexOn_modelMSE", _model(law, c, z) < t * _model(law, c, x)
-                 + u * _model(law, c, y)),
-                # two minimizers x ≠ y would have equal values and a strictly lower midpoint
-                ("modelMSE_minimizer_unique", not (_model(law, c, x) == _model(law, c, y))
-                 or _model(law, c, (x + y) / 2) < _model(law, c, x))]
-    return _first(out)
-
-
-@_prop("prop.convex.monotone", "0 ≤ x ≤ y: c·x² ≤ c·y² (c ≥ 0), P(|X| ≤ x) ≤ P(|X| ≤ y), "
-       "x²·P(|X| ≤ x) ≤ y²·P(|X| ≤ y)", _conv)
-def _cmono(ex):
-    law, x, y, _, c = ex
-    lo, hi = min(x, y), max(x, y)
-    out = [("probInside_mono", exact.prob_inside(law, lo) <= exact.prob_inside(law, hi))]
-    if lo >= 0:
-        out += [("const_mul_sq_mono", c * lo * lo <= c * hi * hi),
-                ("sq_mul_probInside_mono", lo * lo * exact.prob_inside(law, lo)
-                 <= hi * hi * exact.prob_inside(law, hi))]
-    return _first(out)
-
-
-# ---------------------------------------------------------------------------------------------
-# Optimality (LaAciq/Optimality.lean)
-
-
-@_prop("prop.optimality.fixed_point", "Model MSE E[((|X|-α)₊)²] + c·α² of a finite law: the "
-       "pointwise bound ((u-(α+t))₊)² ≤ ((u-α)₊ - t)², the quadratic upper bound in t, and at "
-       "the exact global minimizer c·α = E[(|X|-α)₊] and α·(c + P(|X|>α)) = E[|X|; |X|>α]",
-       st.tuples(_law, _r, _r, _pos))
-def _fixed_point(ex):
-    law, a, t, c = ex
-    values, weights = law
-    pp = lambda u, s: max(u - s, F(0))  # noqa: E731
-    e_pp = sum((w * pp(abs(v), a) for v, w in zip(values, weights)), F(0))
-    am = convexity.model_minimizer_exact(values, weights, c)
-    tail_w = sum((w for v, w in zip(values, weights) if abs(v) > am), F(0))
-    tail_m = sum((w * abs(v) for v, w in zip(values, weights) if abs(v) > am), F(0))
-    return _first([
-        ("sq_posPart_sub_le", pp(values[0], a + t) ** 2 <= (pp(values[0], a) - t) ** 2),
-        ("modelMSE_le_quadratic", _model(law, c, a + t)
-         <= _model(law, c, a) - 2 * t * e_pp + t * t + c * ((a + t) ** 2 - a * a)),
-        ("eq_zero_of_forall_nonneg", True if e_pp == 0 else
-         min(e_pp * s + c * s * s for s in (-e_pp / (2 * c), e_pp)) < 0),
-        ("modelMSE_minimizer_fixed_point",
-         c * am == sum((w * pp(abs(v), am) for v, w in zip(values, weights)), F(0))),
-        ("modelMSE_minimizer_fixed_point'", am * (c + tail_w) == tail_m)])

@@ -24,19 +24,20 @@ from laaciq.verify.checks.properties import abs_s, clip, cmoment, kurt, mean, mi
 F = Fraction
 
 
-def _refutation(id_: str, statement: str, strategy, condition, reverify, pinned=None):
+def _refutation(id_: str, statement: str, strategy, condition, reverify, pinned=None,
+                theorems=()):
     """Register a search-and-re-verify refutation.
 
     ``condition(ex) -> bool`` says whether ``ex`` contradicts the claim (it may be approximate
     or cheap); ``None`` searches with the exact ``reverify`` itself. ``reverify(ex) -> (ok,
     detail, counterexample dict)`` recomputes it exactly. ``pinned`` is tried when the search
-    finds nothing.
+    finds nothing. ``theorems``: the Lean refutations the search backs.
     """
     if condition is None:
         def condition(ex):
             return reverify(ex)[0]
 
-    @check(id_, "refutation", statement)
+    @check(id_, "refutation", statement, theorems)
     def run(budget):
         calls = 0
 
@@ -111,7 +112,8 @@ _refutation(
     lambda b: ((n := _grid_count(b)) != 2 ** b,
                f"B = {b}: enumerating Q over every half step of [-α-2Δ, α+2Δ] (α = 1) gives "
                f"{n} distinct outputs = 2^B - 1, not 2^B = {2 ** b}",
-               {"bits": b, "levels_found": n, "levels_claimed": 2 ** b}))
+               {"bits": b, "levels_found": n, "levels_claimed": 2 ** b}),
+    theorems=("claim_grid_two_pow_false",))
 
 
 def _step_reverify(ex):
@@ -129,7 +131,8 @@ def _step_reverify(ex):
 
 _refutation("ref.step_size", "Seed 000: step size Δ = 2α/(2^B - 1)",
             st.tuples(_small_pos, _b),
-            lambda ex: step(ex[0], ex[1]) != 2 * ex[0] / (2 ** ex[1] - 1), _step_reverify)
+            lambda ex: step(ex[0], ex[1]) != 2 * ex[0] / (2 ** ex[1] - 1), _step_reverify,
+            theorems=("claim_step_false", "step_two"))
 
 
 def _odd_reverify(ex):
@@ -145,7 +148,8 @@ _refutation("ref.quantize_odd_tie", "Seed 000's symmetry with round read as floo
             "(half-up, a tie rule the seed does not name): Q(-x) = -Q(x) for every x",
             hyp.quant_cases(max_bits=4),
             lambda ex: quantize(ex[1], ex[2], -ex[0]) != -quantize(ex[1], ex[2], ex[0]),
-            _odd_reverify, pinned=(F(1, 2), F(1), 2))
+            _odd_reverify, pinned=(F(1, 2), F(1), 2),
+            theorems=("claim_quantize_odd_false",))
 
 
 def _clip_neg_alpha(ex):
@@ -157,7 +161,8 @@ def _clip_neg_alpha(ex):
 
 _refutation("ref.clip_le_alpha_any_sign", "Seed 004's table: clip(x,α) ≤ α (without seed 000's "
             "α ∈ ℝ₊)", st.tuples(hyp.rationals(), hyp.rationals()),
-            lambda ex: clip(ex[0], ex[1]) > ex[0], _clip_neg_alpha)
+            lambda ex: clip(ex[0], ex[1]) > ex[0], _clip_neg_alpha,
+            theorems=("claim_clip_le_alpha_false",))
 
 # ---------------------------------------------------------------------------------------------
 # MSE identities and monotonicity (seeds 001, 002, 004)
@@ -179,13 +184,15 @@ def _id_reverify(kind):
     return rv
 
 
-for _which, _statement in (
+for _which, _statement, _theorems in (
         ("seed001", "Seeds 001/002: MSE(α) = E_clip(α) + E_quant(α) with "
-                    "E_quant = (2α)²/(12·(2^B-1)²), as an identity"),
+                    "E_quant = (2α)²/(12·(2^B-1)²), as an identity",
+         ("claim_mse_eq_clip_add_noise_false",)),
         ("seed004", "Seed 004: mse_decomposition, MSE = E_clip + E_quant "
-                    "with E_quant = Δ²/12 · P(|X| ≤ α), as an identity")):
+                    "with E_quant = Δ²/12 · P(|X| ≤ α), as an identity",
+         ("claim_mse_eq_seed004_false",))):
     _refutation(f"ref.mse_identity_{_which}", _statement, st.tuples(_law, _small_pos, _b),
-                None, _id_reverify(_which))
+                None, _id_reverify(_which), theorems=_theorems)
 
 
 def _strict_reverify(what):
@@ -208,13 +215,13 @@ def _strict_reverify(what):
     return rv
 
 
-for _id, _statement, _what in (
+for _id, _statement, _what, _theorems in (
         ("ref.clip_error_strict_antitone", "Seed 004: clippingError_antitone, ∂E_clip/∂α < 0",
-         "clip"),
+         "clip", ("claim_clipError_strict_anti_false",)),
         ("ref.quant_noise_strict_monotone", "Seed 004: quantizationNoise_monotone, "
-         "∂E_q/∂α > 0 (E_q = Δ²/12 · P(|X| ≤ α))", "noise")):
+         "∂E_q/∂α > 0 (E_q = Δ²/12 · P(|X| ≤ α))", "noise", ())):
     _refutation(_id, _statement, st.tuples(_law, _small_pos, _small_pos), None,
-                _strict_reverify(_what))
+                _strict_reverify(_what), theorems=_theorems)
 
 
 def _convex_reverify(which):
@@ -238,11 +245,13 @@ _convex_strategy = st.tuples(_law, _b, _small_pos, _small_pos,
                              st.sampled_from([F(1, 2), F(1, 3), F(2, 3), F(1, 4), F(3, 4)]))
 _refutation("ref.mse_convex", "Seed 004: mse_convex, the true MSE is convex in α > 0",
             _convex_strategy, None, _convex_reverify("mse"),
-            pinned=(((F(1),), (F(1),)), 2, F(1), F(2), F(1, 2)))
+            pinned=(((F(1),), (F(1),)), 2, F(1), F(2), F(1, 2)),
+            theorems=("claim_mse_convex_false",))
 _refutation("ref.seed004_model_convex", "Seed 004: MSE convex, for its own model "
             "E_clip + Δ²/12 · P(|X| ≤ α)", _convex_strategy,
             None, _convex_reverify("seed004"),
-            pinned=(((F(1),), (F(1),)), 2, F(9, 10), F(1, 5), F(1, 2)))
+            pinned=(((F(1),), (F(1),)), 2, F(9, 10), F(1, 5), F(1, 2)),
+            theorems=("claim_seed004_mse_convex_false",))
 
 
 def _equant_defs(ex):
@@ -279,7 +288,8 @@ def _kappa_defect(ex):
 
 _refutation("ref.seed004_kurtosis_formula", "Seed 004: κ_eff = [Σwᵢ(κᵢ+3)σᵢ⁴ + 6Σwᵢσᵢ²δᵢ² + "
             "Σwᵢδᵢ⁴]/σ⁴ - 3 for every mixture", st.tuples(_wt, hyp.skewed_laws(), hyp.skewed_laws()),
-            None, _kappa_defect)
+            None, _kappa_defect,
+            theorems=("claim_seed004_kurtosis_formula_false",))
 
 
 def _linear_kappa(ex):
@@ -297,7 +307,8 @@ def _linear_kappa(ex):
 _sym_law = st.integers(1, 4).map(lambda k: ((F(-k), F(k)), (F(1, 2), F(1, 2))))
 _refutation("ref.kappa_eff_linear", "Seeds 001/002's κ_eff = Σ ā_l κ_l is the kurtosis of "
             "seed 000's effective law P_λ = Σ ā_l P_l", st.tuples(_wt, _sym_law, _sym_law),
-            None, _linear_kappa)
+            None, _linear_kappa,
+            theorems=("claim_kappa_eff_linear_false",))
 
 # ---------------------------------------------------------------------------------------------
 # disparity and suboptimality (seeds 001, 002, 004)
@@ -325,7 +336,8 @@ def _disparity(ex):
 
 _refutation("ref.disparity_bound", "Seed 004: max_λ MSE(λ) - min_λ MSE(λ) ≤ "
             "C·√Var_λ[κ_eff(λ)]·2^(-B) for some C (per-language optimal α)",
-            st.tuples(_pos_law, hyp.bits(2, 3)), None, _disparity)
+            st.tuples(_pos_law, hyp.bits(2, 3)), None, _disparity,
+            theorems=("claim_disparity_bound_false", "claim_disparity_bound_optimal_false"))
 
 
 def _disparity_shared(ex):
@@ -346,7 +358,8 @@ def _disparity_shared(ex):
 _refutation("ref.disparity_bound_shared", "Seed 004: max_λ MSE(λ) - min_λ MSE(λ) ≤ "
             "C·√Var_λ[κ_eff(λ)]·2^(-B) for some C, one α shared by the languages",
             st.tuples(_pos_law, st.integers(2, 3).map(F), _small_pos, hyp.bits(2, 3)),
-            None, _disparity_shared)
+            None, _disparity_shared,
+            theorems=("claim_disparity_bound_false",))
 
 
 def _subopt(ex):

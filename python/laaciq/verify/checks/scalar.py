@@ -26,7 +26,13 @@ _r = hyp.rationals()
 @_prop("prop.scalar.api", "maxS/minS/absS agree with max/min/abs; a ≤ max a b, b ≤ max a b, "
        "min ≤ both, max ≤ c ↔ both ≤ c, c ≤ min ↔ c ≤ both, monotone in the second argument, "
        "|x| ≥ 0, ±x ≤ |x|, |-x| = |x|, |x - y| = |y - x|, |x|·|x| = x·x, |x| ≤ c ↔ -c ≤ x ≤ c; "
-       "clip is -α, x or α on its three pieces (α ≥ 0)", st.tuples(_r, _r, _r))
+       "clip is -α, x or α on its three pieces (α ≥ 0)", st.tuples(_r, _r, _r),
+       theorems=("maxS_def", "minS_def", "absS_def", "maxS_self", "minS_self", "maxS_cases",
+                 "le_maxS_left", "le_maxS_right", "minS_le_left", "minS_le_right", "maxS_eq_left",
+                 "maxS_eq_right", "minS_eq_left", "minS_eq_right", "maxS_le_iff", "le_minS_iff",
+                 "maxS_mono_right", "minS_mono_right", "absS_nonneg", "le_absS_self",
+                 "neg_le_absS", "absS_of_nonneg", "absS_of_nonpos", "absS_le_iff", "absS_neg",
+                 "absS_sub_comm", "absS_mul_self", "clip_cases"))
 def _api(ex):
     a, b, c = ex
     x, y = a, b
