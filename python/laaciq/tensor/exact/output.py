@@ -7,9 +7,11 @@ interval (at an end, a tied value takes that side's code: still a nearest code).
 every breakpoint in increasing ``s`` from the codes ``±L`` of a tiny step: crossing one moves one
 code one level towards 0, which updates ``kᵀHw`` and ``kᵀHk`` in ``O(n)`` from one column of
 ``H`` (``v = Hk`` is carried along and recomputed from scratch every
-``PARAMS.output_reset·n`` breakpoints, so the rounding does not accumulate). Where ``T ≥ 2`` values tie at the same breakpoint, their mixed
-choices (some codes from the left piece, some from the right) are enumerated at that step in Gray
-order (``O(T)`` each), up to ``2^PARAMS.output_tie_enum`` choices. The lowest pieces (within a
+``PARAMS.output_reset·n`` breakpoints, so the rounding does not accumulate). Where ``T ≥ 2``
+values tie at the same breakpoint, their mixed choices (some codes from the left piece, some
+from the right) are enumerated in Gray order (``O(T)`` each), up to ``2^PARAMS.output_tie_enum``
+choices, after the scan and only where a lower bound over all of them (:func:`_tie_bound`,
+``PROOF.md`` §9 *Pruning*) does not exceed the best value found. The lowest pieces (within a
 rounding margin of the best, at most ``PARAMS.compiled_cap``) are re-evaluated directly from
 their codes, and the best is returned with its codes.
 
