@@ -28,12 +28,12 @@ def _corr_h(rng, n, tokens):
 
 
 @pytest.mark.parametrize("bits,group,damp", [(2, None, 0.0), (3, None, 0.01), (4, None, 0.01),
-                                             (4, 16, 0.01), (8, None, 0.1)])
+                                             (4, 8, 0.01), (8, None, 0.1)])
 def test_pruned_equals_unpruned(bits, group, damp):
     rng = np.random.default_rng(bits * 7 + (group or 0))
-    n = 48
-    W = _tied_rows(rng, 12, n)
-    H = _corr_h(rng, n, 30)                                    # rank 30 < 48: singular
+    n = 32
+    W = _tied_rows(rng, 8, n)
+    H = _corr_h(rng, n, 20)                                    # rank 20 < 32: singular
     sp, sn = {}, {}
     got = optimal_codes_output(W, H, bits, group=group, damp=damp, stats=sp)
     ref = optimal_codes_output(W, H, bits, group=group, damp=damp, stats=sn, prune=False)
