@@ -258,7 +258,8 @@ def output_row(w, H, L, k_out, stats, habs, prune):
     rounding margin). The mixed tie choices are enumerated after the scan, once every piece has
     lowered the best value, and with ``prune`` only at ties whose lower bound
     (:func:`_tie_bound`) does not exceed it. ``stats`` (5,): ``[breakpoints, tie choices, ties
-    not enumerated, candidates evaluated, ties proved useless by the bound]``."""
+    not enumerated, candidates evaluated, ties proved useless by the bound]``. (Over 80 lines:
+    the scan's running state lives in this kernel's locals; the steps it calls are split out.)"""
     n = w.size
     a = np.abs(w)
     sg = np.sign(w)
