@@ -14,6 +14,7 @@ pytest.importorskip("torch", reason="the lm extra is not installed")
 pytest.importorskip("transformers", reason="the lm extra is not installed")
 
 from laaciq.cli import main  # noqa: E402
+from laaciq.errors import LaaciqError  # noqa: E402
 from laaciq.tensor.imatrix import read_imatrix  # noqa: E402
 
 TEXT = ("The committee met on Tuesday to discuss the budget for the new library, which will "
@@ -179,3 +180,48 @@ def test_probe_scorer_uses_the_same_sums(model_and_tok):
                     (len(names) - 1, "model.layers.17.mlp.down_proj")):
         ref, n = _reference(m, seg, path, skip_first=False)
         np.testing.assert_allclose(st.sq_sum[i], ref, rtol=2e-4, atol=1e-3 * ref.mean())
+
+
+def test_holdout_keeps_the_last_chunks_out(tmp_path, capsys, model_and_tok):
+    """``--holdout 0.5`` on two chunks: the imatrix and H hold chunk 1 only, the held-out H
+    chunk 2 only (each against a hook written here)."""
+    from safetensors.numpy import load_file
+
+    m, tok = model_and_tok
+    txt = tmp_path / "calib.txt"
+    txt.write_text(TEXT, encoding="utf-8")
+    out = tmp_path / "ho.gguf"
+    rc = main(["calibrate", "--text", str(txt), "--tokens", "46", "--chunk", "24", "--full",
+               "--holdout", "0.5", "--out", str(out), "--quiet"])
+    o, err = capsys.readouterr()
+    assert rc == 0, err
+    doc = json.loads(o)
+    assert doc["tokens"] == {"text": 24} and doc["holdout_tokens"] == {"text": 24}
+    body = tok.encode(TEXT) + tok.encode("\n\n")
+    chunks = [[tok.bos] + body[i * 23:(i + 1) * 23] for i in range(2)]
+    im = read_imatrix(out)
+    H = load_file(str(tmp_path / "ho.hessian.safetensors"))
+    Ho = load_file(str(tmp_path / "ho.holdout.hessian.safetensors"))
+    name, path = "blk.5.ffn_up.weight", "model.layers.5.mlp.up_proj"
+    for ck, got, cnt in ((chunks[0], H, im.counts[name][0]), (chunks[1], Ho, None)):
+        ref, n = _reference(m, [ck], path, skip_first=False)
+        assert n == 24 and float(got[name + ".count"]) == 24 and cnt in (None, 24)
+        np.testing.assert_allclose(np.diag(got[name].astype(np.float64)), ref, rtol=2e-4,
+                                   atol=1e-3 * ref.mean())
+    ref0, _ = _reference(m, [chunks[0]], path, skip_first=False)
+    np.testing.assert_allclose(im.sums[name][0], ref0, rtol=2e-4, atol=1e-3 * ref0.mean())
+
+
+def test_holdout_is_checked_before_running(tmp_path, capsys):
+    from laaciq.lm.calibrate import split_holdout
+
+    for extra, msg in ((["--holdout", "0.5"], "needs --full"),
+                       (["--full", "--holdout", "1.5"], "(0, 1)"),
+                       (["--full", "--holdout", "nan"], "(0, 1)")):
+        rc = main(["calibrate", "--language", "en", *extra, "--out", str(tmp_path / "h.gguf")])
+        o, err = capsys.readouterr()
+        assert rc == 2 and err.count("\n") == 1 and msg in err, err
+    assert split_holdout(list(range(10)), 0.25) == (list(range(8)), [8, 9])  # round(2.5) = 2
+    assert split_holdout([1, 2], 0.01) == ([1], [2])                         # at least one
+    with pytest.raises(LaaciqError, match="leaves no calibration chunk"):
+        split_holdout([1, 2], 0.9)

@@ -11,6 +11,10 @@ accumulates ``Σ_t x_t x_tᵀ`` per layer and writes ``OUT-stem.hessian.safetens
 stored as float32) and ``NAME.count`` (float64), so that
 ``H = E[x xᵀ] = NAME / NAME.count`` (``laaciq quantize --hessian``). Layers that receive the
 same input tensor one after the other (q/k/v, gate/up) share one computation of the increments.
+``--holdout FRAC`` (with ``--full``) keeps the last ``FRAC`` of each text set's chunks (at least
+one, and at least one left) out of both files and writes their second moments to
+``OUT-stem.holdout.hessian.safetensors`` (``laaciq quantize --holdout-hessian``): the
+layer-output error measured on tokens the objective never saw.
 
 Only the decoder runs (no language-model head: its 262k-row matrix would cost more than the
 rest of the model, and calibration does not need the logits).
@@ -43,7 +47,7 @@ import numpy as np
 from laaciq.errors import LaaciqError
 from laaciq.lm.model import Collector
 
-__all__ = ["register", "Collector", "calibrate", "parse_mix", "chunks_of_text"]
+__all__ = ["register", "Collector", "calibrate", "parse_mix", "chunks_of_text", "split_holdout"]
 
 
 def parse_mix(spec: str, languages) -> dict:
@@ -117,27 +121,45 @@ def _mixture(results, weights):
             "datasets": [d for r in results.values() for d in r["datasets"]]}
 
 
-def _write(out: Path, res, chunk, full: bool) -> list:
+def _write_hessian(out: Path, res, kind: str) -> str:
+    """``OUT-stem.KIND.safetensors``: per layer ``NAME`` = Σ x xᵀ, ``NAME.count``."""
+    from safetensors.numpy import save_file
+
+    hp = out.with_name(out.name[:-len(out.suffix)] + f".{kind}.safetensors"
+                       if out.suffix else out.name + f".{kind}.safetensors")
+    tmp = hp.with_name("." + hp.name + ".tmp")
+    tens = {}
+    for n, v in res["xx"].items():
+        tens[n] = v.astype(np.float32)
+        tens[n + ".count"] = np.array(res["counts"][n], dtype=np.float64)
+    save_file(tens, str(tmp), metadata={"format": "laaciq-second-moments",
+                                         "H": "NAME / NAME.count = E[x x^T]",
+                                         "tokens": str(res.get("tokens", ""))})
+    tmp.replace(hp)
+    return str(hp)
+
+
+def _write(out: Path, res, chunk, full: bool, held=None) -> list:
     from laaciq.tensor.imatrix import write_imatrix
 
     write_imatrix(out, _imatrix_of(res["sums"], res["counts"], res["datasets"], res["chunks"],
                                    chunk))
     files = [str(out)]
     if full:
-        from safetensors.numpy import save_file
-
-        hp = out.with_name(out.name[:-len(out.suffix)] + ".hessian.safetensors"
-                           if out.suffix else out.name + ".hessian.safetensors")
-        tmp = hp.with_name("." + hp.name + ".tmp")
-        tens = {}
-        for n, v in res["xx"].items():
-            tens[n] = v.astype(np.float32)
-            tens[n + ".count"] = np.array(res["counts"][n], dtype=np.float64)
-        save_file(tens, str(tmp), metadata={"format": "laaciq-second-moments",
-                                             "H": "NAME / NAME.count = E[x x^T]"})
-        tmp.replace(hp)
-        files.append(str(hp))
+        files.append(_write_hessian(out, res, "hessian"))
+    if held is not None:
+        files.append(_write_hessian(out, held, "holdout.hessian"))
     return files
+
+
+def split_holdout(chunks, frac):
+    """``(calibration chunks, held-out chunks)``: the last ``round(frac·n)`` chunks (at least
+    one) are held out; at least one must remain."""
+    n_ho = max(1, round(frac * len(chunks)))
+    if n_ho >= len(chunks):
+        raise LaaciqError(f"--holdout {frac:g} of {len(chunks)} chunk(s) leaves no calibration "
+                          f"chunk: give more text (--tokens) or a smaller fraction")
+    return chunks[:-n_ho], chunks[-n_ho:]
 
 
 def _load(model, threads, log):
@@ -194,7 +216,7 @@ def _text_sets(texts, languages, tokens, log):
 
 def calibrate(out, model=None, texts=None, languages=None, tokens=None, bos="include",
               mix=None, full=False, chunk=512, batch=4, threads=2, progress=False,
-              log=lambda m: print(m, file=sys.stderr)) -> dict:
+              log=lambda m: print(m, file=sys.stderr), holdout=None) -> dict:
     """Run the calibration (module docstring) and write the file(s); returns the summary."""
     out = Path(out)
     if out.is_dir():
@@ -203,6 +225,8 @@ def calibrate(out, model=None, texts=None, languages=None, tokens=None, bos="inc
         raise LaaciqError("--chunk must be >= 2, --batch, --threads and --tokens >= 1")
     if bos not in ("include", "exclude"):
         raise LaaciqError(f"--bos must be include or exclude, not {bos!r}")
+    if holdout is not None and not (full and 0 < holdout < 1):
+        raise LaaciqError(f"--holdout needs --full and a fraction in (0, 1), got {holdout!r}")
     if mix and not languages:
         raise LaaciqError("--mix needs --language (the languages it mixes)")
     if mix and set(mix) != set(languages):
@@ -212,31 +236,49 @@ def calibrate(out, model=None, texts=None, languages=None, tokens=None, bos="inc
     m, tok, desc = _load(model, threads, log)
     segs = {k: chunks_of_text(tok, paras, cap, chunk, ds[0] if texts else f"language {k}")
             for k, (paras, cap, ds) in sets.items()}
-    bar = _bar(sum(len(s) * chunk for s in segs.values()), progress)
-    results, t0, c0 = {}, time.perf_counter(), time.process_time()
-    for k, sg in segs.items():
-        col = Collector(m, full=full, skip_first=(bos == "exclude"))
-        n = col.run(_decoder(m), sg, batch, None if bar is None else bar.update)
-        sums, counts, xx = col.arrays()
-        results[k] = {"sums": sums, "counts": counts, "xx": xx, "tokens": n,
-                      "chunks": len(sg), "datasets": sets[k][2]}
+    held_segs = {}
+    if holdout is not None:
+        for k in segs:
+            segs[k], held_segs[k] = split_holdout(segs[k], holdout)
+    bar = _bar(sum(len(s) * chunk for s in (*segs.values(), *held_segs.values())), progress)
+    t0, c0 = time.perf_counter(), time.process_time()
+    results = _collect(m, segs, sets, full, bos, batch, bar)
+    held = _collect(m, held_segs, sets, full, bos, batch, bar) if held_segs else None
     seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     if bar is not None:
         bar.close()
-    if mix:
-        plan = {out: _mixture(results, mix)}
-    elif len(results) == 1:
-        plan = {out: next(iter(results.values()))}
-    else:
-        plan = {out.with_name(f"{out.stem}.{k}{out.suffix}"): r for k, r in results.items()}
-    files = [f for o, r in plan.items() for f in _write(o, r, chunk, full)]
+    plan, held_plan = _plan(out, results, mix), _plan(out, held, mix) if held else {}
+    files = [f for o, r in plan.items() for f in _write(o, r, chunk, full, held_plan.get(o))]
     ntok = sum(r["tokens"] for r in results.values())
     return {"command": "calibrate", "model": desc, "files": files, "bos": bos,
             "chunk": chunk, "layers": len(next(iter(results.values()))["sums"]),
             "tokens": {k: r["tokens"] for k, r in results.items()}, "mix": mix,
             "seconds": round(seconds, 3), "tokens_per_second": round(ntok / seconds, 1)
             if seconds > 0 else None, "cpu_seconds": round(cpu, 3), "threads": threads,
-            "load_average_1min": round(os.getloadavg()[0], 2), "full": full}
+            "load_average_1min": round(os.getloadavg()[0], 2), "full": full,
+            "holdout": holdout, "holdout_tokens": {k: r["tokens"] for k, r in held.items()}
+            if held else None}
+
+
+def _collect(m, segs, sets, full, bos, batch, bar):
+    """Run the collector on each text set's chunks: ``{set: sums, counts, H sums, tokens…}``."""
+    results = {}
+    for k, sg in segs.items():
+        col = Collector(m, full=full, skip_first=(bos == "exclude"))
+        n = col.run(_decoder(m), sg, batch, None if bar is None else bar.update)
+        sums, counts, xx = col.arrays()
+        results[k] = {"sums": sums, "counts": counts, "xx": xx, "tokens": n,
+                      "chunks": len(sg), "datasets": sets[k][2]}
+    return results
+
+
+def _plan(out, results, mix):
+    """``{file: result}``: the mixture, the one set, or one file per language."""
+    if mix:
+        return {out: _mixture(results, mix)}
+    if len(results) == 1:
+        return {out: next(iter(results.values()))}
+    return {out.with_name(f"{out.stem}.{k}{out.suffix}"): r for k, r in results.items()}
 
 
 def _bar(total, enabled):
@@ -270,6 +312,9 @@ def register(sub) -> None:
                                                     "e.g. en=0.5,hi=0.5")
     p.add_argument("--full", action="store_true", help="also write OUT-stem.hessian."
                    "safetensors: sum x x^T per layer (H = E[x x^T])")
+    p.add_argument("--holdout", type=float, metavar="FRAC", help="with --full: keep the last "
+                   "FRAC of the chunks out and write their second moments to OUT-stem.holdout."
+                   "hessian.safetensors (quantize --holdout-hessian)")
     p.add_argument("--batch", type=int, default=4, help="chunks per forward pass (default 4)")
     p.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
     p.add_argument("--out", required=True, metavar="FILE", help="imatrix GGUF to write (several "
@@ -283,6 +328,7 @@ def _cmd_calibrate(args) -> int:
 
     mix = parse_mix(args.mix, LANGUAGES) if args.mix else None
     doc = calibrate(args.out, args.model, args.text, args.language, args.tokens, args.bos, mix,
-                    args.full, args.chunk, args.batch, args.threads, not args.quiet)
+                    args.full, args.chunk, args.batch, args.threads, not args.quiet,
+                    holdout=args.holdout)
     print(json.dumps(doc, indent=1))
     return 0

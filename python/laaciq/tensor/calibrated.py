@@ -32,8 +32,8 @@ from laaciq.errors import LaaciqError
 from laaciq.tensor import exact as solver
 
 __all__ = ["ARCHES", "canonical_name", "match_importance", "read_hessian", "match_hessian",
-           "weighted_alpha", "output_alpha", "block_weights",
-           "weighted_sq", "codes_times_steps", "resolve", "DAMP"]
+           "weighted_alpha", "output_alpha", "output_report", "block_weights",
+           "weighted_sq", "codes_times_steps", "resolve", "DAMP", "DAMP_MAX", "check_damp"]
 
 #: gguf-py architectures whose HF → GGUF tensor names are tried, in this order
 ARCHES = ("GEMMA3", "GEMMA2", "GEMMA", "LLAMA", "QWEN2", "QWEN3", "PHI3", "GPT2", "BLOOM")
@@ -199,23 +199,71 @@ def weighted_alpha(rows: np.ndarray, weights: np.ndarray, bits: int) -> np.ndarr
     return al
 
 
-#: GPTQ-style damping of H for the output objective: this fraction of H's mean diagonal is
-#: added to its diagonal (H from ~1k tokens is singular for wide layers)
+#: The default damping of H for the output objective (``--damp``): this fraction of H's mean
+#: diagonal is added to its diagonal, GPTQ's convention (its ``percdamp = .01``); H from ~1k
+#: tokens is singular for wide layers
 DAMP = 0.01
+#: ``--damp`` must lie in ``[0, DAMP_MAX)``: at 1 the added term equals the mean diagonal and the
+#: objective is no longer mostly the layer's output error
+DAMP_MAX = 1.0
 
 
-def output_alpha(W: np.ndarray, H: np.ndarray, bits: int, group=None):
+def check_damp(damp) -> float:
+    """``--damp``: a finite fraction in ``[0, DAMP_MAX)`` (one ``LaaciqError`` otherwise)."""
+    try:
+        d = float(damp)
+    except (TypeError, ValueError):
+        d = float("nan")
+    if not (d >= 0 and d < DAMP_MAX):          # NaN fails both
+        raise LaaciqError(f"--damp must be a fraction of H's mean diagonal in [0, {DAMP_MAX:g})"
+                          f" (default {DAMP:g}, GPTQ's), got {damp!r}")
+    return d
+
+
+def output_alpha(W: np.ndarray, H: np.ndarray, bits: int, group=None, damp: float = DAMP):
     """``(α, codes)`` minimizing ``(w - q)ᵀ H (w - q)`` exactly per row of ``W`` (out, in), H
-    damped by :data:`DAMP`: the one call of the layer-output solver. ``α = L·step`` per row (per
-    group: one per block of ``group`` columns, rows-major as :func:`solver.as_slices` lays
+    damped by ``damp`` (default :data:`DAMP`): the one call of the layer-output solver.
+    ``α = L·step`` per row (per group: one per block of ``group`` columns, rows-major as :func:`solver.as_slices` lays
     them out); ``codes`` (out, in) are the solver's: at a tie it picks the better of the two
     nearest codes, so the weights must be written from these codes (:func:`codes_times_steps`),
     not re-rounded at α."""
     from laaciq.theory import quantizer
 
     steps, codes, _ = solver.optimal_codes_output(np.asarray(W, dtype=np.float64), H, bits, group,
-                                                  DAMP)
+                                                  damp)
     return quantizer.levels(bits) * np.asarray(steps, dtype=np.float64).reshape(-1), codes
+
+
+def _quadsum(E, H) -> float:
+    """``Σ_r e_rᵀ H e_r`` over the rows of ``E``."""
+    return float(np.einsum("ri,ri->", E @ H, E))
+
+
+def output_report(x, q_output, H, holdout, bits, axis, group) -> dict:
+    """The layer-output error of a block of rows ``x`` (out, in) on the calibration second
+    moment ``H`` and on the held-out one (both undamped: ``E[(eᵀx)²]`` over each token set),
+    for three quantizations of the same slices: the output objective's ``q_output``, the
+    weighted optimum with importance ``diag(H)`` (the same calibration's imatrix) and the
+    unweighted (true-MSE) optimum. Sums over rows, so blocks add up: ``{"norm": {"calibration":
+    Σ wᵀHw, "holdout": …}, "output": {"calibration": Σ eᵀHe, "holdout": …}, "weighted": …,
+    "unweighted": …}``; the relative error is a sum divided by its norm."""
+    from laaciq.theory import quantizer
+
+    L = quantizer.levels(bits)
+    rows, _ = solver.as_slices(x, axis, group)
+    cw = block_weights(np.diag(H), x.shape, None, axis, group)
+    al = {"weighted": weighted_alpha(rows, cw, bits),
+          "unweighted": np.asarray(solver.exact_alpha_trusted(
+              x, bits, "true", axis=axis, group=group, evaluate=False).alpha).reshape(-1)}
+    qs = {"output": np.asarray(q_output, dtype=np.float64).reshape(x.shape)}
+    for name, a in al.items():
+        k, st = solver.level_rows(rows.astype(np.float64), a, L)
+        qs[name] = (k * st).reshape(x.shape)         # (per row or row-major groups: x's layout)
+    Hs = {"calibration": H, "holdout": holdout}
+    out = {"norm": {h: _quadsum(x, M) for h, M in Hs.items()}}
+    for name, q in qs.items():
+        out[name] = {h: _quadsum(x - q, M) for h, M in Hs.items()}
+    return out
 
 
 def codes_times_steps(codes, alpha, bits, group=None) -> np.ndarray:
@@ -243,13 +291,18 @@ def weighted_sq(rows, weights, alpha, bits, q_rows=None) -> float:
 # the command line's options
 
 
-def resolve(objective, imatrix, hessian, ck, entries, axis, group):
-    """Check ``--objective`` against ``--imatrix`` / ``--hessian`` and load them, before any
-    output is written. Returns ``(objective, method or None, job data per tensor name, doc)``:
-    ``method`` is ``exact-weighted`` / ``exact-output`` (None without calibration), the job data
-    ``{"importance": c}`` or ``{"hessian": H}``, and ``doc`` what goes into the output json."""
+def resolve(objective, imatrix, hessian, ck, entries, axis, group, damp=None, holdout=None):
+    """Check ``--objective`` against ``--imatrix`` / ``--hessian`` / ``--damp`` /
+    ``--holdout-hessian`` and load them, before any output is written. Returns ``(objective,
+    method or None, job data per tensor name, doc)``: ``method`` is ``exact-weighted`` /
+    ``exact-output`` (None without calibration), the job data ``{"importance": c}`` or
+    ``{"hessian": H, "damp": d}`` (and ``"holdout": H'`` for the held-out report,
+    :func:`output_report`), and ``doc`` what goes into the output json."""
     if objective is None:
         objective = "weighted" if imatrix else "output" if hessian else "true"
+    if objective != "output" and (damp is not None or holdout is not None):
+        raise LaaciqError("--damp and --holdout-hessian apply to --objective output (with "
+                          "--hessian FILE)")
     if objective not in ("weighted", "output"):
         if imatrix or hessian:
             raise LaaciqError(f"--imatrix/--hessian need --objective weighted or output, not "
@@ -274,10 +327,20 @@ def resolve(objective, imatrix, hessian, ck, entries, axis, group):
         doc.update({"imatrix": str(imatrix), "imatrix_datasets": im.datasets,
                     "imatrix_chunks": im.chunk_count})
     if objective == "output":
+        d = DAMP if damp is None else check_damp(damp)
         H, missing = match_hessian(ck.entries, entries, read_hessian(hessian), hessian, ck.path)
         for n, h in H.items():
-            data.setdefault(n, {})["hessian"] = h
-        doc["hessian"] = str(hessian)
+            data.setdefault(n, {}).update(hessian=h, damp=d)
+        doc.update(hessian=str(hessian), damp=d)
+        if holdout is not None:
+            Ho, _ = match_hessian(ck.entries, entries, read_hessian(holdout), holdout, ck.path)
+            lost = sorted(set(H) - set(Ho))
+            if lost:
+                raise LaaciqError(f"{holdout}: no held-out second moments for {lost[0]!r} "
+                                  f"(and {len(lost) - 1} more tensors of --hessian)")
+            for n in H:
+                data[n]["holdout"] = Ho[n]
+            doc["holdout_hessian"] = str(holdout)
     doc["calibrated"] = sorted(data)
     doc["unweighted_fallback"] = missing
     return objective, f"exact-{objective}", data, doc

@@ -84,7 +84,13 @@ the objective is "weighted": per slice the exact minimizer of sum_j c_j (w_j - q
 importance of input column j (the weight's last axis); quantize.json adds weighted_mse per
 tensor, the tensors calibrated and those without data (unweighted_fallback: the true-MSE
 optimum). --hessian FILE --objective output: per output row the exact minimum of
-(w - q)^T H (w - q) (laaciq calibrate --full writes H).
+(w - q)^T H (w - q) (laaciq calibrate --full writes H), H damped first by --damp F times its
+mean diagonal (default 0.01, GPTQ's convention; 0 <= F < 1; recorded in quantize.json).
+--holdout-hessian FILE (laaciq calibrate --full --holdout FRAC writes one from tokens not in
+H): quantize.json adds, per tensor and as a mean, the relative layer-output error
+sum (w-q)^T H (w-q) / sum w^T H w on the calibration H and on the held-out H (both
+undamped) for the output objective and for the weighted (importance diag H) and
+unweighted optima of the same slices: whether the output objective overfits its tokens.
 
 --format gguf:Q4_0|gguf:Q5_0|gguf:Q8_0 (a GGUF input) writes instead DIR/model.gguf in
 llama.cpp's block format, every block at the exact optimum over fp16 scales and codes
@@ -102,7 +108,8 @@ CALIBRATED_CHOICES = ("weighted", "output")
 def _cmd_clip(args) -> int:
     doc = runs.clip_report(args.file, args.bits, args.objective, args.per_channel, args.group,
                            args.tensor, args.peers, args.quiet, args.all, args.jobs, args.out,
-                           args.force, args.imatrix, args.hessian)
+                           args.force, args.imatrix, args.hessian, args.damp,
+                           args.holdout_hessian)
     tables.emit(doc, args.format, tables.clip_table)
     return 0
 
@@ -114,7 +121,8 @@ def _cmd_quantize(args) -> int:
         if args.per_channel is not None or args.group is not None or args.codes:
             raise LaaciqError("--format gguf:… fixes the layout (blocks of 32 along rows): "
                               "drop --per-channel/--group/--codes")
-        if args.hessian is not None or args.objective not in (None, "true", "weighted"):
+        if args.hessian is not None or args.objective not in (None, "true", "weighted") \
+                or args.damp is not None or args.holdout_hessian is not None:
             raise LaaciqError("--format gguf:… minimizes the block error (weighted with "
                               "--imatrix): --objective output/--hessian is not defined block "
                               "by block, and surrogates are not offered")
@@ -125,7 +133,7 @@ def _cmd_quantize(args) -> int:
     doc = runs.quantize_checkpoint(args.file, args.out, args.bits, args.objective,
                                    args.per_channel, args.group, args.tensor, args.all,
                                    args.jobs, args.codes, args.force, args.quiet, args.imatrix,
-                                   args.hessian)
+                                   args.hessian, args.damp, args.holdout_hessian)
     tables.emit(doc, args.format, tables.quantize_table)
     return 0
 
@@ -147,6 +155,12 @@ def _common_args(c, formats=("table", "json")) -> None:
                    "weighted error sum_j c_j (w_j - q_j)^2 (with gguf:…, of each block)")
     c.add_argument("--hessian", metavar="FILE", help="second moments H = E[x x^T] per layer "
                    "(laaciq calibrate --full) for --objective output")
+    c.add_argument("--damp", type=float, metavar="F", help="with --objective output: add F "
+                   "times H's mean diagonal to its diagonal (default 0.01, GPTQ's convention; "
+                   "0 <= F < 1)")
+    c.add_argument("--holdout-hessian", metavar="FILE", dest="holdout_hessian",
+                   help="with --objective output: held-out second moments (laaciq calibrate "
+                        "--full --holdout): report the layer-output error on them too")
     g = c.add_mutually_exclusive_group()
     g.add_argument("--per-channel", type=int, metavar="AXIS", dest="per_channel",
                    help="one threshold per index of AXIS (every selected tensor must have it)")

@@ -138,12 +138,13 @@ def _peer_alpha(method, rows, bits, mo):
 _CALIBRATED = {"exact-weighted": "importance", "exact-output": "hessian"}
 
 
-def _calibrated_alpha(method, x, rows, cw, H, bits, gr):
+def _calibrated_alpha(method, x, rows, cw, job, bits, gr):
     """``(α, codes or None)``: ``exact-weighted`` / ``exact-output`` thresholds of a block
     (:mod:`.calibrated`); the output objective takes the block's (out, in) rows and returns the
     codes it chose (the weights are written from them)."""
     if method == "exact-output":
-        return calibrated.output_alpha(x.reshape(-1, x.shape[-1]), H, bits, gr)
+        return calibrated.output_alpha(x.reshape(-1, x.shape[-1]), job["hessian"], bits, gr,
+                                       job["damp"])
     return calibrated.weighted_alpha(rows, cw, bits), None
 
 
@@ -175,7 +176,7 @@ def work(job: dict) -> dict:
         t0 = time.perf_counter()
         calib = _CALIBRATED.get(method)
         if calib is not None and job.get(calib) is not None:
-            al, codes = _calibrated_alpha(method, x, rows, cw, job.get("hessian"), bits, gr)
+            al, codes = _calibrated_alpha(method, x, rows, cw, job, bits, gr)
             if codes is not None:
                 fixed[method] = (codes, calibrated.codes_times_steps(codes, al, bits, gr))
         elif method.startswith("exact-"):              # (no calibration data: unweighted)
@@ -195,6 +196,10 @@ def work(job: dict) -> dict:
         if cw is not None:
             out["wsq"][method] = calibrated.weighted_sq(rows, cw, al, bits, q_rows)
         out["alpha"][method] = al.reshape(tshape) if tshape else al.reshape(())
+    if job.get("holdout") is not None and "exact-output" in fixed:     # --holdout-hessian
+        out["layer_output"] = calibrated.output_report(
+            x.reshape(-1, x.shape[-1]), fixed["exact-output"][1], job["hessian"], job["holdout"],
+            bits, ax, gr)
     plan = job.get("plan")
     if plan:
         al = out["alpha"][job["methods"][0]].reshape(-1)
@@ -303,6 +308,12 @@ def assemble(entries, results, methods):
         a["slices"] += r["slices"]
         if "moments" in r:
             a["mom"].append(r["moments"])
+        if "layer_output" in r:                    # sums over blocks (calibrated.output_report)
+            lo = a.setdefault("layer_output", {})
+            for k, d in r["layer_output"].items():
+                for h, v in d.items():
+                    lo.setdefault(k, {}).setdefault(h, 0.0)
+                    lo[k][h] += v
         for mth in methods:
             a["sq"][mth] += r["sq"][mth]
             if "wsq" in r:

@@ -87,7 +87,8 @@ def _check_common(bits, axis, group, jobs):
     return bits, jobs or pipeline.default_jobs()
 
 
-def _open(path, bits, objective, axis, group, patterns, all_tensors, jobs, imatrix, hessian):
+def _open(path, bits, objective, axis, group, patterns, all_tensors, jobs, imatrix, hessian,
+          damp=None, holdout=None):
     """What ``clip`` and ``quantize`` start from: checked options, the checkpoint, the selected
     entries (and those skipped), the objective with its calibration data and document part
     (:func:`calibrated.resolve`), and the work split ``(tasks, labels, granularities)``."""
@@ -95,7 +96,7 @@ def _open(path, bits, objective, axis, group, patterns, all_tensors, jobs, imatr
     ck = checkpoint.open_checkpoint(path)
     entries, skipped = pipeline.select(ck, patterns, all_tensors)
     objective, _, calib, cdoc = calibrated.resolve(objective, imatrix, hessian, ck, entries,
-                                                    axis, group)
+                                                    axis, group, damp, holdout)
     return (bits, jobs, ck, entries, skipped, objective, calib, cdoc,
             pipeline.make_tasks(entries, axis, group, jobs))
 
@@ -117,12 +118,13 @@ def _jobs_for(entries, tasks, gran, bits, methods, plan=None, moments=True, cali
 
 def clip_report(path, bits=4, objective=None, axis=None, group=None, patterns=None,
                 peers=False, quiet=True, all_tensors=False, jobs=1, out=None,
-                force=False, imatrix=None, hessian=None) -> dict:
+                force=False, imatrix=None, hessian=None, damp=None, holdout=None) -> dict:
     """The ``clip`` document (:mod:`laaciq.tensor.commands`); ``out``: a folder for the full
-    thresholds and the per-tensor tables; ``imatrix`` / ``hessian``: calibrated objectives
-    (:func:`calibrated.resolve`)."""
+    thresholds and the per-tensor tables; ``imatrix`` / ``hessian`` / ``damp`` / ``holdout``:
+    calibrated objectives (:func:`calibrated.resolve`)."""
     bits, jobs, ck, entries, skipped, objective, calib, cdoc, (tasks, labels, gran) = _open(
-        path, bits, objective, axis, group, patterns, all_tensors, jobs, imatrix, hessian)
+        path, bits, objective, axis, group, patterns, all_tensors, jobs, imatrix, hessian, damp,
+        holdout)
     names, selected = _methods(bits, objective, peers)
     odir = OutputDir(out, force, protect=ck.files) if out is not None else None
     try:
@@ -161,6 +163,7 @@ def clip_report(path, bits=4, objective=None, axis=None, group=None, patterns=No
                                if axis is not None else "per tensor"),
                "values": int(total), "tensors": recs, "skipped": skipped, "summary": summary,
                "jobs": jobs, "wall_seconds": wall, "peak_rss_bytes": rss, **cdoc}
+        _add_layer_output(doc, recs, acc)
         if odir is not None:
             _write_clip_out(odir, doc, entries, acc, names, selected)
             odir.commit()
@@ -170,6 +173,34 @@ def clip_report(path, bits=4, objective=None, axis=None, group=None, patterns=No
         if odir is not None:
             odir.abort(exc)
         raise
+
+
+def _add_layer_output(doc, recs, acc) -> None:
+    """With ``--holdout-hessian``: per tensor record ``layer_output`` = the relative output
+    error ``Σ eᵀHe / Σ wᵀHw`` of the output objective and of the weighted and unweighted optima,
+    on the calibration and the held-out H (:func:`calibrated.output_report`); ``doc``'s
+    ``layer_output`` = their mean over the tensors, and for how many tensors the output
+    objective is below the weighted optimum on each H."""
+    recs_lo = []
+    for rec, a in zip(recs, acc):
+        lo = a.get("layer_output")
+        if lo is None:
+            continue
+        rel = {m: {h: (lo[m][h] / lo["norm"][h] if lo["norm"][h] > 0 else None)
+                   for h in ("calibration", "holdout")}
+               for m in ("output", "weighted", "unweighted")}
+        rec["layer_output"] = rel
+        recs_lo.append(rel)
+    if not recs_lo:
+        return
+    tot = {m: {h: float(np.mean([r[m][h] for r in recs_lo if r[m][h] is not None]))
+               for h in ("calibration", "holdout")} for m in ("output", "weighted", "unweighted")}
+    wins = {h: sum(1 for r in recs_lo if r["output"][h] is not None
+                   and r["output"][h] < r["weighted"][h]) for h in ("calibration", "holdout")}
+    doc["layer_output"] = {
+        "what": "relative layer-output error sum (w-q)^T H (w-q) / sum w^T H w per tensor "
+                "(H undamped: calibration tokens, held-out tokens); mean over tensors",
+        "tensors": len(recs_lo), "mean": tot, "output_below_weighted": wins}
 
 
 def _write_clip_out(odir: OutputDir, doc, entries, acc, names, selected):
@@ -302,12 +333,14 @@ def _write_codes(tmp: Path, dst: Path, entries, acc, gran, bits, method):
 
 def quantize_checkpoint(path, out, bits=4, objective=None, axis=None, group=None,
                         patterns=None, all_tensors=False, jobs=None, codes=False, force=False,
-                        quiet=True, imatrix=None, hessian=None) -> dict:
+                        quiet=True, imatrix=None, hessian=None, damp=None,
+                        holdout=None) -> dict:
     """``laaciq quantize`` (:mod:`laaciq.tensor.commands`): fake-quantized checkpoint,
-    thresholds, codes; ``imatrix`` / ``hessian``: calibrated objectives
-    (:func:`calibrated.resolve`)."""
+    thresholds, codes; ``imatrix`` / ``hessian`` / ``damp`` / ``holdout``: calibrated
+    objectives (:func:`calibrated.resolve`)."""
     bits, jobs, ck, entries, skipped, objective, calib, cdoc, (tasks, labels, gran) = _open(
-        path, bits, objective, axis, group, patterns, all_tensors, jobs, imatrix, hessian)
+        path, bits, objective, axis, group, patterns, all_tensors, jobs, imatrix, hessian, damp,
+        holdout)
     obj = "uniform" if objective == "surrogate" else objective
     odir = OutputDir(out, force, protect=ck.files)
     try:
@@ -343,6 +376,7 @@ def quantize_checkpoint(path, out, bits=4, objective=None, axis=None, group=None
                                else {})}
                            for e, a, lab in zip(entries, acc, labels)],
                "copied": [e.name for e, _, _ in copies], **cdoc}
+        _add_layer_output(doc, doc["tensors"], acc)
         own["quantize.json"].write_text(json.dumps(tables.json_safe(doc), indent=1) + "\n",
                                          encoding="utf-8")
         odir.commit()

@@ -60,6 +60,12 @@ def quantize_table(doc: dict) -> str:
                      f"{t['mse']:>14.6g}")
     if doc["copied"]:
         lines.append(f"copied unchanged: {len(doc['copied'])} tensor(s)")
+    lo = doc.get("layer_output")
+    if lo:
+        lines.append(f"relative layer-output error, mean over {lo['tensors']} tensor(s) "
+                     f"(calibration H / held-out H):")
+        for m, d in lo["mean"].items():
+            lines.append(f"  {m:<12}{d['calibration']:>14.6g}{d['holdout']:>14.6g}")
     return "\n".join(lines)
 
 

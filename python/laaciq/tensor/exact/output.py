@@ -7,9 +7,11 @@ interval (at an end, a tied value takes that side's code: still a nearest code).
 every breakpoint in increasing ``s`` from the codes ``±L`` of a tiny step: crossing one moves one
 code one level towards 0, which updates ``kᵀHw`` and ``kᵀHk`` in ``O(n)`` from one column of
 ``H`` (``v = Hk`` is carried along and recomputed from scratch every
-``PARAMS.output_reset·n`` breakpoints, so the rounding does not accumulate). Where ``T ≥ 2`` values tie at the same breakpoint, their mixed
-choices (some codes from the left piece, some from the right) are enumerated at that step in Gray
-order (``O(T)`` each), up to ``2^PARAMS.output_tie_enum`` choices. The lowest pieces (within a
+``PARAMS.output_reset·n`` breakpoints, so the rounding does not accumulate). Where ``T ≥ 2``
+values tie at the same breakpoint, their mixed choices (some codes from the left piece, some
+from the right) are enumerated in Gray order (``O(T)`` each), up to ``2^PARAMS.output_tie_enum``
+choices, after the scan and only where a lower bound over all of them (:func:`_tie_bound`,
+``PROOF.md`` §9 *Pruning*) does not exceed the best value found. The lowest pieces (within a
 rounding margin of the best, at most ``PARAMS.compiled_cap``) are re-evaluated directly from
 their codes, and the best is returned with its codes.
 
@@ -29,11 +31,16 @@ from laaciq.tensor.exact import params
 from laaciq.tensor.exact.compiled_bounds import _EPS, _jit, _jit_sum
 from laaciq.theory import quantizer
 
-__all__ = ["optimal_codes_output", "output_error", "damped"]
+__all__ = ["optimal_codes_output", "output_error", "damped", "STATS"]
 
 _CAP = params.PARAMS.compiled_cap
 _TIE_ENUM = params.PARAMS.output_tie_enum
 _RESET = params.PARAMS.output_reset
+#: relative rounding margin of the tie bound (far above the float error of its sums)
+_BOUND_MARGIN = 1e-9
+#: the solver's counters (``stats=`` of :func:`optimal_codes_output`)
+STATS = ("breakpoints", "tie_choices", "ties_unenumerated", "candidates_evaluated",
+         "ties_pruned")
 
 
 @_jit_sum
@@ -95,10 +102,30 @@ def _keep(cand, ncand, val, tol, s, t, mask, best):
 
 
 @_jit
-def _ties(w, H, Hw, sg, ev, order, t0, T, s, b, q, v, c0, cand, ncand, best, stats):
+def _tie_bound(Hw, sg, ev, order, vt, habs, t0, T, s, b, q, c0):
+    """``(lower bound, its rounding margin)`` of ``F`` over every mixed choice at a tie
+    (PROOF.md §9, *Pruning*): from the state after the events (codes ``k_A``, ``e_A = w - s
+    k_A``), moving the subset ``S`` back up gives ``F(S) = F_A - 2s·Σ_S σ_j (H e_A)_j +
+    s²·‖Σ_S σ_j u_j‖²_H`` and the last term is ``≥ 0`` (``H`` positive semi-definite), so
+    ``F(S) ≥ F_A - 2s·Σ_j max(0, σ_j (Hw_j - s v_j))``."""
+    fa = c0 - 2.0 * s * b + s * s * q
+    dec = 0.0
+    mag = abs(c0) + 2.0 * s * abs(b) + s * s * abs(q)
+    for m in range(T):
+        i = ev[order[t0 + m]]
+        g = sg[i] * (Hw[i] - s * vt[t0 + m])
+        if g > 0.0:
+            dec += g
+        mag += 2.0 * s * (abs(Hw[i]) + s * habs[i])
+    return fa - 2.0 * s * dec, _BOUND_MARGIN * mag
+
+
+@_jit
+def _ties(w, H, Hw, sg, ev, order, t0, T, s, b, q, vt, c0, cand, ncand, best, stats):
     """The mixed tie choices at breakpoint ``s`` where events ``order[t0:t0+T]`` coincide, from
-    the state *after* them (every tied value on its lower code): Gray-code enumeration of the
-    subsets moved back up (the empty and the full subset are the two pieces' ends)."""
+    the state *after* them (every tied value on its lower code; ``vt[t0+m]`` the entry of
+    ``v = Hk`` of the m-th tied value there): Gray-code enumeration of the subsets moved back up
+    (the empty and the full subset are the two pieces' ends)."""
     if T > _TIE_ENUM:
         stats[2] += 1.0
         return ncand
@@ -118,7 +145,7 @@ def _ties(w, H, Hw, sg, ev, order, t0, T, s, b, q, v, c0, cand, ncand, best, sta
         d = sg[i] if not inS[m] else -sg[i]
         # k_i += d: kᵀHw += d (Hw)_i ; kᵀHk += 2d (v_i + u_m) + H_ii
         bb += d * Hw[i]
-        qq += 2.0 * d * (v[i] + u[m]) + H[i, i]
+        qq += 2.0 * d * (vt[t0 + m] + u[m]) + H[i, i]
         for r in range(T):
             u[r] += d * H[idx[r], i]
         inS[m] = not inS[m]
@@ -202,11 +229,37 @@ def _best_of(w, H, a, sg, L, bp, ev, order, cand, ncand, best, k, k_out, stats):
 
 
 @_jit
-def output_row(w, H, L, k_out, stats):
+def _start(w, H, k, v, Hw):
+    """One pass over ``H``: ``Hw``, ``v = Hk`` and ``(wᵀHw, kᵀHw, kᵀHk)``."""
+    n = w.size
+    for i in range(n):
+        t1 = 0.0
+        t2 = 0.0
+        for j in range(n):
+            t1 += H[i, j] * w[j]
+            t2 += H[i, j] * k[j]
+        Hw[i] = t1
+        v[i] = t2
+    c0 = 0.0
+    b = 0.0
+    q = 0.0
+    for i in range(n):
+        c0 += w[i] * Hw[i]
+        b += k[i] * Hw[i]
+        q += k[i] * v[i]
+    return c0, b, q
+
+
+@_jit
+def output_row(w, H, L, k_out, stats, habs, prune):
     """The exact minimum over ``s`` and nearest codes (free at ties) of ``(w - s k)ᵀH(w - s k)``
     for one row ``w`` (n,) and symmetric ``H`` (n, n); writes the codes into ``k_out`` and returns
-    ``(s, error)``. ``stats`` (4,): ``[breakpoints, tie choices, ties not enumerated,
-    candidates evaluated]``."""
+    ``(s, error)``. ``habs`` (n,): ``L·Σ_j |H_ij|`` (a bound on ``|v_i|``'s terms, for the
+    rounding margin). The mixed tie choices are enumerated after the scan, once every piece has
+    lowered the best value, and with ``prune`` only at ties whose lower bound
+    (:func:`_tie_bound`) does not exceed it. ``stats`` (5,): ``[breakpoints, tie choices, ties
+    not enumerated, candidates evaluated, ties proved useless by the bound]``. (Over 80 lines:
+    the scan's running state lives in this kernel's locals; the steps it calls are split out.)"""
     n = w.size
     a = np.abs(w)
     sg = np.sign(w)
@@ -227,20 +280,18 @@ def output_row(w, H, L, k_out, stats):
     stats[0] += nev
     k = np.empty(n)
     v = np.empty(n)
-    for i in range(n):
-        k[i] = sg[i] * L if a[i] > 0.0 else 0.0
-    c0 = _direct(w, H, 0.0, k)
     Hw = np.empty(n)
     for i in range(n):
-        t = 0.0
-        for j in range(n):
-            t += H[i, j] * w[j]
-        Hw[i] = t
-    b, q = _state_sums(w, H, k, v)
+        k[i] = sg[i] * L if a[i] > 0.0 else 0.0
+    c0, b, q = _start(w, H, k, v, Hw)
     cand = np.empty((4, _CAP))
     best = np.array([c0 * (1.0 + 1e-12) + 1e-300])
     scale = 64.0 * (n + 8.0) * _EPS
     ncand = _keep(cand, 0, c0, scale * abs(c0), 1.0, nev, 0, best)   # every code 0
+    vt = np.empty(nev)                  # v at the tied events, after them
+    gi = np.empty((2, nev // 2 + 1), np.int64)      # tie groups: first event, count
+    gf = np.empty((3, nev // 2 + 1))                # and their s, kᵀHw, kᵀHk
+    ng = 0
     left = 0.0
     t = 0
     since = 0
@@ -262,27 +313,49 @@ def output_row(w, H, L, k_out, stats):
             b, q = _state_sums(w, H, k, v)
             since = 0
         if t - t0 >= 2:
-            ncand = _ties(w, H, Hw, sg, ev, order, t0, t - t0, right, b, q, v, c0, cand,
-                          ncand, best, stats)
+            for m in range(t - t0):
+                vt[t0 + m] = v[ev[order[t0 + m]]]
+            gi[0, ng] = t0
+            gi[1, ng] = t - t0
+            gf[0, ng] = right
+            gf[1, ng] = b
+            gf[2, ng] = q
+            ng += 1
         left = right
+    for g in range(ng):
+        t0, T, s = gi[0, g], gi[1, g], gf[0, g]
+        if prune:
+            lb, tol = _tie_bound(Hw, sg, ev, order, vt, habs, t0, T, s, gf[1, g], gf[2, g], c0)
+            if lb - tol > best[0]:
+                stats[4] += 1.0
+                continue
+        ncand = _ties(w, H, Hw, sg, ev, order, t0, T, s, gf[1, g], gf[2, g], vt, c0, cand,
+                      ncand, best, stats)
     return _best_of(w, H, a, sg, L, bp, ev, order, cand, ncand, best, k, k_out, stats)
 
 
 @nb.njit(cache=True, nogil=True, parallel=True)
-def output_rows(W, H, L, steps, codes, err, stats):
+def output_rows(W, H, L, steps, codes, err, stats, prune=True):
     """:func:`output_row` for every row of ``W`` (R, n) with the same ``H``, rows in parallel
-    (numba threads; each row is independent); ``stats`` (4,) accumulates the rows' counters."""
+    (numba threads; each row is independent); ``stats`` (5,) accumulates the rows' counters.
+    ``prune=False``: every mixed tie choice enumerated (the reference the tests compare with)."""
     R, n = W.shape
-    rs = np.zeros((R, 4))
+    habs = np.empty(n)
+    for i in range(n):
+        t = 0.0
+        for j in range(n):
+            t += abs(H[i, j])
+        habs[i] = L * t
+    rs = np.zeros((R, 5))
     for r in nb.prange(R):
         k = np.empty(n)
-        s, e = output_row(W[r], H, L, k, rs[r])
+        s, e = output_row(W[r], H, L, k, rs[r], habs, prune)
         steps[r] = s
         err[r] = e
         for i in range(n):
             codes[r, i] = k[i]
     for r in range(R):
-        for q in range(4):
+        for q in range(5):
             stats[q] += rs[r, q]
 
 
@@ -314,7 +387,8 @@ def _check_h(H, n: int) -> np.ndarray:
     return np.ascontiguousarray((Hm + Hm.T) * 0.5)
 
 
-def optimal_codes_output(w, H, bits: int = 4, group=None, damp: float = 0.0):
+def optimal_codes_output(w, H, bits: int = 4, group=None, damp: float = 0.0, stats=None,
+                         prune: bool = True):
     """Per row of ``w`` (R, n) (a 1-D ``w`` is one row), the exact minimum of
     ``(w - s k)ᵀ H (w - s k)`` over the step ``s`` and the nearest codes ``k`` at ``s`` (free at
     ties), ``H`` (n, n) symmetric positive semi-definite (e.g. ``E[x xᵀ]`` of the layer's
@@ -325,7 +399,10 @@ def optimal_codes_output(w, H, bits: int = 4, group=None, damp: float = 0.0):
     returned (free tie choice: with round-half-up fixed the minimum need not be attained,
     Lean ``claim_outErr_exists_minimizer_false``) and which steps are proved
     (``outGridErr_pieces_exists_min``, ``outErr_diag_exists_minimizer``) or open
-    (``OutErrTieCandidates``): PROOF.md §9.
+    (``OutErrTieCandidates``): PROOF.md §9. ``stats``: a dict that receives the counters of
+    :data:`STATS` (``ties_unenumerated`` > 0: ties of more than ``2^PARAMS.output_tie_enum``
+    choices that the bound did not rule out were skipped). ``prune=False`` enumerates every
+    mixed tie choice (the unpruned reference; same result).
     """
     bits = check_bits(bits)
     W = np.asarray(w, dtype=np.float64)
@@ -350,14 +427,16 @@ def optimal_codes_output(w, H, bits: int = 4, group=None, damp: float = 0.0):
     steps = np.empty((R, G))
     err = np.empty((R, G))
     codes = np.empty((R, n))
-    st = np.zeros(4)
+    st = np.zeros(len(STATS))
     for q in range(G):
         sl = slice(q * g, (q + 1) * g)
         Wq = np.ascontiguousarray(W[:, sl])
         Hq = np.ascontiguousarray(Hm[sl, sl])
         cq = np.empty((R, g))
-        output_rows(Wq, Hq, L, steps[:, q], cq, err[:, q], st)
+        output_rows(Wq, Hq, L, steps[:, q], cq, err[:, q], st, bool(prune))
         codes[:, sl] = cq
+    if stats is not None:
+        stats.update({k: int(v) for k, v in zip(STATS, st)})
     codes = codes.astype(np.int8 if L <= 127 else np.int16)
     if group is None:
         steps, err = steps[:, 0], err[:, 0]
