@@ -240,26 +240,47 @@ class _Peers:
         self.tok = self.run.tokenizer(self.base_info["shipped"]["sha256"])
         self.root = self.run.root / "peers"
         self.root.mkdir(exist_ok=True)
-        self.m = _Model(self.run, cfg.threads, log)
-        probe_w = self.m.current()
-        self.base_w = self.m.read(self.f32)
-        self.base_diff = max(float(np.abs(probe_w[i] - self.base_w[i]).max()) for i in probe_w)
-        del probe_w
-        self.m.apply(self.base_w)
-        chars = CharCounter(self.tok)
+        self._m = None
+        self.chars = CharCounter(self.tok)
         self.segs = {}
         for l in cfg.languages:
             text = Path(self.texts["eval"][l]).read_text(encoding="utf-8")
             self.segs[l] = chunk_segments(self.tok.encode(text), self.tok.bos, cfg.ctx,
                                           cfg.chunks)
-        self.chars = chars
+        self._diff_path = self.root / f"base-diff-{self.base_info['sha256'][:16]}.json"
+
+    @property
+    def m(self) -> _Model:
+        """The model with the base's block matrices (loaded when a score is missing)."""
+        if self._m is None:
+            self._m = _Model(self.run, self.cfg.threads, self.log)
+            probe_w = self._m.current()
+            self.base_w = self._m.read(self.f32)
+            diff = max(float(np.abs(probe_w[i] - self.base_w[i]).max()) for i in probe_w)
+            self._diff_path.write_text(json.dumps({"max_abs_diff": diff}))
+            del probe_w
+            self._m.apply(self.base_w)
+        return self._m
+
+    @property
+    def base_diff(self) -> float | None:
+        if not self._diff_path.exists():
+            return None
+        return json.loads(self._diff_path.read_text())["max_abs_diff"]
+
+    def base_weights(self) -> dict:
+        """The base's block matrices by linear index (loads the model on first use)."""
+        self.m.apply({})
+        return self.base_w
 
     def scores(self, method: str, version: str, weights_fn) -> dict:
         """``{lang: per-segment scores}`` of a method (cached per language); ``weights_fn``
         gives the block matrices (called only when something is missing)."""
         cfg = self.cfg
-        paths = {l: self.root / f"{method}-{l}-" f"{_h(method, version, self.base_info['sha256'], self.texts['sha256'][f'eval-{l}.txt'], cfg.ctx, cfg.chunks)}.json"
-                 for l in cfg.languages}
+        base_sha, text_sha = self.base_info["sha256"], self.texts["sha256"]
+        paths = {l: self.root / f"{method}-{l}-"
+                 f"{_h(method, version, base_sha, text_sha[f'eval-{l}.txt'], cfg.ctx, cfg.chunks)}"
+                 ".json" for l in cfg.languages}
         todo = [l for l, p in paths.items() if not p.exists()]
         if todo:
             self.m.apply(weights_fn())
@@ -284,7 +305,7 @@ def run_peers(cfg: PeersConfig, log=print) -> dict:
     missing = pr.peers_missing()
     methods = [m for m in cfg.methods if m not in missing]
     p = _Peers(cfg, log)
-    base = p.scores("f32", "base", lambda: p.base_w)
+    base = p.scores("f32", "base", p.base_weights)
     scores, metas = {}, {}
     version = json.dumps(_versions()) + cp._code_digest()
     for m in methods:
@@ -292,7 +313,7 @@ def run_peers(cfg: PeersConfig, log=print) -> dict:
         holder: dict = {}
 
         def weights(m=m, holder=holder, meta_path=meta_path):
-            holder["w"], holder["meta"] = pr.quantize_all(m, p.base_w, log)
+            holder["w"], holder["meta"] = pr.quantize_all(m, p.base_weights(), log)
             meta_path.write_text(json.dumps(holder["meta"]))
             return holder["w"]
         scores[m] = p.scores(m, version, weights)
