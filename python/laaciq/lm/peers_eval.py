@@ -414,11 +414,10 @@ def _crosscheck(p: _Peers, base: dict, cfg: PeersConfig) -> dict:
     llama = {m.id: {} for m in meths}
     llama_base = {}
     for l in cfg.languages:
-        b, res = run.evaluate(l, Path(p.texts["eval"][l]), sha[f"eval-{l}.txt"], p.f32,
-                              base_sha, jobs)
-        llama_base[l] = b["nll"]
+        b, res = _llama_chunks(p, l, jobs)
+        llama_base[l] = b["nll"][:cfg.chunks]
         for mid, r in res.items():
-            llama[mid][l] = r["nll"]
+            llama[mid][l] = r["nll"][:cfg.chunks]
     probe = {}
     for m, key, meta, _ in jobs:
         path = Path(meta["path"])
@@ -427,6 +426,24 @@ def _crosscheck(p: _Peers, base: dict, cfg: PeersConfig) -> dict:
                                    run.model_file(m, p.f32, imat, path)))
         path.unlink(missing_ok=True)
     return crosscheck_doc(llama, llama_base, probe, base, cfg.ctx)
+
+
+def _llama_chunks(p: _Peers, lang: str, jobs: list) -> tuple[dict, dict]:
+    """llama.cpp's per-chunk results of one language: from a cached run of ``make compare``
+    with at least as many chunks if there is one (its first chunks are the same tokens, scored
+    the same way), else computed with this run's chunks."""
+    from laaciq.lm import compare as cp
+
+    text, sha = Path(p.texts["eval"][lang]), p.texts["sha256"][f"eval-{lang}.txt"]
+    base_sha = p.base_info["sha256"]
+    n = cp.CompareConfig.chunks
+    if n > p.cfg.chunks:
+        other = cp._Run(cp.CompareConfig(languages=p.cfg.languages, ctx=p.cfg.ctx, chunks=n,
+                                         methods=CROSSCHECK), p.log)
+        b, res = other.evaluate(lang, text, sha, p.f32, base_sha, jobs, compute=False)
+        if b is not None and len(res) == len(jobs):
+            return b, res
+    return p.run.evaluate(lang, text, sha, p.f32, base_sha, jobs)
 
 
 def crosscheck_doc(llama: dict, llama_base: dict, probe: dict, probe_base: dict,
