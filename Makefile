@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup lean lean-stock bench-lean test test-python validate report bench soak experiment screenshot clean llama-cpp compare
+.PHONY: setup lean lean-stock bench-lean test test-python validate report bench soak experiment screenshot clean llama-cpp compare peers
 
 setup: $(STAMP)
 
@@ -66,6 +66,13 @@ llama-cpp: setup
 # perplexity by llama-perplexity, paired CIs): report/compare.json, cached per configuration.
 compare: llama-cpp
 	nice -n 5 $(PY) -m laaciq.lm.compare --out report/compare.json
+
+# Calibration-free peers at equal bits per weight (HQQ, optimum-quanto int4, run as themselves,
+# from the `peers` extra) against laaciq's exact Q4_0, and the bits-per-character cross-check of
+# llama.cpp's evaluation: the `peers` section of report/compare.json (kept by `make compare`).
+peers: llama-cpp
+	$(PY) -m pip install -qq -e '.[peers]'
+	nice -n 10 $(PY) -m laaciq.lm.peers_eval --out report/compare.json
 
 # The benchmarks: report/bench.json. `make bench AGAINST=old-bench.json` also compares the exact
 # solver's thresholds and errors with an earlier run, case by case (exit 1 if they differ).

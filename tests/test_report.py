@@ -265,3 +265,47 @@ def test_experiment_mechanism_is_pivoted_by_kind_and_strategy():
     assert by_kind["q"]["act"] == [11.0, 30.0] and by_kind["q"]["mse"] == [4.0, 2.0]
     assert by_kind["k"]["act"] == [None, 70.0] and by_kind["k"]["mse"] == [None, 5.0]
     assert experiment_view._mechanism({}) == {}
+
+
+def test_peers_section_renders_from_compare_json(rendered, tmp_path):
+    """compare.json's `peers` section (made-up per-chunk scores) shows in both reports."""
+    from laaciq.lm import peers_eval as pe
+
+    d, _ = rendered
+    copy = tmp_path / "r"
+    shutil.copytree(d, copy)
+    cj = _small_compare()
+    langs = ["en", "hi"]
+    cfg = pe.PeersConfig(languages=tuple(langs), bootstrap=500)
+
+    def sc(shift):
+        return {l: {"nll_all": [7 * (2.0 + shift), 7 * (2.2 + shift)], "n_all": [7, 7],
+                    "chars_all": [20, 22], "nll_half": [3 * (2.0 + shift), 3 * (2.2 + shift)],
+                    "n_half": [3, 3], "chars_half": [9, 10]} for l in langs}
+    scores = {"laaciq-q4-g32": sc(0.0), "hqq-g64": sc(0.25)}
+    base = sc(-0.5)
+    llama = {"A": {l: [2.0, 2.2] for l in langs}, "B": {l: [2.1, 2.3] for l in langs}}
+    cross = pe.crosscheck_doc(llama, {l: [1.5, 1.7] for l in langs},
+                              {"A": sc(0.01), "B": sc(0.11)}, sc(-0.49), 8)
+    cj["peers"] = {"commit": "feedbee", "config": {"chunks": 2, "ctx": 8}, "languages": langs,
+                   "versions": {"hqq": "0.2.8.post1"}, "decision_rules_sha256": pe.RULES_SHA256,
+                   "methods": {m: {"label": f"peer label {m}", "bpw": 4.5, "quantize_s": 2.0,
+                                   "rel_weight_error": 0.0078} for m in scores},
+                   "results": pe._per_method(base, scores, cfg),
+                   "comparisons": pe.peer_comparisons(scores, cfg), "crosscheck": cross}
+    (copy / "compare.json").write_text(json.dumps(cj), encoding="utf-8")
+    doc = json.loads((copy / harness.STATUS_JSON).read_text(encoding="utf-8"))
+    harness._compare_section(copy, doc, lambda m: None)
+    harness.validate_status(doc)
+    (copy / harness.STATUS_JSON).write_text(json.dumps(doc), encoding="utf-8")
+    report.rerender(copy)
+    md = (copy / harness.STATUS_MD).read_text(encoding="utf-8")
+    sec = md.split("### Calibration-free peers at equal bits per weight", 1)[1]
+    assert "feedbee" in sec and pe.RULES_SHA256 in sec
+    assert "peer label hqq-g64" in sec and "| 4.5000 |" in sec
+    # laaciq 0.25 nats per token below HQQ in every chunk: ahead in both languages
+    assert "| laaciq-q4-g32 − hqq-g64 | 2 / 0 / 0 of 2 | -0.25000" in sec
+    # A is 0.1 nats per scored token below B for both evaluations: the same ranking
+    assert "same ranking pooled: yes, per language in 2 of 2" in sec
+    html = (copy / harness.INDEX_HTML).read_text(encoding="utf-8")
+    assert 'id="peers"' in html and "peer label hqq-g64" in html

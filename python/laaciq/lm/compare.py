@@ -498,6 +498,16 @@ def summary(doc: dict) -> str:
     return "\n".join(lines)
 
 
+def _keep_peers(doc: dict, out: Path) -> None:
+    """Carry over the ``peers`` section (``make peers``, its own run and commit) of ``out``."""
+    try:
+        old = json.loads(out.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if isinstance(old, dict) and "peers" in old:
+        doc["peers"] = old["peers"]
+
+
 def main(argv=None) -> int:
     import argparse
 
@@ -524,6 +534,7 @@ def main(argv=None) -> int:
                             methods=meths)
         doc = run_compare(cfg, log=lambda s: print(s, file=sys.stderr, flush=True),
                           deadline=None if a.minutes is None else time.time() + 60 * a.minutes)
+        _keep_peers(doc, Path(a.out))
         write_json(doc, Path(a.out))
     except LaaciqError as exc:
         print(f"laaciq: error: {exc}", file=sys.stderr)

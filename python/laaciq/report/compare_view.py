@@ -6,7 +6,7 @@ Every number shown is read from ``compare.json`` of that run; only the figure is
 
 from __future__ import annotations
 
-__all__ = ["view", "answer_sentences"]
+__all__ = ["view", "answer_sentences", "peers_view"]
 
 
 def _fmt(v, digits=4) -> str:
@@ -125,4 +125,43 @@ def view(doc: dict | None) -> dict | None:
                                                               doc.get("answers") or {}),
             "lossless": doc["base"].get("lossless_share") or {},
             "not_run": doc.get("not_run") or {}, "rules_sha": doc.get("decision_rules_sha256"),
-            "timings": doc.get("timings") or {}, "figures": figures}
+            "timings": doc.get("timings") or {}, "figures": figures,
+            "peers": peers_view(doc.get("peers"))}
+
+
+def peers_view(p: dict | None) -> dict | None:
+    """The ``peers`` section (``make peers``): calibration-free peers at equal bits per weight
+    and the bits-per-character cross-check, every number read from the document."""
+    if not p or not p.get("methods"):
+        return None
+    langs, res = p["languages"], p["results"]
+
+    def mean(m, key):
+        v = [res[m][l][key] for l in langs if l in res.get(m, {})]
+        return sum(v) / len(v) if v else None
+
+    methods = [{"id": m, "label": v["label"], "bpw": v["bpw"], "quantize_s": v["quantize_s"],
+                "rel_err": v["rel_weight_error"], "ppl": mean(m, "ppl"),
+                "ppl_inc": mean(m, "ppl_increase"), "bpc": mean(m, "bpc")}
+               for m, v in p["methods"].items()]
+    ids = ["f32"] + [m["id"] for m in methods]
+    rows = [{"lang": l, "ppl": [res[m][l]["ppl"] if l in res.get(m, {}) else None
+                                for m in ids]} for l in langs]
+    comps = [{"id": cid, "a": c["a"], "b": c["b"], "counts": c["counts"],
+              "n": len(c["languages"]), "dnll": c["pooled"]["dnll"],
+              "dnll_ci": _ci(c["pooled"]["dnll_ci"]), "dppl": c["pooled"]["dppl"],
+              "dppl_ci": _ci(c["pooled"]["dppl_ci"], 3)} for cid, c in p["comparisons"].items()]
+    x = p.get("crosscheck")
+    cross = None
+    if x:
+        cross = {"languages": x["languages"],
+                 "rows": [{"id": m, "llama": v["llama_bpc"], "probe": v["probe_bpc"],
+                           **x["probe_minus_llama"][m]} for m, v in x["mean"].items()],
+                 "same_pooled": x.get("same_ranking_pooled"),
+                 "same_langs": x.get("same_ranking_languages"), "gap": x.get("gap"),
+                 "gap_diff": x.get("gap_difference"), "methods": x.get("methods")}
+    return {"commit": p.get("commit"), "config": p.get("config") or {}, "langs": langs,
+            "versions": p.get("versions") or {}, "rules_sha": p.get("decision_rules_sha256"),
+            "methods": methods, "ids": ids, "rows": rows, "comparisons": comps,
+            "cross": cross, "not_run": p.get("not_run") or {},
+            "base_diff": (p.get("base") or {}).get("max_abs_diff_probe_vs_f32_gguf")}
