@@ -150,17 +150,26 @@ section Scalar
 
 variable {K : Type} [OrderedField K]
 
+/-- Mathlib's `mul_nonneg`. -/
+theorem mul_nonneg_of_nonneg {a b : K} (ha : 0 ≤ a) (hb : 0 ≤ b) : 0 ≤ a * b :=
+  Lean.Grind.OrderedRing.mul_nonneg ha hb
+
+/-- Mathlib's `mul_pos`. -/
+theorem mul_pos_of_pos {a b : K} (ha : 0 < a) (hb : 0 < b) : 0 < a * b :=
+  Lean.Grind.OrderedRing.mul_pos ha hb
+
+/-- Mathlib's `pos_of_mul_pos_right`. -/
 theorem pos_of_pos_mul {A x : K} (hA : 0 < A) (h : 0 < A * x) : 0 < x := by
   by_cases hx : 0 < x
   · exact hx
-  · have := Lean.Grind.OrderedRing.mul_le_mul_of_nonneg_left (show x ≤ 0 by grind)
-      (Std.le_of_lt hA)
+  · have := mul_nonneg_of_nonneg (Std.le_of_lt hA) (show 0 ≤ -x by grind)
     grind
 
+/-- Mathlib's `nonpos_of_mul_nonpos_left`. -/
 theorem nonpos_of_nonpos_mul {A x : K} (hA : 0 < A) (h : A * x ≤ 0) : x ≤ 0 := by
   by_cases hx : x ≤ 0
   · exact hx
-  · have := Lean.Grind.OrderedRing.mul_pos hA (show 0 < x by grind)
+  · have := mul_pos_of_pos hA (show 0 < x by grind)
     grind
 
 /-- A non-zero integer is `≥ 1` or `≤ -1` in the field. -/
@@ -169,17 +178,19 @@ theorem intCast_one_le_or_le_neg_one {m : Int} (h : m ≠ 0) :
   by_cases hm : 1 ≤ m
   · left
     have := intCast_le_intCast_of_le (K := K) hm
-    rwa [Lean.Grind.Ring.intCast_one] at this
+    grind
   · right
     have := intCast_le_intCast_of_le (K := K) (show m ≤ -1 by omega)
-    rwa [Lean.Grind.Ring.intCast_neg, Lean.Grind.Ring.intCast_one] at this
+    grind
 
 /-- `a² > 0` for `a ≥ 1` or `a ≤ -1`. -/
 theorem mul_self_pos_of {a : K} (ha : 1 ≤ a ∨ a ≤ -1) : 0 < a * a := by
-  rcases ha with ha | ha
-  · exact Lean.Grind.OrderedRing.mul_pos (by grind) (by grind)
-  · have := Lean.Grind.OrderedRing.mul_pos (show 0 < -a by grind) (show 0 < -a by grind)
-    grind
+  obtain ⟨c, hc, e⟩ : ∃ c : K, 0 < c ∧ a * a = c * c := by
+    rcases ha with ha | ha
+    · exact ⟨a, by grind, rfl⟩
+    · exact ⟨-a, by grind, by grind⟩
+  rw [e]
+  exact mul_pos_of_pos hc hc
 
 /-- **Where a nearest code stops being nearest, a breakpoint lies between.** If `a` is at least as
 near as `b` to `w/s'` but strictly farther at `s` (codes as field elements, steps `> 0`), then
@@ -240,25 +251,27 @@ theorem near_on_piece {w s s' lo hi a b : K} (hs : 0 < s) (hs' : 0 < s')
     · have := hlo (by grind) r₂
       grind
 
+/-- A code `c ≥ 1` is no nearer than `0` to `w/S` once `S > 2|w|`. -/
+theorem sq_le_sq_sub_of_one_le {w S c : K} (hS : 2 * absS w < S) (hc : 1 ≤ c) :
+    w ^ 2 ≤ (w - S * c) ^ 2 := by
+  have hw₁ := le_absS_self w
+  have hS0 : 0 ≤ S := by have := absS_nonneg w; grind
+  have hSc := mul_nonneg_of_nonneg hS0 (show 0 ≤ c - 1 by grind)
+  have := mul_nonneg_of_nonneg (show 0 ≤ S * c by grind) (show 0 ≤ S * c - 2 * w by grind)
+  have e : (w - S * c) ^ 2 = w ^ 2 + (S * c) * (S * c - 2 * w) := by grind
+  grind
+
 /-- Beyond `2|w|`, `0` is a nearest code of `w/S` among all integers. -/
 theorem sq_sub_zero_le_of_two_abs_lt {w S : K} (hS : 2 * absS w < S) (j : Int) :
     (w - S * ((0 : Int) : K)) ^ 2 ≤ (w - S * (j : K)) ^ 2 := by
-  rw [Lean.Grind.Ring.intCast_zero]
-  have hw₁ := le_absS_self w
-  have hw₂ := neg_le_absS w
-  have e : (w - S * (j : K)) ^ 2 = (w - S * 0) ^ 2 + (S * (j : K)) * (S * (j : K) - 2 * w) := by
-    grind
-  rw [e]
   by_cases hj : j = 0
-  · rw [hj, Lean.Grind.Ring.intCast_zero]; grind
+  · subst hj
+    grind
   · rcases intCast_one_le_or_le_neg_one (K := K) hj with h | h
-    · have m := Lean.Grind.OrderedRing.mul_le_mul_of_nonneg_left h (show 0 ≤ S by grind)
-      have := Lean.Grind.OrderedRing.mul_nonneg (show 0 ≤ S * (j : K) by grind)
-        (show 0 ≤ S * (j : K) - 2 * w by grind)
+    · have := sq_le_sq_sub_of_one_le hS h
       grind
-    · have m := Lean.Grind.OrderedRing.mul_le_mul_of_nonneg_left h (show 0 ≤ S by grind)
-      have := Lean.Grind.OrderedRing.mul_nonneg (show 0 ≤ -(S * (j : K)) by grind)
-        (show 0 ≤ -(S * (j : K) - 2 * w) by grind)
+    · have := sq_le_sq_sub_of_one_le (w := -w) (c := -(j : K)) (by rw [absS_neg]; exact hS)
+        (by grind)
       grind
 
 /-- If a non-zero code `a` is at least as near as `0` to `w/s`, then `s ≤ 2w/a`. -/
@@ -319,7 +332,8 @@ theorem NearCodes.of_piece {n L : Nat} {w : Nat → K} {s s' lo hi : K} {k : Nat
   obtain ⟨r₁, r₂, hn⟩ := hk i hi'
   refine ⟨r₁, r₂, fun j hj₁ hj₂ => ?_⟩
   have hb := mem_breakpoints (K := K) (L := L) w hi' (m := k i + j) (by omega) (by omega)
-  rw [Lean.Grind.Ring.intCast_add] at hb
+  have e : ((k i + j : Int) : K) = (k i : K) + (j : K) := by grind
+  rw [e] at hb
   exact near_on_piece hs hs' h₁ h₂ (hlo _ hb) (hhi _ hb) (hn j hj₁ hj₂)
 
 /-- **Beyond every breakpoint every nearest code is `0`.** -/
@@ -331,8 +345,8 @@ theorem NearCodes.eq_zero_of_beyond {n L : Nat} {w : Nat → K} {s : K} {k : Nat
   by_cases hz : k i = 0
   · exact hz
   · have h0 := hn 0 (by omega) (by omega)
-    rw [Lean.Grind.Ring.intCast_zero] at h0
-    have hle := le_two_mul_div_of_near hs (intCast_one_le_or_le_neg_one hz) h0
+    have hle := le_two_mul_div_of_near (w := w i) hs (intCast_one_le_or_le_neg_one hz)
+      (by grind)
     have hlt := hb _ (mem_breakpoints (K := K) (L := L) w hi (m := k i) (by omega) (by omega))
     grind
 
@@ -370,7 +384,6 @@ theorem outGridErr_zero_codes (n : Nat) (H : Nat → Nat → K) (w : Nat → K) 
   unfold outGridErr
   congr 1
   funext i
-  rw [Lean.Grind.Ring.intCast_zero]
   grind
 
 /-- At the step `0` the frozen-code error is `wᵀHw`. -/
