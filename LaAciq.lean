@@ -18,6 +18,7 @@ public import LaAciq.RefutationsOptimal
 public import LaAciq.Law
 public import LaAciq.LawTheory
 public import LaAciq.OutputError
+public import LaAciq.OutputTies
 public import LaAciq.AsymGrid
 
 /-!
@@ -43,6 +44,8 @@ Root of the core-Lean library: imports every module, so compiling it checks the 
   `n`-component mixtures for every law.
 * `LaAciq.OutputError` — the layer-output error `(w - Q w)ᵀ H (w - Q w)`: a counterexample to
   attainment with half-up rounding, the closed-piece candidate calculus, the diagonal case.
+* `LaAciq.OutputTies` — with a free choice among nearest codes at ties the layer-output error
+  attains its minimum, at one of finitely many candidates.
 * `LaAciq.AsymGrid` — asymmetric integer grids `[-M, N]` (Q4_0, Q5_0, int8), either sign of the
   step: nearest points, the candidate-set theorem, more codes never hurt.
 -/

@@ -29,18 +29,18 @@ comes from half-up's asymmetry. A free choice among nearest codes at the tie rea
 `c₀ - 2s·c₁ + s²·c₂` in the step `s` (`outGridErr_eq`), with `c₂ = kᵀHk ≥ 0` for positive
 semidefinite `H` (`QPiece.ofCodes`). On a closed interval such a quadratic is least at its vertex
 clipped to the interval (or at an endpoint when `c₂ = 0`: `QPiece.val_cand_le`), so a finite list
-of closed pieces has a least value among the pieces' candidates (`qpieces_exists_min`). That the
-pieces between breakpoints, closed with either tie code, cover every (step, nearest-code) pair is
-stated, not proved: `OutErrTieCandidates` (open). For diagonal `H ≥ 0` (the importance-weighted
-error) the output error is the MSE of a finite law (`outErr_diag_eq_mse`), so the fixed rounding
-attains its minimum, at one of `trueCandidates` (`outErr_diag_exists_minimizer`).
+of closed pieces has a least value among the pieces' candidates (`qpieces_exists_min`). With a
+free choice among nearest codes the minimum over (step, codes) exists, at one of finitely many
+such candidates (`outErr_tie_exists_minimizer`, in `LaAciq.OutputTies`). For diagonal `H ≥ 0`
+(the importance-weighted error) the output error is the MSE of a finite law
+(`outErr_diag_eq_mse`), so the fixed rounding attains its minimum, at one of `trueCandidates`
+(`outErr_diag_exists_minimizer`).
 
 ## Main definitions
 
 * `sumTo f n = Σ_{i<n} f i`, `bilin`, `qform`: `uᵀHv` and `eᵀHe` of an `n × n` matrix.
 * `outErr n H w α B`: the layer-output error; `outGridErr n H w k s`: its frozen-code form.
 * `QPiece`: a quadratic on a closed interval; `QPiece.cand`: its minimizer.
-* `OutErrTieCandidates`: the open general statement.
 -/
 
 @[expose] public section
@@ -668,28 +668,5 @@ theorem outErr_diag_exists_minimizer (n : Nat) {d : Nat → K} (hd : ∀ i, 0 �
   exact hmin b hb
 
 end Diagonal
-
-/-! ### The general statement (open) -/
-
-/-- **Open** (stated, not proved): for every positive semidefinite `H` over `ℚ`, every row and
-`B ≥ 2`, the frozen-code output error minimized over the step `s > 0` *and* a free choice among
-nearest codes at ties (every coordinate's code `kᵢ ∈ [-L, L]` nearest to `wᵢ/s`) attains its
-least value. The expected proof: the closed pieces between breakpoints, each with its interior
-codes, plus every breakpoint with every nearest code vector there, cover all such pairs; then
-`outGridErr_pieces_exists_min` puts a minimizer at a piece's clipped vertex (a finite list).
-Proved here: that piece calculus and the diagonal case (`outErr_diag_exists_minimizer`); not
-proved: the covering. -/
-def OutErrTieCandidates : Prop :=
-  ∀ (n : Nat) (H : Nat → Nat → Rat) (w : Nat → Rat) (B : Nat), 2 ≤ B →
-    (∀ e, 0 ≤ qform n H e) →
-    ∃ (s : Rat) (k : Nat → Int), 0 < s ∧
-      (∀ i, i < n → -(levels B : Int) ≤ k i ∧ k i ≤ (levels B : Int) ∧
-        ∀ j : Int, -(levels B : Int) ≤ j → j ≤ (levels B : Int) →
-          (w i - s * (k i : Rat)) ^ 2 ≤ (w i - s * (j : Rat)) ^ 2) ∧
-      ∀ (s' : Rat) (k' : Nat → Int), 0 < s' →
-        (∀ i, i < n → -(levels B : Int) ≤ k' i ∧ k' i ≤ (levels B : Int) ∧
-          ∀ j : Int, -(levels B : Int) ≤ j → j ≤ (levels B : Int) →
-            (w i - s' * (k' i : Rat)) ^ 2 ≤ (w i - s' * (j : Rat)) ^ 2) →
-        outGridErr n H w (fun i => (k i : Rat)) s ≤ outGridErr n H w (fun i => (k' i : Rat)) s'
 
 end LaAciq

@@ -13,7 +13,8 @@ from laaciq.verify.checks import grids, output
 
 IDS = ["ref.output.no_minimizer", "exh.output.example", "prop.output.forms", "prop.output.pieces",
        "prop.output.frozen_pieces", "exh.output.diag_minimizer", "prop.grid.nearest",
-       "prop.grid.candidates", "exh.grid.formats", "prop.scalar.api"]
+       "prop.grid.candidates", "exh.grid.formats", "prop.scalar.api", "exh.output.tie_minimizer",
+       "prop.output.tie_lemmas"]
 
 
 @pytest.mark.parametrize("cid", IDS)
@@ -40,3 +41,14 @@ def test_grid_quantizer_by_hand():
     assert grids.grid_q(8, 7, F(1), F(-17, 2)) == -8      # Q4_0: -8.5 rounds up to -8
     assert grids.grid_q(8, 7, F(1), F(15, 2)) == 7        # 7.5 rounds up to 8, clamped to 7
     assert quantizer.quantize_exact(F(1, 2), F(1), 2) == grids.grid_q(1, 1, F(1), F(1, 2)) == 1
+
+
+def test_tie_minimizer_by_hand():
+    grid = [F(t, 8) for t in range(1, 33)]
+    # w = (7/10, -17/10), H = [[1, 3/5], [3/5, 1]], B = 2: the tie codes (0, -1) at α = 7/5 give
+    # e = (7/10, -3/10), eᵀHe = 49/100 - 126/500 + 9/100 = 41/125 (worked by hand).
+    ok, rec = output.tie_check(output.EX_H, output.EX_W, 1, grid)
+    assert ok and (rec["best"], rec["step"], rec["codes"]) == (F(41, 125), F(7, 5), (0, -1))
+    # one entry w = 3, H = [[1]], L = 1: error (3 - s·k)², zero at s = 3 with k = 1
+    ok, rec = output.tie_check([[F(1)]], (F(3),), 1, grid)
+    assert ok and rec["best"] == 0 and rec["step"] == 3

@@ -397,12 +397,13 @@ def optimal_codes_output(w, H, bits: int = 4, group=None, damp: float = 0.0, sta
     (R,) or (R, n/g), codes int8/int16 (R, n) with ``|k| ≤ L`` (``w ≈ steps·codes``), and the
     error per row (or per row and group) evaluated directly from the codes. Why the codes are
     returned (free tie choice: with round-half-up fixed the minimum need not be attained,
-    Lean ``claim_outErr_exists_minimizer_false``) and which steps are proved
-    (``outGridErr_pieces_exists_min``, ``outErr_diag_exists_minimizer``) or open
-    (``OutErrTieCandidates``): PROOF.md §9. ``stats``: a dict that receives the counters of
-    :data:`STATS` (``ties_unenumerated`` > 0: ties of more than ``2^PARAMS.output_tie_enum``
-    choices that the bound did not rule out were skipped). ``prune=False`` enumerates every
-    mixed tie choice (the unpruned reference; same result).
+    Lean ``claim_outErr_exists_minimizer_false``) and the theorems it rests on (with the free
+    tie choice the minimum exists among finitely many candidates,
+    ``outErr_tie_exists_minimizer``; ``outGridErr_pieces_exists_min``,
+    ``outErr_diag_exists_minimizer``): PROOF.md §9. ``stats``: a dict that receives the counters
+    of :data:`STATS` (``ties_unenumerated`` > 0: ties of more than ``2^PARAMS.output_tie_enum``
+    choices that the bound did not rule out were skipped, and exactness is not guaranteed).
+    ``prune=False`` enumerates every mixed tie choice (the unpruned reference; same result).
     """
     bits = check_bits(bits)
     W = np.asarray(w, dtype=np.float64)

@@ -9,6 +9,8 @@ the formulas the Lean theorems state.
 
 from __future__ import annotations
 
+import itertools
+import random
 from fractions import Fraction
 
 from hypothesis import strategies as st
@@ -310,3 +312,173 @@ def _diag():
             if not (best == inf and attained):
                 fails.append({"w": w, "d": d, "bits": bits, "inf": inf, "best": best})
     return n, fails
+
+
+# ---------------------------------------------------------------------------------------------
+# a free choice among nearest codes: the minimum exists, among finitely many candidates
+# (LaAciq/OutputTies.lean). The candidate list mirrors `tieCandidates`; the infimum it is
+# compared with is computed independently, code vector by code vector, from the exact set of
+# steps where that vector is nearest (an interval of linear constraints), and by brute force over
+# a grid of steps with every nearest code vector (both codes at each tie).
+
+
+def _is_near(w, s, k, L) -> bool:
+    """``NearCodes``: every ``kᵢ ∈ [-L, L]`` is a nearest code of ``wᵢ/s`` (ties free)."""
+    return all(-L <= c <= L and all((x - s * c) ** 2 <= (x - s * j) ** 2
+                                    for j in range(-L, L + 1)) for x, c in zip(w, k))
+
+
+def _grid_err(H, w, k, s) -> Fraction:
+    """``outGridErr``: ``(w - s·k)ᵀ H (w - s·k)``."""
+    return qform(H, [x - s * c for x, c in zip(w, k)])
+
+
+def _nearest_vectors(w, s, L):
+    """Every nearest code vector at step ``s`` (at a tie both codes)."""
+    per = []
+    for x in w:
+        d = {j: (x - s * j) ** 2 for j in range(-L, L + 1)}
+        per.append([j for j, v in d.items() if v == min(d.values())])
+    return itertools.product(*per)
+
+
+def tie_candidates(H, w, L) -> list[tuple[Fraction, tuple[int, ...]]]:
+    """The list ``tieCandidates n L H w``: the far step ``1 + 2Σ|wᵢ|`` with the zero codes, and for
+    every code vector of ``[-L, L]ⁿ`` and every ``lo ∈ {0} ∪ bps``, ``hi ∈ bps`` (``bps`` the
+    numbers ``2wᵢ/m``, ``|m| ≤ 2L``, ``x/0 = 0``) the frozen-code quadratic's clipped vertex."""
+    bps = sorted({2 * x / m if m else F(0) for x in w for m in range(-2 * L, 2 * L + 1)})
+    out = [(1 + 2 * sum(abs(x) for x in w), (0,) * len(w))]
+    for k in itertools.product(range(-L, L + 1), repeat=len(w)):
+        c1 = (bilin(H, k, w) + bilin(H, w, k)) / 2
+        c2 = qform(H, k)
+        for lo in [F(0)] + bps:
+            for hi in bps:
+                out.append((_cand((lo, hi, None, c1, c2)), k))
+    return out
+
+
+def _interval_inf(H, w, k, L):
+    """``inf`` of the frozen-code error over the steps ``s > 0`` where ``k`` is nearest, from the
+    exact constraint set ``(kᵢ - j)(s(kᵢ + j) - 2wᵢ) ≤ 0``; ``None`` if no step. Returns
+    ``(value, attained)``."""
+    lo, hi = F(0), None
+    for x, c in zip(w, k):
+        for j in range(-L, L + 1):
+            a, b = (c - j) * (c + j), 2 * x * (c - j)       # a·s ≤ b
+            if a > 0:
+                hi = b / a if hi is None else min(hi, b / a)
+            elif a < 0:
+                lo = max(lo, b / a)
+            elif b < 0:
+                return None
+    lo_closed = lo > 0                                      # s > 0: open at 0
+    if hi is not None and (hi < lo or (hi == lo and not lo_closed)):
+        return None
+    q = lambda s: _grid_err(H, w, k, s)  # noqa: E731
+    c1, c2 = (bilin(H, k, w) + bilin(H, w, k)) / 2, qform(H, k)
+    pts = [(lo, lo_closed)] + ([(hi, True)] if hi is not None else [])
+    if c2 > 0 and c1 / c2 > lo and (hi is None or c1 / c2 < hi):
+        pts.append((c1 / c2, True))
+    assert c2 > 0 or c1 <= 0 or hi is not None, "unbounded below: H is not PSD"
+    best = min(pts, key=lambda p: (q(p[0]), not p[1]))
+    return q(best[0]), best[1]
+
+
+def tie_check(H, w, L, grid) -> tuple[bool, dict]:
+    """Candidates' least admissible value vs the independent infimum and the brute force."""
+    cands = [(s, k) for s, k in tie_candidates(H, w, L) if s > 0 and _is_near(w, s, k, L)]
+    best_s, best_k = min(cands, key=lambda p: _grid_err(H, w, p[1], p[0]))
+    best = _grid_err(H, w, best_k, best_s)
+    infs = [r for k in itertools.product(range(-L, L + 1), repeat=len(w))
+            if (r := _interval_inf(H, w, k, L)) is not None]
+    inf = min(v for v, _ in infs)
+    bps = {2 * abs(x) / m for x in w for m in range(1, 2 * L + 1) if x}
+    brute = min(_grid_err(H, w, k, s) for s in sorted(set(grid) | bps)
+                for k in _nearest_vectors(w, s, L))
+    far, zero, n = 1 + 2 * sum(abs(x) for x in w), (0,) * len(w), len(w)
+    codes = list(itertools.product(range(-L, L + 1), repeat=n))
+    beyond = [s for s in grid if all(s > b for b in bps)]
+    ok = (best == inf and best <= brute and _is_near(w, best_s, best_k, L) and best_s > 0
+          # farStep, the zero codes there and at the step 0 (outGridErr_zero_codes/_zero_step)
+          and all(2 * abs(x) < far for x in w) and _is_near(w, far, zero, L)
+          and _grid_err(H, w, zero, far) == qform(H, w) == _grid_err(H, w, codes[-1], F(0))
+          # beyond every breakpoint every nearest code vector is zero (eq_zero_of_beyond)
+          and all(set(_nearest_vectors(w, s, L)) == {zero} for s in beyond)
+          # codeVectors: (2L+1)^n distinct vectors
+          and len(set(codes)) == (2 * L + 1) ** n)
+    return ok, {"w": w, "L": L, "best": best, "step": best_s, "codes": best_k, "inf": inf,
+                "brute": brute, "candidates": len(cands)}
+
+
+def _psd_rows(seed: int, count: int):
+    """Seeded small problems: rows of ``n ≤ 3`` rationals, ``H = AAᵀ`` (positive semidefinite,
+    singular when ``A`` has a zero column), grids ``L ∈ {1, 3}``."""
+    rnd = random.Random(seed)
+    for t in range(count):
+        n, L = (2, 3) if t % 4 == 3 else (2 + t % 2, 1)
+        A = [[F(rnd.randint(-3, 3), rnd.randint(1, 3)) for _ in range(n)] for _ in range(n)]
+        H = [[sum(A[i][r] * A[j][r] for r in range(n)) for j in range(n)] for i in range(n)]
+        w = tuple(F(rnd.randint(-12, 12), rnd.randint(1, 6)) for _ in range(n))
+        yield H, w, L
+
+
+@_exhaustive("exh.output.tie_minimizer", "PSD H, a free choice among nearest codes: the least "
+             "frozen-code output error over (step > 0, nearest codes) is attained at an "
+             "admissible pair of tieCandidates; it equals the infimum computed per code vector "
+             "from the exact set of steps where it is nearest, and no brute-force (step, nearest "
+             "codes) pair on a grid of steps plus every breakpoint, both tie codes, beats it; the "
+             "counterexample's row reaches 41/125 at the tie",
+             theorems=("outErr_tie_exists_minimizer", "tieCandidates_dominate",
+                       "NearCodes.of_piece", "NearCodes.eq_zero_of_beyond", "NearCodes.congr",
+                       "nearCodes_zero_farStep", "farStep_pos", "two_mul_absS_lt_farStep",
+                       "mem_breakpoints", "mem_codeVectors", "mem_intRange", "outGridErr_congr",
+                       "outGridErr_zero_codes", "outGridErr_zero_step"))
+def _tie_minimizer():
+    fails, n = [], 0
+    grid = [F(t, 16) for t in range(1, 129)]
+    problems = [(EX_H, EX_W, 1), (EX_H, EX_WM, 1)] + list(_psd_rows(25, 12))
+    for H, w, L in problems:
+        ok, rec = tie_check(H, w, L, grid)
+        n += 1
+        if not ok:
+            fails.append(rec)
+    ok, rec = tie_check(EX_H, EX_W, 1, grid)
+    if rec["best"] != F(41, 125) or rec["step"] != F(7, 5):
+        fails.append(rec)
+    return n, fails
+
+
+@_prop("prop.output.tie_lemmas", "the scalar facts under the tie theorem: signs of products; a "
+       "non-zero integer is ≥ 1 or ≤ -1; where a code stops being nearest, 2w/(a+b) lies between "
+       "the steps; beyond 2|w| the code 0 is nearest; a non-zero code as near as 0 gives "
+       "s ≤ 2w/a; a term ≤ the sum; least/largest list members",
+       st.tuples(hyp.rationals(-6, 6), hyp.positive_rationals(), hyp.positive_rationals(),
+                 st.integers(-4, 4), st.integers(-4, 4), st.lists(hyp.rationals(-6, 6),
+                                                                 min_size=1, max_size=6)),
+       theorems=("mul_nonneg_of_nonneg", "mul_pos_of_pos", "pos_of_pos_mul",
+                 "nonpos_of_nonpos_mul", "intCast_one_le_or_le_neg_one", "mul_self_pos_of",
+                 "root_between", "near_on_piece", "sq_le_sq_sub_of_one_le",
+                 "sq_sub_zero_le_of_two_abs_lt", "le_two_mul_div_of_near", "le_sumTo",
+                 "exists_least_of_mem", "exists_lower_bound"))
+def _tie_lemmas(ex):
+    w, s, s2, a, b, xs = ex
+    near = lambda t, c, d: (w - t * c) ** 2 <= (w - t * d) ** 2  # noqa: E731
+    crossing = True
+    if near(s2, a, b) and not near(s, a, b):
+        r = 2 * w / (a + b) if a + b else None
+        crossing = r is not None and ((s2 <= r < s) or (s < r <= s2))
+    big = 2 * abs(w) + s
+    zero_near = all(near(big, 0, j) for j in range(-9, 10))
+    le_div = a == 0 or not near(s, a, 0) or s <= 2 * w / a
+    lo = max([x for x in xs if 0 < x <= s] or [F(0)])
+    return _first([
+        ("mul_nonneg_of_nonneg / mul_pos_of_pos", s * s2 > 0 and abs(w) * s >= 0),
+        ("pos_of_pos_mul / nonpos_of_nonpos_mul", (s * w > 0) == (w > 0)
+         and (s * w <= 0) == (w <= 0)),
+        ("intCast_one_le_or_le_neg_one / mul_self_pos_of", a == 0 or (abs(a) >= 1 and a * a > 0)),
+        ("root_between / near_on_piece", crossing),
+        ("sq_le_sq_sub_of_one_le / sq_sub_zero_le_of_two_abs_lt", zero_near),
+        ("le_two_mul_div_of_near", le_div),
+        ("le_sumTo", all(abs(x) <= sum(abs(y) for y in xs) for x in xs)),
+        ("exists_least_of_mem / exists_lower_bound", min(xs) in xs and 0 <= lo <= s
+         and all(x <= lo for x in xs if 0 < x <= s))])
