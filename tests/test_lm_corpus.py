@@ -152,3 +152,14 @@ def test_libreoffice_language_without_parallel_text_is_one_error(lo_help):
         load_libreoffice(lo_help, ["en", "xx"], min_paragraphs=0)
     with pytest.raises(LaaciqError, match="no LibreOffice help for 'fr'"):
         load_libreoffice(lo_help, ["en", "fr"], min_paragraphs=0)
+
+
+def test_libreoffice_help_that_links_to_another_language_is_refused(lo_help, monkeypatch):
+    """Debian's Slovak help is a link to the Czech one: such a language is an error, never a
+    second copy of another language's text."""
+    from laaciq.lm import libreoffice
+    (lo_help / "xx").symlink_to("de")
+    monkeypatch.setitem(libreoffice.LO_LOCALES, "xx", "xx")
+    with pytest.raises(LaaciqError, match="'xx' is a link to 'de'"):
+        load_libreoffice(lo_help, ["en", "de", "xx"], min_paragraphs=0)
+    assert "sk" not in libreoffice.LO_LANGUAGES and "cs" in libreoffice.LO_LANGUAGES

@@ -156,7 +156,9 @@ def append_run_log(path: Path, doc: dict, out) -> None:
     it is the full default run, the outcome of every claim."""
     from laaciq.lm.probe import ProbeConfig
     from dataclasses import asdict
+    from laaciq.lm.libreoffice import LO_LANGUAGES
     full = {k: v for k, v in asdict(ProbeConfig()).items()}
+    full["lo_languages"] = list(LO_LANGUAGES)     # the default None resolves to all of them
     cfg = doc.get("config", {})
     line = {"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "plan_sha256": doc.get("plan", {}).get("sha256"),

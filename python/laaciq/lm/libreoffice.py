@@ -28,9 +28,11 @@ __all__ = ["LO_LOCALES", "LO_LANGUAGES", "lo_paragraphs", "lo_keep", "load_libre
            "MIN_SHARED"]
 
 #: project language code -> LibreOffice help locale (one per language: en-US, pt-BR, zh-CN)
+#: Not sk: Debian 12's libreoffice-help-sk depends on libreoffice-help-cs and ships its help
+#: folder as the link sk -> cs, so "Slovak" would score the Czech text a second time.
 LO_LOCALES = {l: l for l in ("ca", "cs", "da", "de", "dz", "el", "es", "et", "eu", "fi", "fr",
                              "gl", "hi", "hu", "id", "it", "ja", "km", "ko", "nl", "om", "pl",
-                             "ru", "sk", "sl", "sv", "tr", "vi")}
+                             "ru", "sl", "sv", "tr", "vi")}
 LO_LOCALES.update({"en": "en-US", "pt-BR": "pt-BR", "zh-CN": "zh-CN"})
 LO_LANGUAGES = tuple(sorted(LO_LOCALES))
 MIN_SHARED = 2000
@@ -74,6 +76,16 @@ def lo_keep(lang: str, text: str, english: str | None) -> bool:
     return True
 
 
+def _own_paragraphs(help_root: Path, lang: str, d: Path) -> dict:
+    """``lang``'s paragraphs; :class:`LaaciqError` when its help folder is a link to another
+    folder (a language without text of its own must not score a copy of another language)."""
+    own = help_root / LO_LOCALES[lang]
+    if own.is_symlink() or own.resolve().name != LO_LOCALES[lang]:
+        raise LaaciqError(f"LibreOffice help for {lang!r} is a link to "
+                          f"{own.resolve().name!r}: no text of its own")
+    return lo_paragraphs(d)
+
+
 def load_libreoffice(help_root: Path, languages, min_paragraphs: int = MIN_SHARED
                      ) -> ParallelText:
     """The LibreOffice corpus of ``languages`` under ``help_root`` (``…/libreoffice/help``)."""
@@ -92,6 +104,6 @@ def load_libreoffice(help_root: Path, languages, min_paragraphs: int = MIN_SHARE
         if not d.is_dir():
             raise LaaciqError(f"no LibreOffice help for {lang!r}: {d} is missing (package "
                               f"libreoffice-help-{LO_LOCALES[lang].lower()})")
-        texts[lang] = english if lang == "en" else lo_paragraphs(d)
+        texts[lang] = english if lang == "en" else _own_paragraphs(help_root, lang, d)
     return parallel_text("libreoffice", texts, english, lo_keep, lambda k: k[0],
                          list(languages), min_share=0.5, min_paragraphs=min_paragraphs)
