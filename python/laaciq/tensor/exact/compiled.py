@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from laaciq.tensor.exact.compiled_bounds import _EPS, _bound, _count_le, _jit, _jit_sum, \
-    _prefix, _push_interval, _region, _split_interval
+    _merge_runs, _prefix, _push_interval, _region, _split_interval
 from laaciq.tensor.exact.params import PARAMS
 from laaciq.tensor.exact.slices import _sq_err
 
@@ -42,9 +42,15 @@ _CAP = PARAMS.compiled_cap
 _WMAX = PARAMS.compiled_wmax
 
 
+# The error, moment and Lloyd kernels below serve the true-MSE rows and, with weights ``c``, the
+# weighted rows (:mod:`laaciq.tensor.exact.weighted_compiled`). ``c is None`` is decided when
+# numba compiles (a None argument has its own type): the unweighted kernel has no weight term.
+
+
 @_jit_sum
-def _sse(v, alpha, L):
-    """``Σ (a - Q_α(a))²`` with :func:`quantizer.quantize`'s operations (half-up rounding)."""
+def _sse(v, alpha, L, c=None):
+    """``Σ c (a - Q_α(a))²`` (``c = 1`` when None) with :func:`quantizer.quantize`'s operations
+    (half-up rounding, on magnitudes)."""
     s = alpha / L
     tot = 0.0
     for i in range(v.size):
@@ -55,13 +61,17 @@ def _sse(v, alpha, L):
         if k > L:
             k = float(L)
         e = a - k * s
-        tot += e * e
+        if c is None:
+            tot += e * e
+        else:
+            tot += c[i] * e * e
     return tot
 
 
 @_jit_sum
-def _moments(v, s, L):
-    """``(E, Σ a k, Σ k²)`` at the rounding codes of step ``s`` (a Lloyd step's inputs)."""
+def _moments(v, s, L, c=None):
+    """``(E, Σ c a k, Σ c k²)`` at the rounding codes of step ``s`` (a Lloyd step's inputs;
+    ``c = 1`` when None)."""
     e2 = 0.0
     sak = 0.0
     skk = 0.0
@@ -71,18 +81,23 @@ def _moments(v, s, L):
         if k > L:
             k = float(L)
         e = a - k * s
-        e2 += e * e
-        sak += a * k
-        skk += k * k
+        if c is None:
+            e2 += e * e
+            sak += a * k
+            skk += k * k
+        else:
+            e2 += c[i] * e * e
+            sak += c[i] * a * k
+            skk += c[i] * k * k
     return e2, sak, skk
 
 
 @_jit
-def _lloyd(v, s, L, iters, best_f, best_s):
-    """Lloyd iterations from ``s`` (neither step increases ``E``); returns the best ``(E, s)``
-    seen, starting from ``(best_f, best_s)``."""
+def _lloyd(v, s, L, iters, best_f, best_s, c=None):
+    """Lloyd iterations from ``s`` (``s ← Σcak/Σck²``: neither step increases ``E``); returns the
+    best ``(E, s)`` seen, starting from ``(best_f, best_s)``."""
     for _ in range(iters):
-        f, sak, skk = _moments(v, s, L)
+        f, sak, skk = _moments(v, s, L, c)
         if f < best_f:
             best_f, best_s = f, s
         if skk <= 0.0:
@@ -359,17 +374,12 @@ def _branch(v, v32, P1, P2, err, L, s_lo, s_hi, U, sU, final, Bf, stats):
 def _scan_intervals(v, f1, f2, nf, L, U, floor_, cand, stats, lo, hi, wf, wi):
     """Scan the intervals left (``PROOF.md`` §6): adjacent ones merged into runs, runs cut so
     that ``L·log(s2/s1) ≤ _WMAX``. Returns the candidate count and the best upper value."""
-    order = np.argsort(f1[:nf])
+    R1, R2, nr = _merge_runs(f1, f2, nf)
     ncand = 0
     H = U
-    q = 0
-    while q < nf:
-        S1 = f1[order[q]]
-        S2 = f2[order[q]]
-        q += 1
-        while q < nf and f1[order[q]] <= S2:
-            S2 = max(S2, f2[order[q]])
-            q += 1
+    for q in range(nr):
+        S1 = R1[q]
+        S2 = R2[q]
         parts = max(1, int(np.ceil(np.log(S2 / S1) * L / _WMAX)))
         r = S2 / S1
         prev = S1

@@ -136,12 +136,15 @@ def _split_interval(n1, n2, nn, a1, a2, split):
 
 
 @_jit_sum
-def _direct_sum32(v32, cut, s1, s2, L):
+def _direct_sum32(v32, cut, s1, s2, L, c32=None):
     """:func:`_direct_sum` in float32 arithmetic (twice the vector lanes) for float32 values:
     the interval is widened outward to float32 ends (a wider interval only lowers the bound),
     each distance is lowered by ``8·eps32·(a_cut + (2L+1)·s2)`` (its float32 rounding: ``a``,
     ``k·s2`` and ``(k+1)·s1`` are all below that sum) and the float32 sum of ``cut`` squares by
-    the factor ``1 - 4(cut + 4)·eps32``. Returns a float64 lower bound."""
+    the factor ``1 - 4(cut + 4)·eps32``. With float32 weights ``c32`` (rounded down) the sum is
+    ``Σ c·dist²``, lowered by ``1 - 4(cut + 6)·eps32`` (two more roundings per term: the
+    weight's product); ``c32 is None`` is decided when numba compiles. Returns a float64 lower
+    bound."""
     a1, a2, mg = _f32_interval(s1, s2, np.float64(v32[cut - 1]) if cut > 0 else 0.0, L)
     zero = np.float32(0.0)
     one = np.float32(1.0)
@@ -151,8 +154,51 @@ def _direct_sum32(v32, cut, s1, s2, L):
         k = np.floor(a / a2)
         d = min(a - k * a2, (k + one) * a1 - a) - mg
         d = max(d, zero)
-        tot += d * d
-    return np.float64(tot) * (1.0 - 4.0 * (cut + 4.0) * _EPS32)
+        if c32 is None:
+            tot += d * d
+        else:
+            tot += c32[i] * (d * d)
+    if c32 is None:
+        return np.float64(tot) * (1.0 - 4.0 * (cut + 4.0) * _EPS32)
+    return np.float64(tot) * (1.0 - 4.0 * (cut + 6.0) * _EPS32)
+
+@_jit
+def _merge_runs(f1, f2, nf):
+    """The surviving intervals ``[f1, f2]`` (first ``nf``) sorted and merged where they touch:
+    arrays of run starts and ends, and their count."""
+    order = np.argsort(f1[:nf])
+    R1 = np.empty(max(nf, 1))
+    R2 = np.empty(max(nf, 1))
+    nr = 0
+    q = 0
+    while q < nf:
+        S1 = f1[order[q]]
+        S2 = f2[order[q]]
+        q += 1
+        while q < nf and f1[order[q]] <= S2:
+            S2 = max(S2, f2[order[q]])
+            q += 1
+        R1[nr] = S1
+        R2[nr] = S2
+        nr += 1
+    return R1, R2, nr
+
+
+@_jit
+def _gap_cut(v, s1, s2, L):
+    """For steps in ``[s1, s2]`` over the sorted row ``v``: how many gaps between code levels
+    can be non-empty (``ngap``), the clipping point ``ct = L·s2``, ``cut`` = the values below
+    ``(ngap+1)·s2`` and ``it`` = the first value above ``ct`` (from ``cut`` on). Shared by the
+    true-MSE and the weighted bounds."""
+    if s2 - s1 > 0.0:
+        g = s1 / (s2 - s1)
+        ngap = L if g >= L else min(L, int(g) + 2)
+    else:
+        ngap = L
+    ct = L * s2
+    cut = _count_lt(v, min(ngap + 1, L) * s2)
+    return ngap, ct, cut, max(_count_le(v, ct), cut)
+
 
 @_jit
 def _bound(v, v32, P1, P2, err, s1, s2, L, logm, mode=0):
@@ -166,14 +212,7 @@ def _bound(v, v32, P1, P2, err, s1, s2, L, logm, mode=0):
     (``v32`` the same sorted row, empty otherwise) and short enough for the float32 margin
     (``≤ 2^16`` values). The rounding margins are subtracted."""
     m = v.size
-    if s2 - s1 > 0.0:
-        g = s1 / (s2 - s1)
-        ngap = L if g >= L else min(L, int(g) + 2)
-    else:
-        ngap = L
-    ct = L * s2
-    cut = _count_lt(v, min(ngap + 1, L) * s2)          # values a < (ngap+1)·s2
-    it = max(_count_le(v, ct), cut)                     # values a > L·s2 from it
+    ngap, ct, cut, it = _gap_cut(v, s1, s2, L)
     tail, tmag = _region(P1, P2, it, m, ct)
     gap_cost = 2.0 * (3.0 * ngap + 1.0) * logm
     f32 = v32.size == m and m <= 65536

@@ -10,72 +10,19 @@ weighted prefix sums, minus a rounding margin), then every breakpoint of the int
 generated, sorted and scanned with the running sums ``S1 = Σ c a k``, ``S2 = Σ c k²``. Each piece's
 vertex is clamped to its closed interval (at a breakpoint both codes give the same error); the
 pieces within rounding of the best and the Lloyd point are evaluated with the quantizer's own
-arithmetic and the best is returned. Constants: :data:`~laaciq.tensor.exact.params.PARAMS`.
+arithmetic and the best is returned. The error, the Lloyd steps and the float32 value-by-value
+bound are the true-MSE kernels' own (``_sse``, ``_lloyd``, ``_direct_sum32``), called with the
+weights. Constants: :data:`~laaciq.tensor.exact.params.PARAMS`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from laaciq.tensor.exact.compiled_bounds import _EPS, _EPS32, _count_le, _count_lt, \
-    _f32_interval, _jit, _jit_sum, _push_interval, _split_interval
-from laaciq.tensor.exact.params import PARAMS
-
-_START = PARAMS.start_intervals
-_SPLIT = PARAMS.split
-_ROUNDS = PARAMS.max_rounds
-_FINAL = PARAMS.final
-_SCAN_NS = PARAMS.scan_ns
-_CAP = PARAMS.compiled_cap
-
-
-@_jit_sum
-def _wsse(a, c, alpha, L):
-    """``Σ c (a - Q_α(a))²`` with the quantizer's operations (half-up, on magnitudes)."""
-    s = alpha / L
-    tot = 0.0
-    for i in range(a.size):
-        t = (a[i] if a[i] < alpha else alpha) / s
-        r = np.floor(t)
-        k = r + 1.0 if t - r >= 0.5 else r
-        if k > L:
-            k = float(L)
-        e = a[i] - k * s
-        tot += c[i] * e * e
-    return tot
-
-
-@_jit_sum
-def _wmoments(a, c, s, L):
-    """``(E, Σ c a k, Σ c k²)`` at the rounding codes of step ``s``."""
-    e2 = 0.0
-    sak = 0.0
-    skk = 0.0
-    for i in range(a.size):
-        k = np.floor(a[i] / s + 0.5)
-        if k > L:
-            k = float(L)
-        e = a[i] - k * s
-        e2 += c[i] * e * e
-        sak += c[i] * a[i] * k
-        skk += c[i] * k * k
-    return e2, sak, skk
-
-
-@_jit
-def _wlloyd(a, c, s, L, iters, best_f, best_s):
-    """Weighted Lloyd steps from ``s`` (``s ← Σcak/Σck²`` never increases the error)."""
-    for _ in range(iters):
-        f, sak, skk = _wmoments(a, c, s, L)
-        if f < best_f:
-            best_f, best_s = f, s
-        if skk <= 0.0:
-            break
-        s_new = sak / skk
-        if not s_new > 0.0 or abs(s_new - s) <= 1e-13 * s:
-            break
-        s = s_new
-    return best_f, best_s
+from laaciq.tensor.exact.compiled import _CAP, _FINAL, _ROUNDS, _SCAN_NS, _SPLIT, _START, _lloyd, \
+    _sse
+from laaciq.tensor.exact.compiled_bounds import _EPS, _count_le, _direct_sum32, \
+    _gap_cut, _jit, _jit_sum, _merge_runs, _push_interval, _split_interval
 
 
 @_jit
@@ -128,44 +75,18 @@ def _wbracket(a, P, U, L):
 
 
 @_jit_sum
-def _wdirect32(a32, c32, cut, s1, s2, L):
-    """``Σ_{i<cut} c·dist²`` in float32 arithmetic for float32 values ``a32`` and weights ``c32``
-    rounded down: the margins of :func:`~laaciq.tensor.exact.compiled_bounds._direct_sum32`
-    (interval widened outward, each distance lowered by ``8·eps32·(a_cut + (2L+1)·s2)``) and
-    the sum lowered by ``1 - 4(cut + 6)·eps32`` (two more roundings per term: the weight's
-    product). Returns a float64 lower bound."""
-    a1, a2, mg = _f32_interval(s1, s2, np.float64(a32[cut - 1]) if cut > 0 else 0.0, L)
-    zero = np.float32(0.0)
-    one = np.float32(1.0)
-    tot = np.float32(0.0)
-    for i in range(cut):
-        x = a32[i]
-        k = np.floor(x / a2)
-        d = min(x - k * a2, (k + one) * a1 - x) - mg
-        d = max(d, zero)
-        tot += c32[i] * (d * d)
-    return np.float64(tot) * (1.0 - 4.0 * (cut + 6.0) * _EPS32)
-
-
-@_jit_sum
 def _wbound(a, c, a32, c32, P, s1, s2, L):
     """A lower bound of ``E(s)`` over ``s ∈ [s1, s2]`` (``PROOF.md`` §5 with weights) and its
     cost: ``Σ c·dist(a, ∪_k [k s1, k s2])²`` value by value below the last non-empty gap, the
     clipped tail ``Σ c (a - L s2)²`` from the prefix sums, minus the rounding of both; the
-    first part in float32 (:func:`_wdirect32`) when the row's values are float32 numbers
-    (``a32``, ``c32`` non-empty) and at most 2^16 of them."""
+    first part in float32 (:func:`~laaciq.tensor.exact.compiled_bounds._direct_sum32` with the
+    weights) when the row's values are float32 numbers (``a32``, ``c32`` non-empty) and at most
+    2^16 of them."""
     m = a.size
-    if s2 - s1 > 0.0:
-        g = s1 / (s2 - s1)
-        ngap = L if g >= L else min(L, int(g) + 2)
-    else:
-        ngap = L
-    ct = L * s2
-    cut = _count_lt(a, min(ngap + 1, L) * s2)
-    it = max(_count_le(a, ct), cut)
+    ngap, ct, cut, it = _gap_cut(a, s1, s2, L)
     tail, tmag = _wregion(P, it, m, ct)
     if a32.size == m and m <= 65536:
-        tot = _wdirect32(a32, c32, cut, s1, s2, L)
+        tot = _direct_sum32(a32, cut, s1, s2, L, c32)
         lb = tot + tail - (2.0 * (m + 8.0) * _EPS * tmag + 4.0 * _EPS * abs(tail))
         return lb, 0.2 * cut + 20.0
     sl = 8.0 * _EPS * (2.0 * ct + s2)
@@ -324,34 +245,27 @@ def weighted_rows(Araw, Craw, O, f32, L, hint, alpha, err, stats):
         U = np.inf
         sU = amax / L
         for f in fr:
-            e = _wsse(a, c, f * amax, L)
+            e = _sse(a, f * amax, L, c)
             if e < U:
                 U, sU = e, f * amax / L
         if hint[r] > 0.0:
-            e = _wsse(a, c, hint[r], L)
+            e = _sse(a, hint[r], L, c)
             if e < U:
                 U, sU = e, hint[r] / L
-        U, sU = _wlloyd(a, c, sU, L, 4, U, sU)
+        U, sU = _lloyd(a, sU, L, 4, U, sU, c)
         s_lo, s_hi = _wbracket(a, P, U, L)
         f1, f2, nf = _wbranch(a, c, a32, c32, P, L, s_lo, s_hi, U, Bf, stats)
-        order = np.argsort(f1[:nf])
+        R1, R2, nr = _merge_runs(f1, f2, nf)     # adjacent intervals are scanned as one run
         best = np.array([U * (1.0 + 1e-12)])
         ncand = 0
-        q = 0
-        while q < nf:                       # adjacent intervals are scanned as one run
-            S1 = f1[order[q]]
-            S2 = f2[order[q]]
-            q += 1
-            while q < nf and f1[order[q]] <= S2:
-                S2 = max(S2, f2[order[q]])
-                q += 1
-            ncand = _wscan(a, c, A0, S1, S2, L, cand, ncand, best, stats)
+        for q in range(nr):
+            ncand = _wscan(a, c, A0, R1[q], R2[q], L, cand, ncand, best, stats)
         best_a = sU * L
-        best_e = _wsse(a, c, best_a, L)
+        best_e = _sse(a, best_a, L, c)
         for k in range(ncand):
             if cand[1, k] <= best[0]:
                 al = cand[0, k] * L
-                e = _wsse(a, c, al, L)
+                e = _sse(a, al, L, c)
                 stats[2] += 1.0
                 if e < best_e:
                     best_e, best_a = e, al
