@@ -225,18 +225,24 @@ def _small_compare() -> dict:
             "comparisons": cmp, "answers": ca.answers(cmp), "timings": {"total_s": 1.0}}
 
 
-def test_compare_section_renders_from_compare_json(rendered, tmp_path):
-    d, _ = rendered
-    copy = tmp_path / "r"
-    shutil.copytree(d, copy)
-    cj = _small_compare()
+def _render_with_compare(copy, cj) -> str:
+    """Write ``cj`` as the report folder's compare.json, fold it into the status document as
+    ``make validate`` does, re-render, return STATUS.md."""
     (copy / "compare.json").write_text(json.dumps(cj), encoding="utf-8")
     doc = json.loads((copy / harness.STATUS_JSON).read_text(encoding="utf-8"))
     harness._compare_section(copy, doc, lambda m: None)
     harness.validate_status(doc)
     (copy / harness.STATUS_JSON).write_text(json.dumps(doc), encoding="utf-8")
     report.rerender(copy)
-    md = (copy / harness.STATUS_MD).read_text(encoding="utf-8")
+    return (copy / harness.STATUS_MD).read_text(encoding="utf-8")
+
+
+def test_compare_section_renders_from_compare_json(rendered, tmp_path):
+    d, _ = rendered
+    copy = tmp_path / "r"
+    shutil.copytree(d, copy)
+    cj = _small_compare()
+    md = _render_with_compare(copy, cj)
     sec = md.split("## Head-to-head with llama.cpp", 1)[1]
     assert "c0ffee" in sec and "0c1e570" in sec and cj["decision_rules_sha256"] in sec
     # hi: English imatrix 0.32 mean KLD vs all-language 0.21: English-only is worse by 0.11
@@ -293,13 +299,7 @@ def test_peers_section_renders_from_compare_json(rendered, tmp_path):
                                    "rel_weight_error": 0.0078} for m in scores},
                    "results": pe._per_method(base, scores, cfg),
                    "comparisons": pe.peer_comparisons(scores, cfg), "crosscheck": cross}
-    (copy / "compare.json").write_text(json.dumps(cj), encoding="utf-8")
-    doc = json.loads((copy / harness.STATUS_JSON).read_text(encoding="utf-8"))
-    harness._compare_section(copy, doc, lambda m: None)
-    harness.validate_status(doc)
-    (copy / harness.STATUS_JSON).write_text(json.dumps(doc), encoding="utf-8")
-    report.rerender(copy)
-    md = (copy / harness.STATUS_MD).read_text(encoding="utf-8")
+    md = _render_with_compare(copy, cj)
     sec = md.split("### Calibration-free peers at equal bits per weight", 1)[1]
     assert "feedbee" in sec and pe.RULES_SHA256 in sec
     assert "peer label hqq-g64" in sec and "| 4.5000 |" in sec
