@@ -238,3 +238,14 @@ def test_value_weighted_exact_optimum_never_loses_to_llamacpp_search():
     d0, q0 = blockfmt.unpack_blocks(raw0.reshape(-1, 18), blockfmt.FORMATS["Q4_0"])
     other = (c * (xb - q0 * d0[:, None]) ** 2).sum(axis=1)
     assert (other >= ours * (1 - 1e-9)).all() and (other > ours * (1 + 1e-6)).any()
+
+
+@pytest.mark.parametrize("args", [["--ctx", "63"], ["--ctx", "513"], ["--ctx", "1024"],
+                                  ["--chunks", "1"], ["--languages", "xx"],
+                                  ["--methods", "nope"]])
+def test_bad_arguments_are_one_error_line(args, capsys, tmp_path):
+    from laaciq.lm.compare import main
+    assert main(args + ["--out", str(tmp_path / "c.json")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("laaciq: error: bad --")
+    assert not (tmp_path / "c.json").exists()

@@ -75,8 +75,8 @@ METHODS = [
 @dataclass(frozen=True)
 class CompareConfig:
     languages: tuple = LANGUAGES
-    ctx: int = 256
-    chunks: int = 4
+    ctx: int = 512
+    chunks: int = 8
     imatrix_ctx: int = 256
     imatrix_chunks: int = 8
     own_languages: tuple = ("hi", "ar", "ja")
@@ -518,6 +518,8 @@ def main(argv=None) -> int:
     p.add_argument("--out", default="report/compare.json")
     p.add_argument("--languages", default=",".join(LANGUAGES))
     p.add_argument("--chunks", type=int, default=CompareConfig.chunks)
+    p.add_argument("--ctx", type=int, default=CompareConfig.ctx,
+                   help="tokens per evaluation chunk (the second half of each is scored)")
     p.add_argument("--imatrix-chunks", type=int, default=CompareConfig.imatrix_chunks)
     p.add_argument("--methods", default=",".join(CompareConfig.methods),
                    help=f"comma-separated subset of {','.join(m.id for m in METHODS)}")
@@ -530,8 +532,11 @@ def main(argv=None) -> int:
             [x for x in meths if x not in {m.id for m in METHODS}]
         if bad or not langs or not meths or a.chunks < 2 or a.imatrix_chunks < 1:
             raise LaaciqError(f"bad --languages/--methods/--chunks: {bad[:1] or 'empty'}")
-        cfg = CompareConfig(languages=langs, chunks=a.chunks, imatrix_chunks=a.imatrix_chunks,
-                            methods=meths)
+        if not 64 <= a.ctx or a.ctx % 2 or a.ctx * a.chunks > EVAL_MAX:
+            raise LaaciqError(f"bad --ctx {a.ctx}: an even number of tokens ≥ 64 with "
+                              f"--ctx × --chunks ≤ {EVAL_MAX} (the held-out text per language)")
+        cfg = CompareConfig(languages=langs, chunks=a.chunks, ctx=a.ctx,
+                            imatrix_chunks=a.imatrix_chunks, methods=meths)
         doc = run_compare(cfg, log=lambda s: print(s, file=sys.stderr, flush=True),
                           deadline=None if a.minutes is None else time.time() + 60 * a.minutes)
         _keep_peers(doc, Path(a.out))
