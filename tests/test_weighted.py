@@ -189,3 +189,32 @@ def test_engines_agree(bits):
         floor = 64 * np.finfo(float).eps * np.sum(c * np.square(w, dtype=np.float64), axis=1)
         assert np.all(np.abs(e_c - e_np) <= 1e-12 * e_np + floor)
         assert np.all(np.abs(e_c - weighted_error(w, c, a_c, bits)) <= 1e-12 * e_c + floor)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_compiled_breakpoint_sort_is_a_stable_sort(seed):
+    """The compiled scan's bucket sort of the breakpoints ``a_i/(j+½)``, ``JL_i ≤ j < K0_i``,
+    against Python's stable ``sorted`` of the same list in generation order (``i``, then ``j``):
+    the same breakpoints, value indices and levels, equal breakpoints (values with ties, values
+    in ratio (2j+1)/(2j'+1)) in generation order; one run with every breakpoint equal (a run of
+    zero width: one bucket)."""
+    from laaciq.tensor.exact.weighted_compiled import _wsort
+    rng = np.random.default_rng(seed)
+    m, L = int(rng.integers(20, 60)), int(rng.choice([1, 3, 7, 127]))
+    a = np.sort(rng.integers(1, 12, m) * 0.375)               # many equal values
+    JL = rng.integers(0, min(L, 4), m).astype(float)         # at least one level per value
+    K0 = np.minimum(L, JL + rng.integers(1, 4, m)).astype(float)
+    gen = [(a[i] / (j + 0.5), i, float(j)) for i in range(m)
+           for j in range(int(JL[i]), int(K0[i]))]
+    nev = len(gen)
+    eb, ei, ej = np.empty(nev), np.empty(nev, np.int64), np.empty(nev)
+    _wsort(a, K0, JL, min(g[0] for g in gen), max(g[0] for g in gen), nev, eb, ei, ej)
+    ref = sorted(gen, key=lambda g: g[0])
+    assert len(set(eb.tolist())) < nev                          # equal breakpoints occur
+    assert eb.tolist() == [g[0] for g in ref]
+    assert ei.tolist() == [g[1] for g in ref] and ej.tolist() == [g[2] for g in ref]
+    a1 = np.full(5, 1.5)
+    eb, ei, ej = np.empty(5), np.empty(5, np.int64), np.empty(5)
+    _wsort(a1, np.ones(5), np.zeros(5), 3.0, 3.0, 5, eb, ei, ej)
+    assert eb.tolist() == [3.0] * 5 and ei.tolist() == [0, 1, 2, 3, 4]
+    assert ej.tolist() == [0.0] * 5

@@ -7,10 +7,10 @@ steps, none of which increases the error), the bracket ``[s_lo, s_hi]`` from the
 zero bounds, branch and bound on ``s``-intervals with the weighted value-by-value bound
 ``Σ c·dist(a, G(I))²`` (values below the last non-empty gap one by one, the clipped tail from
 weighted prefix sums, minus a rounding margin), then every breakpoint of the intervals left is
-generated, sorted and scanned with the running sums ``S1 = Σ c a k``, ``S2 = Σ c k²``. Each piece's
-vertex is clamped to its closed interval (at a breakpoint both codes give the same error); the
-pieces within rounding of the best and the Lloyd point are evaluated with the quantizer's own
-arithmetic and the best is returned. The error, the Lloyd steps and the float32 value-by-value
+generated, bucket-sorted (stable; O(n) for breakpoints spread evenly over a run) and scanned with
+the running sums ``S1 = Σ c a k``, ``S2 = Σ c k²``. Each piece's vertex is clamped to its closed
+interval (at a breakpoint both codes give the same error); the pieces within rounding of the best
+and the Lloyd point are evaluated with the quantizer's own arithmetic and the best is returned. The error, the Lloyd steps and the float32 value-by-value
 bound are the true-MSE kernels' own (``_sse``, ``_lloyd``, ``_direct_sum32``), called with the
 weights. Constants: :data:`~laaciq.tensor.exact.params.PARAMS`.
 """
@@ -143,10 +143,62 @@ def _wbranch(a, c, a32, c32, P, L, s_lo, s_hi, U, Bf, stats):
 
 
 @_jit
-def _wscan(a, c, A0, S1, S2, L, cand, ncand, best, stats):
+def _wsort(a, K0, JL, S1, S2, nev, eb, ei, ej):
+    """The ``nev`` breakpoints ``a_i/(j+½)``, ``JL[i] ≤ j < K0[i]``, sorted into ``eb`` (with
+    their value index ``ei`` and level ``ej``) by one bucket pass over ``[S1, S2]`` (about one
+    per bucket) with insertion inside a bucket. Stable: equal breakpoints keep the order they
+    are generated in (``i`` ascending, then ``j``), so the scan's sums do not depend on a sort's
+    tie order. O(nev) for breakpoints spread evenly over a run (the compiled true-MSE kernel's
+    ``_bucket_sort``, here on weighted values)."""
+    m = a.size
+    tb = np.empty(nev)
+    tq = np.empty(nev, np.int64)
+    cnt = np.zeros(nev + 1, np.int64)
+    span = S2 - S1
+    scale = nev / span if span > 0.0 else 0.0
+    if not scale < 1e300:
+        scale = 0.0
+    top = nev - 1.0
+    e = 0
+    for i in range(m):                          # generate: one division per breakpoint
+        j = JL[i]
+        while j < K0[i]:
+            b = a[i] / (j + 0.5)
+            q = int(min(max((b - S1) * scale, 0.0), top))     # non-decreasing in b
+            tb[e] = b
+            tq[e] = q
+            cnt[q + 1] += 1
+            e += 1
+            j += 1.0
+    for q in range(nev):
+        cnt[q + 1] += cnt[q]
+    first = cnt[:nev].copy()
+    e = 0
+    for i in range(m):                          # place, in generation order
+        j = JL[i]
+        while j < K0[i]:
+            b = tb[e]
+            q = tq[e]
+            p = cnt[q]
+            cnt[q] = p + 1
+            while p > first[q] and eb[p - 1] > b:
+                eb[p] = eb[p - 1]
+                ei[p] = ei[p - 1]
+                ej[p] = ej[p - 1]
+                p -= 1
+            eb[p] = b
+            ei[p] = i
+            ej[p] = j
+            e += 1
+            j += 1.0
+
+
+@_jit
+def _wscan(a, c, A0, S1, S2, L, cand, ncand, best, stats, K0, JL):
     """Scan the pieces of ``s ∈ [S1, S2]``: codes just above ``S1``, then one code down at each
-    breakpoint ``a/(j+½)`` in ``(S1, S2]`` (sorted); each piece's vertex ``Σcak/Σck²`` clamped
-    to its closed interval. Pieces within rounding of the best go into ``cand`` (s, value)."""
+    breakpoint ``a/(j+½)`` in ``(S1, S2]`` (sorted by :func:`_wsort`); each piece's vertex
+    ``Σcak/Σck²`` clamped to its closed interval. Pieces within rounding of the best go into
+    ``cand`` (s, value). ``K0``, ``JL`` (m,): work buffers (each value's codes at ``S1``, ``S2``)."""
     m = a.size
     S1a = 0.0
     S2a = 0.0
@@ -156,28 +208,20 @@ def _wscan(a, c, A0, S1, S2, L, cand, ncand, best, stats):
         jl = min(L, max(0.0, np.ceil(a[i] / S2 - 0.5)))
         if k0 > jl:
             nev += int(k0 - jl)
+        K0[i] = k0
+        JL[i] = jl
         S1a += c[i] * a[i] * k0
         S2a += c[i] * k0 * k0
     stats[0] += nev
-    bp = np.empty(nev)
-    ev = np.empty(nev, np.int64)
-    jj = np.empty(nev)
-    e = 0
-    for i in range(m):
-        k0 = min(L, max(0.0, np.ceil(a[i] / S1 - 0.5)))
-        jl = min(L, max(0.0, np.ceil(a[i] / S2 - 0.5)))
-        j = jl
-        while j < k0:
-            bp[e] = a[i] / (j + 0.5)
-            ev[e] = i
-            jj[e] = j
-            e += 1
-            j += 1.0
-    order = np.argsort(bp)
+    eb = np.empty(nev)
+    ei = np.empty(nev, np.int64)
+    ej = np.empty(nev)
+    if nev:
+        _wsort(a, K0, JL, S1, S2, nev, eb, ei, ej)
     left = S1
     tolf = 8.0 * (m + nev + 8.0) * _EPS
     for t in range(nev + 1):
-        right = S2 if t == nev else min(max(bp[order[t]], S1), S2)
+        right = S2 if t == nev else min(max(eb[t], S1), S2)
         if S2a > 0.0:
             s = S1a / S2a
             s = min(max(s, left), right)
@@ -200,8 +244,8 @@ def _wscan(a, c, A0, S1, S2, L, cand, ncand, best, stats):
                             cand[0, w] = s
                             cand[1, w] = val - tol
         if t < nev:
-            i = ev[order[t]]
-            j = jj[order[t]]
+            i = ei[t]
+            j = ej[t]
             S1a -= c[i] * a[i]
             S2a -= c[i] * (2.0 * j + 1.0)
             left = right
@@ -223,6 +267,8 @@ def weighted_rows(Araw, Craw, O, f32, L, hint, alpha, err, stats):
     c32 = np.empty(m if f32 else 0, np.float32)
     Bf = np.empty((6, _START * _SPLIT ** 5 + 16))
     cand = np.empty((2, _CAP))
+    K0 = np.empty(m)
+    JL = np.empty(m)
     fr = np.array([0.45, 0.6, 0.7, 0.8, 0.9, 1.0])
     for r in range(R):
         rc = r if Craw.shape[0] == R else 0
@@ -259,7 +305,7 @@ def weighted_rows(Araw, Craw, O, f32, L, hint, alpha, err, stats):
         best = np.array([U * (1.0 + 1e-12)])
         ncand = 0
         for q in range(nr):
-            ncand = _wscan(a, c, A0, R1[q], R2[q], L, cand, ncand, best, stats)
+            ncand = _wscan(a, c, A0, R1[q], R2[q], L, cand, ncand, best, stats, K0, JL)
         best_a = sU * L
         best_e = _sse(a, best_a, L, c)
         for k in range(ncand):
