@@ -172,9 +172,10 @@ def test_corrupt_unit_is_recomputed(tmp_path, monkeypatch):
     data = files[0].read_bytes()
     files[0].write_bytes(data[: len(data) // 2])          # truncated
     files[1].write_bytes(b"not a zip file")               # foreign
+    files[2].write_bytes(files[3].read_bytes())           # another unit's file
     calls = _Calls(monkeypatch)
     second, u2 = _run(("en", "de"), tmp_path)
-    assert u2 == {"reused": u1["computed"] - 2, "computed": 2} and calls.segments
+    assert u2 == {"reused": u1["computed"] - 3, "computed": 3} and calls.segments
     assert second == first
     # rewritten whole: a third run reuses everything
     assert _run(("en", "de"), tmp_path)[1]["computed"] == 0

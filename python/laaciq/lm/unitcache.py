@@ -14,7 +14,8 @@ those (:meth:`UnitCache.key`):
 Nothing else enters, so a change to the thresholds', the decisions' or the report's code, a new
 strategy or an added language costs only the passes whose weights or tokens are new. A unit
 holds one or more :class:`laaciq.lm.model.SegmentStats` stored as float64 arrays (exact round
-trip); a file that cannot be read back whole is recomputed and rewritten.
+trip) with its own key; a file that cannot be read back whole (truncated, not a zip, a member's
+CRC wrong, another key, other segment counts) is recomputed and rewritten.
 """
 
 from __future__ import annotations
@@ -142,6 +143,8 @@ class UnitCache:
         if path is not None and path.is_file():
             try:
                 with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as z:
+                    if str(z["key"]) != key:
+                        raise ValueError("a unit stored under another name")
                     got = unpack(z, sizes)
                 self.reused += 1
                 return got
@@ -151,6 +154,6 @@ class UnitCache:
         self.computed += 1
         if path is not None:
             buf = io.BytesIO()
-            np.savez(buf, **pack(got))
+            np.savez(buf, key=np.array(key), **pack(got))
             atomic_write_bytes(path, buf.getvalue())
         return got
