@@ -6,8 +6,11 @@ Default model: Gemma-3-270M (GGUF Q4_K_M from PyPI, dequantized once to fp32 saf
 GGUF's own SentencePiece vocabulary is used). ``--text DIR`` takes an unpacked text root (the
 directory that holds ``usr/share/doc/debian-handbook/html``). Results are cached per
 configuration, plan and code digest (``$LAACIQ_CACHE/probe/<key>.json``); thresholds per model,
-block count and code digest (``$LAACIQ_CACHE/alpha/``); ``--out`` gets a copy; ``--run-log``
-appends one line per run (the pre-registration's run log, ``experiment/runs.jsonl``).
+block count and code digest (``$LAACIQ_CACHE/alpha/``); every forward pass by the weights it
+applies and the tokens it scores (``$LAACIQ_CACHE/probe-units/``, :mod:`laaciq.lm.unitcache`),
+so a rerun after a code change or with an added language computes only new passes; ``--out``
+gets a copy; ``--run-log`` appends one line per run (the pre-registration's run log,
+``experiment/runs.jsonl``).
 """
 
 from __future__ import annotations
@@ -69,7 +72,7 @@ def register(sub) -> None:
                    help="CI smoke probe: en,de on both corpora, ~96 English tokens, exact at 4 bits, "
                         "2 blocks")
     p.add_argument("--no-cache", action="store_true",
-                   help="recompute even if cached (results and thresholds)")
+                   help="recompute even if cached (results, thresholds and forward passes)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_probe)
 
@@ -302,7 +305,8 @@ def probe(cfg, model=None, text=None, use_cache=True, progress=True, log=None) -
              for n, t in texts.items()}
     doc = run_probe(m, tok, texts, cfg, prov, log=log, progress=progress, plan=plan,
                     alpha_cache=threshold_cache(cache, mkey, cfg.blocks, digest)
-                    if use_cache else None)
+                    if use_cache else None,
+                    unit_cache=cache / "probe-units" if use_cache else None)
     timings.update(doc["timings"])
     timings["wall_s"] = round(time.perf_counter() - t0, 2)
     doc["timings"] = {k: (round(v, 2) if isinstance(v, float) else v) for k, v in timings.items()}

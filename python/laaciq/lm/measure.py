@@ -20,6 +20,7 @@ import numpy as np
 from laaciq.errors import LaaciqError
 from laaciq.lm import quantize as qz
 from laaciq.lm import stats
+from laaciq.lm.unitcache import UnitCache, weights_digest
 from laaciq.tensor.baselines import merge_moments, row_moments
 from laaciq.theory.mixture import effective_kurtosis_linear, mixture_excess_kurtosis
 
@@ -160,6 +161,7 @@ class CorpusRun:
     q: dict = field(default_factory=dict)       # config -> lang -> nll per unit
     mechanism: list = field(default_factory=list)
     seconds: dict = field(default_factory=dict)
+    units: dict = field(default_factory=dict)   # forward-pass units reused / computed
 
 
 def _jobs(cfg: Config, w: Weights, c_of, kappa, mixed_blocks):
@@ -177,26 +179,44 @@ def _jobs(cfg: Config, w: Weights, c_of, kappa, mixed_blocks):
     return jobs
 
 
-def _fp_pass(scorer, tok, text, lang, seg_len, seed, bar):
+def _fp_pass(scorer, tok, text, lang, seg_len, seed, bar, units: UnitCache):
+    """Full precision, one cached unit per language: the evaluation text, its first segments
+    shuffled and the calibration text (block norms and Σ x² per linear input)."""
     ev = encode(tok, text.paragraphs(lang, "evaluation"), seg_len)
     ca = encode(tok, text.paragraphs(lang, "calibration"), seg_len)
-    f = scorer.run(ev.segments, progress=bar)
     srng = random.Random(f"{seed}-{lang}")
     shuf = [[s[0]] + srng.sample(s[1:], len(s) - 1) for s in ev.segments[:SHUFFLED]]
-    sh = scorer.run(shuf, progress=bar)
-    c = scorer.run(ca.segments, norms=True, input_squares=True, progress=bar)
+    key = units.key("fp", "", (ev.segments, shuf, ca.segments), f"seed={seed}")
+    f, sh, c = units.stats(key, (len(ev.segments), len(shuf), len(ca.segments)), lambda: (
+        scorer.run(ev.segments, progress=bar), scorer.run(shuf, progress=bar),
+        scorer.run(ca.segments, norms=True, input_squares=True, progress=bar)))
     return ev, per_unit(f, ev), sh.perplexity, c
 
 
+def _quantized_pass(scorer, enc: Encoded, wkey: str, units: UnitCache, bar, ready):
+    """NLL per page of ``enc`` with the quantized matrices of digest ``wkey`` (one cached
+    unit); ``ready()`` applies them to the model before a pass is computed."""
+    def compute():
+        ready()
+        return (scorer.run(enc.segments, progress=bar),)
+
+    st, = units.stats(units.key("q", wkey, (enc.segments,)), (len(enc.segments),), compute)
+    return per_unit(st, enc)[0]
+
+
 def run_corpus(scorer, tok, text, configs, w: Weights, lin_modules, memo, workers: int,
-               seg_len: int, seed: int, mixed_blocks: dict, bar, log) -> CorpusRun:
-    """Every run of one corpus (module docstring)."""
+               seg_len: int, seed: int, mixed_blocks: dict, bar, log,
+               units: UnitCache | None = None) -> CorpusRun:
+    """Every run of one corpus (module docstring); forward passes through ``units`` (none: all
+    computed)."""
     import torch
+    units = units or UnitCache(None)
+    n0 = (units.reused, units.computed)
     langs = list(text.languages)
     t0 = time.perf_counter()
     enc, fp, shuf, ab, abb, sq = {}, {}, {}, {}, {}, {}
     for l in langs:
-        enc[l], fp[l], shuf[l], c = _fp_pass(scorer, tok, text, l, seg_len, seed, bar)
+        enc[l], fp[l], shuf[l], c = _fp_pass(scorer, tok, text, l, seg_len, seed, bar, units)
         ab[l], abb[l] = a_bar(c), a_bar(c, with_bos=True)
         sq[l] = {i: c.sq_sum[i] / c.sq_count for i in w.W0}
     run = CorpusRun(text.name, langs, enc, fp, shuf, ab, abb, sq)
@@ -231,15 +251,24 @@ def run_corpus(scorer, tok, text, configs, w: Weights, lin_modules, memo, worker
                                        "kind": w.kind[i],
                                        **dict(zip(("mse", "act_error"), qz.matrix_errors(
                                            w.W0[i], qw[i], pooled_c[i])))} for i in qw]
-                apply(qw)
+                applied: list = []
+
+                def ready(qw=qw, applied=applied):
+                    if not applied:
+                        apply(qw)
+                        applied.append(True)
+                wkey = weights_digest(qw)
                 for l in g:
-                    run.q[cfg.name][l] = per_unit(scorer.run(enc[l].segments, progress=bar),
-                                                  enc[l])[0]
-                apply({})
+                    run.q[cfg.name][l] = _quantized_pass(scorer, enc[l], wkey, units, bar, ready)
+                if applied:
+                    apply({})
             run.seconds[cfg.name] = time.perf_counter() - t1
             log(f"{text.name} {cfg.name}: {run.seconds[cfg.name]:.1f} s")
     finally:
         apply({})
+    run.units = {"reused": units.reused - n0[0], "computed": units.computed - n0[1]}
+    log(f"{text.name}: forward-pass units reused {run.units['reused']}, computed "
+        f"{run.units['computed']}")
     return run
 
 

@@ -253,16 +253,20 @@ def _seeds_alpha(run, w) -> dict:
 
 
 def run_probe(model, tok, texts: dict, cfg: ProbeConfig, provenance: dict, log=print,
-              progress: bool = True, alpha_cache: Path | None = None, plan: dict | None = None
-              ) -> dict:
-    """Measure every corpus of ``texts`` (name -> ParallelText), decide, return the document."""
+              progress: bool = True, alpha_cache: Path | None = None, plan: dict | None = None,
+              unit_cache: Path | None = None) -> dict:
+    """Measure every corpus of ``texts`` (name -> ParallelText), decide, return the document.
+    ``alpha_cache``: the thresholds' file; ``unit_cache``: the folder of cached forward passes
+    (:mod:`laaciq.lm.unitcache`); None: computed afresh."""
     import torch
     from laaciq.lm.model import Scorer, block_linears
+    from laaciq.lm.unitcache import UnitCache, base_key
 
     t_all = time.perf_counter()
     for b in set(cfg.bits) | set(cfg.lo_bits):
         check_bits(b)
     scorer = Scorer(model, cfg.batch)
+    units = UnitCache(unit_cache, base_key(model, cfg.batch) if unit_cache else "")
     lin = block_linears(model)
     nblocks = len(scorer.blocks)
     qblocks = nblocks if cfg.blocks is None else min(cfg.blocks, nblocks)
@@ -276,11 +280,13 @@ def run_probe(model, tok, texts: dict, cfg: ProbeConfig, provenance: dict, log=p
         log(f"reusing {len(memo)} cached thresholds from {alpha_cache}")
     rng = np.random.default_rng(cfg.seed)
     bar = _Bar(progress)
-    corpora, measures = {}, {}
+    corpora, measures, unit_counts = {}, {}, {}
     try:
         for name, text in texts.items():
             run = ms.run_corpus(scorer, tok, text, configs_for(name, cfg), w, modules, memo,
-                                cfg.threads, cfg.seg_len, cfg.seed, mixed_blocks, bar, log)
+                                cfg.threads, cfg.seg_len, cfg.seed, mixed_blocks, bar, log,
+                                units)
+            unit_counts[name] = run.units
             if alpha_cache is not None:
                 _save_memo(memo, Path(alpha_cache))
             corpora[name], measures[name] = _corpus_doc(run, w, facts, rng, cfg.bootstrap)
@@ -308,7 +314,8 @@ def run_probe(model, tok, texts: dict, cfg: ProbeConfig, provenance: dict, log=p
             "prediction_tests": plan.get("tests", {}), "caveats": _caveats(provenance),
             "config": asdict(cfg), "config_key": cfg.key(), "quantized_blocks": qblocks,
             "blocks": nblocks, "provenance": provenance,
-            "timings": {"total_s": round(time.perf_counter() - t_all, 2)},
+            "timings": {"total_s": round(time.perf_counter() - t_all, 2),
+                        "forward_pass_units": unit_counts},
             "platform": {"python": platform.python_version(), "torch": torch.__version__,
                          "threads": cfg.threads}}
 
