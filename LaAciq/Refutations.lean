@@ -224,6 +224,7 @@ theorem claim_seed004_mse_convex_false :
   have m₁ : maxS ((1 : K) - 9 / 10) 0 = 1 - 9 / 10 := maxS_eq_left (by grind)
   have m₂ : maxS ((1 : K) - 1) 0 = 0 := maxS_eq_right (by grind)
   have m₃ : maxS ((1 : K) - 11 / 10) 0 = 0 := maxS_eq_right (by grind)
+  simp only [e₁, m₁, m₂, m₃] at h1
   grind
 
 section
