@@ -18,6 +18,7 @@ public import LaAciq.RefutationsOptimal
 public import LaAciq.Law
 public import LaAciq.LawTheory
 public import LaAciq.OutputError
+public import LaAciq.OutputCounterexample
 public import LaAciq.OutputTies
 public import LaAciq.AsymGrid
 
@@ -42,8 +43,10 @@ Root of the core-Lean library: imports every module, so compiling it checks the 
 * `LaAciq.Law` — the abstract law (expectation, integrability, closure) and finite laws as one.
 * `LaAciq.LawTheory` — decomposition, convexity, first-order condition, moments and
   `n`-component mixtures for every law.
-* `LaAciq.OutputError` — the layer-output error `(w - Q w)ᵀ H (w - Q w)`: a counterexample to
-  attainment with half-up rounding, the closed-piece candidate calculus, the diagonal case.
+* `LaAciq.OutputError` — the layer-output error `(w - Q w)ᵀ H (w - Q w)`: the closed-piece
+  candidate calculus, the diagonal case.
+* `LaAciq.OutputCounterexample` — a counterexample to attainment of the layer-output error with
+  half-up rounding, and the tie choice and mirrored row that attain it.
 * `LaAciq.OutputTies` — with a free choice among nearest codes at ties the layer-output error
   attains its minimum, at one of finitely many candidates.
 * `LaAciq.AsymGrid` — asymmetric integer grids `[-M, N]` (Q4_0, Q5_0, int8), either sign of the

@@ -416,8 +416,10 @@ theorem mse_le_candidate {l : List (K × K)} (hw : ∀ p ∈ l, 0 ≤ p.2) {B : 
 
 end
 
-/-- A least value of `f` among the list entries with a property. -/
-theorem exists_min_of_list (f : K → K) (P : K → Prop) (vs : List K) (h : ∃ v ∈ vs, P v) :
+/-- A least value of `f` among the list entries with a property (Mathlib:
+`Finset.exists_min_image` on the filtered list). -/
+theorem exists_min_of_list {α : Type} (f : α → K) (P : α → Prop) (vs : List α)
+    (h : ∃ v ∈ vs, P v) :
     ∃ v ∈ vs, P v ∧ ∀ w ∈ vs, P w → f v ≤ f w := by
   induction vs with
   | nil =>

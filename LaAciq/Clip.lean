@@ -30,6 +30,11 @@ them with those lemmas.
 
 ## Main results
 
+* The scalar API: `maxS_cases`, `minS_cases` (the only proofs that open the definitions),
+  `le_maxS_left`-style bounds, `maxS_eq_left`-style evaluations, `maxS_le_iff`, `le_minS_iff`,
+  monotonicity, `absS_le_iff`, `absS_neg`, `absS_sub_comm`, `absS_mul_self`, and
+  `maxS_minS_cases`: the clip `maxS lo (minS hi x)` to any interval `[lo, hi]` in its three
+  pieces (Mathlib: `Set.projIcc`).
 * The nine clip theorems of seed 004, with the hypothesis `0 ≤ α` exactly where it is needed:
   `clip_le_alpha`, `clip_in_range`, `clip_abs_le` and `clip_mono_alpha` need it;
   `neg_alpha_le_clip`, `clip_of_in_range`, `clip_idempotent`, `clip_mono_x`, `clip_nonneg`
@@ -73,8 +78,11 @@ def absS (x : K) : K := maxS x (-x)
 
 /-! ### The scalar API
 
-Each helper is unfolded once, in its defining equation (`maxS_def`, `minS_def`, `absS_def`, as
-Mathlib's `max_def`, `min_def`, `abs_eq_max_neg`); everything else goes through these lemmas. -/
+The definitions are opened in exactly two places, `maxS_cases` and `minS_cases` (Mathlib's
+`max_cases`, `min_cases`); every other fact about `maxS`, `minS`, `absS` and `clip` is proved
+from those two lemmas, and proofs elsewhere use the lemmas of this section instead of unfolding.
+`maxS_def`, `minS_def`, `absS_def` and `clip_def` state the definitions (Mathlib's `max_def`,
+`min_def`, `abs_eq_max_neg`, `Set.coe_projIcc`) for a bridge to rewrite with. -/
 
 theorem maxS_def (a b : K) : maxS a b = if a ≤ b then b else a := rfl
 
@@ -82,82 +90,107 @@ theorem minS_def (a b : K) : minS a b = if a ≤ b then a else b := rfl
 
 theorem absS_def (x : K) : absS x = maxS x (-x) := rfl
 
+/-- The two cases of `maxS` (Mathlib: `max_cases`). -/
+theorem maxS_cases (a b : K) : (a ≤ b ∧ maxS a b = b) ∨ (b ≤ a ∧ maxS a b = a) := by
+  -- the API lemma itself: the one place `maxS` is opened
+  rw [maxS_def]; split <;> grind
+
+/-- The two cases of `minS` (Mathlib: `min_cases`). -/
+theorem minS_cases (a b : K) : (a ≤ b ∧ minS a b = a) ∨ (b ≤ a ∧ minS a b = b) := by
+  -- the API lemma itself: the one place `minS` is opened
+  rw [minS_def]; split <;> grind
+
 @[simp, grind =] theorem maxS_self (a : K) : maxS a a = a := by
-  rw [maxS_def]; split <;> rfl
+  rcases maxS_cases a a with ⟨_, e⟩ | ⟨_, e⟩ <;> exact e
 
 @[simp, grind =] theorem minS_self (a : K) : minS a a = a := by
-  rw [minS_def]; split <;> rfl
+  rcases minS_cases a a with ⟨_, e⟩ | ⟨_, e⟩ <;> exact e
 
 theorem le_maxS_left (a b : K) : a ≤ maxS a b := by
-  rw [maxS_def]; split <;> grind
+  rcases maxS_cases a b with ⟨_, e⟩ | ⟨_, e⟩ <;> grind
 
 theorem le_maxS_right (a b : K) : b ≤ maxS a b := by
-  rw [maxS_def]; split <;> grind
+  rcases maxS_cases a b with ⟨_, e⟩ | ⟨_, e⟩ <;> grind
 
 theorem minS_le_left (a b : K) : minS a b ≤ a := by
-  rw [minS_def]; split <;> grind
+  rcases minS_cases a b with ⟨_, e⟩ | ⟨_, e⟩ <;> grind
 
 theorem minS_le_right (a b : K) : minS a b ≤ b := by
-  rw [minS_def]; split <;> grind
+  rcases minS_cases a b with ⟨_, e⟩ | ⟨_, e⟩ <;> grind
 
 theorem maxS_eq_left {a b : K} (h : b ≤ a) : maxS a b = a := by
-  rw [maxS_def]; split <;> grind
+  rcases maxS_cases a b with ⟨_, e⟩ | ⟨_, e⟩ <;> grind
 
 theorem maxS_eq_right {a b : K} (h : a ≤ b) : maxS a b = b := by
-  rw [maxS_def]; split <;> grind
+  rcases maxS_cases a b with ⟨_, e⟩ | ⟨_, e⟩ <;> grind
 
 theorem minS_eq_left {a b : K} (h : a ≤ b) : minS a b = a := by
-  rw [minS_def]; split <;> grind
+  rcases minS_cases a b with ⟨_, e⟩ | ⟨_, e⟩ <;> grind
 
 theorem minS_eq_right {a b : K} (h : b ≤ a) : minS a b = b := by
-  rw [minS_def]; split <;> grind
+  rcases minS_cases a b with ⟨_, e⟩ | ⟨_, e⟩ <;> grind
 
-/-- The two cases of `maxS`. -/
-theorem maxS_cases (a b : K) : (a ≤ b ∧ maxS a b = b) ∨ (b ≤ a ∧ maxS a b = a) := by
-  rw [maxS_def]; split <;> grind
+@[simp] theorem maxS_le_iff {a b c : K} : maxS a b ≤ c ↔ a ≤ c ∧ b ≤ c := by
+  rcases maxS_cases a b with ⟨_, e⟩ | ⟨_, e⟩ <;> grind
 
-theorem maxS_le_iff {a b c : K} : maxS a b ≤ c ↔ a ≤ c ∧ b ≤ c := by
-  rw [maxS_def]; split <;> grind
+@[simp] theorem le_minS_iff {a b c : K} : c ≤ minS a b ↔ c ≤ a ∧ c ≤ b := by
+  rcases minS_cases a b with ⟨_, e⟩ | ⟨_, e⟩ <;> grind
 
-theorem le_minS_iff {a b c : K} : c ≤ minS a b ↔ c ≤ a ∧ c ≤ b := by
-  rw [minS_def]; split <;> grind
+theorem maxS_mono_right (a : K) {b c : K} (h : b ≤ c) : maxS a b ≤ maxS a c :=
+  maxS_le_iff.mpr ⟨le_maxS_left a c, Std.le_trans h (le_maxS_right a c)⟩
 
-theorem maxS_mono_right (a : K) {b c : K} (h : b ≤ c) : maxS a b ≤ maxS a c := by
-  rw [maxS_def, maxS_def]; repeat' split
-  all_goals grind
+theorem minS_mono_right (a : K) {b c : K} (h : b ≤ c) : minS a b ≤ minS a c :=
+  le_minS_iff.mpr ⟨minS_le_left a b, Std.le_trans (minS_le_right a b) h⟩
 
-theorem minS_mono_right (a : K) {b c : K} (h : b ≤ c) : minS a b ≤ minS a c := by
-  rw [minS_def, minS_def]; repeat' split
-  all_goals grind
-
-theorem absS_nonneg (x : K) : 0 ≤ absS x := by
-  rw [absS_def, maxS_def]; split <;> grind
+/-- `maxS lo (minS hi x)`, the clip to `[lo, hi]` (Mathlib: `Set.projIcc`), in its three pieces:
+saturated below, inside, saturated above. -/
+theorem maxS_minS_cases {lo hi : K} (h : lo ≤ hi) (x : K) :
+    (x ≤ lo ∧ maxS lo (minS hi x) = lo) ∨ ((lo ≤ x ∧ x ≤ hi) ∧ maxS lo (minS hi x) = x) ∨
+      (hi ≤ x ∧ maxS lo (minS hi x) = hi) := by
+  rcases minS_cases hi x with ⟨h₁, e₁⟩ | ⟨h₁, e₁⟩ <;>
+    rcases maxS_cases lo (minS hi x) with ⟨h₂, e₂⟩ | ⟨h₂, e₂⟩ <;> grind
 
 theorem le_absS_self (x : K) : x ≤ absS x := le_maxS_left x (-x)
 
 theorem neg_le_absS (x : K) : -x ≤ absS x := le_maxS_right x (-x)
+
+theorem absS_nonneg (x : K) : 0 ≤ absS x := by
+  have := le_absS_self x
+  have := neg_le_absS x
+  grind
 
 theorem absS_of_nonneg {x : K} (h : 0 ≤ x) : absS x = x := maxS_eq_left (by grind)
 
 theorem absS_of_nonpos {x : K} (h : x ≤ 0) : absS x = -x := maxS_eq_right (by grind)
 
 theorem absS_le_iff {x c : K} : absS x ≤ c ↔ -c ≤ x ∧ x ≤ c := by
-  rw [absS_def, maxS_le_iff]; grind
+  have h : absS x ≤ c ↔ x ≤ c ∧ -x ≤ c := maxS_le_iff
+  grind
 
-@[simp] theorem absS_neg (x : K) : absS (-x) = absS x := by
-  rw [absS_def, absS_def, maxS_def, maxS_def]; repeat' split
-  all_goals grind
+@[simp, grind =] theorem absS_neg (x : K) : absS (-x) = absS x := by
+  by_cases h : 0 ≤ x
+  · have e₁ : absS (-x) = - -x := absS_of_nonpos (by grind)
+    have e₂ := absS_of_nonneg h
+    grind
+  · have e₁ : absS (-x) = -x := absS_of_nonneg (by grind)
+    have e₂ : absS x = -x := absS_of_nonpos (by grind)
+    grind
 
 theorem absS_sub_comm (x y : K) : absS (x - y) = absS (y - x) := by
   have e : y - x = -(x - y) := by grind
   rw [e, absS_neg]
 
-theorem absS_mul_self (x : K) : absS x * absS x = x * x := by
-  rw [absS_def, maxS_def]; split <;> grind
+@[simp] theorem absS_mul_self (x : K) : absS x * absS x = x * x := by
+  by_cases h : 0 ≤ x
+  · rw [absS_of_nonneg h]
+  · rw [absS_of_nonpos (show x ≤ 0 by grind)]
+    grind
 
 /-- Clipping to `[-a, a]`.
 Seed 004: «clip(x,α) = max(-α, min(α, x))». -/
 def clip (a x : K) : K := maxS (-a) (minS a x)
+
+theorem clip_def (a x : K) : clip a x = maxS (-a) (minS a x) := rfl
 
 /-- Seed 004: «clip(x,α) ≤ α». Needs `0 ≤ α` (for `α < 0` the value is `-α > α`). -/
 theorem clip_le_alpha {a : K} (ha : 0 ≤ a) (x : K) : clip a x ≤ a :=
@@ -172,9 +205,8 @@ theorem clip_in_range {a : K} (ha : 0 ≤ a) (x : K) : -a ≤ clip a x ∧ clip 
   ⟨neg_alpha_le_clip a x, clip_le_alpha ha x⟩
 
 /-- Seed 004: «x∈[-α,α] → clip(x,α)=x». -/
-theorem clip_of_in_range {a x : K} (h₁ : -a ≤ x) (h₂ : x ≤ a) : clip a x = x := by
-  unfold clip
-  rw [minS_eq_right h₂, maxS_eq_right h₁]
+theorem clip_of_in_range {a x : K} (h₁ : -a ≤ x) (h₂ : x ≤ a) : clip a x = x :=
+  (clip_def a x).trans ((congrArg (maxS (-a)) (minS_eq_right h₂)).trans (maxS_eq_right h₁))
 
 /-- Seed 004: «clip(clip(x,α),α) = clip(x,α)». Holds for every `α`. -/
 theorem clip_idempotent (a x : K) : clip a (clip a x) = clip a x := by
@@ -201,24 +233,23 @@ theorem clip_mono_alpha {a b : K} (ha : 0 ≤ a) (hab : a ≤ b) (x : K) :
 
 /-- Seed 004: «x≥0 → clip(x,α)≥0». Holds for every `α`. -/
 theorem clip_nonneg (a : K) {x : K} (hx : 0 ≤ x) : 0 ≤ clip a x := by
+  have e := clip_def a x
   by_cases ha : 0 ≤ a
   · have h1 := le_minS_iff.mpr ⟨ha, hx⟩
     have h2 := le_maxS_right (-a) (minS a x)
-    unfold clip
     grind
   · have := le_maxS_left (-a) (minS a x)
-    unfold clip
     grind
 
 /-- Saturation above. Seed 004: «clip(x,α) = max(-α, min(α, x))». -/
-theorem clip_of_alpha_le {a x : K} (ha : 0 ≤ a) (h : a ≤ x) : clip a x = a := by
-  unfold clip
-  rw [minS_eq_left h, maxS_eq_right (show -a ≤ a by grind)]
+theorem clip_of_alpha_le {a x : K} (ha : 0 ≤ a) (h : a ≤ x) : clip a x = a :=
+  (clip_def a x).trans ((congrArg (maxS (-a)) (minS_eq_left h)).trans
+    (maxS_eq_right (show -a ≤ a by grind)))
 
 /-- Saturation below. Seed 004: «clip(x,α) = max(-α, min(α, x))». -/
-theorem clip_of_le_neg_alpha {a x : K} (ha : 0 ≤ a) (h : x ≤ -a) : clip a x = -a := by
-  unfold clip
-  rw [minS_eq_right (show x ≤ a by grind), maxS_eq_left h]
+theorem clip_of_le_neg_alpha {a x : K} (ha : 0 ≤ a) (h : x ≤ -a) : clip a x = -a :=
+  (clip_def a x).trans ((congrArg (maxS (-a)) (minS_eq_right (show x ≤ a by grind))).trans
+    (maxS_eq_left h))
 
 /-- Fixed points. -/
 theorem clip_eq_self_iff {a x : K} (ha : 0 ≤ a) : clip a x = x ↔ -a ≤ x ∧ x ≤ a := by

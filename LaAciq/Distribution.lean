@@ -12,7 +12,7 @@ The empirical law of a weight tensor: a list of atoms `(value, weight)` with non
 weights summing to 1 (`IsDist`). The expectation `expect l f = Σ wᵢ f(xᵢ)` is Mathlib's
 integral against a finite law: `PMF.integral_eq_sum : ∫ a, f a ∂p.toMeasure = ∑ a, (p a).toReal • f a`;
 mixtures split as `MeasureTheory.integral_add_measure` and `MeasureTheory.integral_smul_measure`
-do; `variance_eq` is `ProbabilityTheory.variance_def'`. `prob` is the expectation of an
+do; `variance_eq` (in `LaAciq.LawTheory`) is `ProbabilityTheory.variance_def'`. `prob` is the expectation of an
 indicator.
 
 ## Main definitions
@@ -28,8 +28,10 @@ indicator.
 * `prob_nonneg`, `prob_le_one`: probabilities lie in `[0, 1]`.
 * `expect_scale`: scaling the support.
 * `expect_mix`, `isDist_mix`, `mean_mix`: the expectation of a mixture is the weighted sum.
-* `variance_eq`: `Var X = E[X²] - (E X)²`.
-* `sq_variance_le_fourth`: `(E[(X-μ)²])² ≤ E[(X-μ)⁴]`, so excess kurtosis is `≥ -2`.
+
+`variance_eq` (`Var X = E[X²] - (E X)²`) and `sq_variance_le_fourth` (`m2² ≤ m4`) for an atom list
+with `IsDist` are the theorems of `LaAciq.LawTheory` for every law, read off through
+`Law.ofFinite` there (one proof each).
 -/
 
 @[expose] public section
@@ -184,31 +186,6 @@ theorem isDist_mix {w : K} (hw₀ : 0 ≤ w) (hw₁ : w ≤ 1) {l₁ l₂ : List
 theorem mean_mix (w : K) (l₁ l₂ : List (K × K)) :
     mean (mix w l₁ l₂) = w * mean l₁ + (1 - w) * mean l₂ :=
   expect_mix w l₁ l₂ _
-
-/-- `Var X = E[X²] - (E X)²`. -/
-theorem variance_eq {l : List (K × K)} (hl : IsDist l) :
-    variance l = expect l (fun x => x ^ 2) - mean l ^ 2 := by
-  unfold variance cmoment
-  have e : (fun x => (x - mean l) ^ 2) =
-      (fun x => x ^ 2 + ((-2 * mean l) * x + mean l ^ 2)) := by
-    funext x; grind
-  rw [e, expect_add, expect_add, expect_const_mul, expect_const hl]
-  unfold mean
-  grind
-
-/-- Excess kurtosis is at least `-2`: `(E[(X-μ)²])² ≤ E[(X-μ)⁴]`.
-Seed 000: «κ | Excess kurtosis | ℝ (≥ -2)». -/
-theorem sq_variance_le_fourth {l : List (K × K)} (hl : IsDist l) :
-    cmoment l 2 ^ 2 ≤ cmoment l 4 := by
-  have hnn := expect_nonneg hl.1 (f := fun x => ((x - mean l) ^ 2 - cmoment l 2) ^ 2)
-    (fun _ => Lean.Grind.OrderedRing.sq_nonneg)
-  have e : (fun x => ((x - mean l) ^ 2 - cmoment l 2) ^ 2) =
-      (fun x => (x - mean l) ^ 4 + ((-2 * cmoment l 2) * (x - mean l) ^ 2
-        + cmoment l 2 ^ 2)) := by
-    funext x; grind
-  rw [e, expect_add, expect_add, expect_const_mul, expect_const hl] at hnn
-  unfold cmoment at *
-  grind
 
 /-- Expectations agree when the integrands agree on the support. -/
 theorem expect_congr {l : List (K × K)} {f g : K → K} (h : ∀ p ∈ l, f p.1 = g p.1) :

@@ -90,7 +90,9 @@ theorem tailMass_nonneg {l : List (K × K)} (hw : ∀ p ∈ l, 0 ≤ p.2) (t : K
 /-- Pointwise: `(u - s)₊ ≥ (u - s)·𝟙(u > t)` for every `s` and `t`. -/
 theorem posPart_ge_tail (u s t : K) :
     (if u ≤ t then 0 else u) + (-s) * (if u ≤ t then 0 else 1) ≤ maxS (u - s) 0 := by
-  rw [maxS_def]; repeat' split
+  have h₁ := le_maxS_left (u - s) 0
+  have h₂ := le_maxS_right (u - s) 0
+  repeat' split
   all_goals grind
 
 /-- `E[(|X| - s)₊] ≥ E[|X|; |X| > t] - s·P(|X| > t)` for every `s`, `t`. -/
@@ -113,7 +115,8 @@ theorem posPartMean_eq_tail {l : List (K × K)} {a t : K}
     (fun p hp => by
       have := h p hp
       try dsimp only
-      rw [maxS_def]; repeat' split
+      have := maxS_cases (absS p.1 - a) 0
+      repeat' split
       all_goals grind)
   rw [expect_add, expect_const_mul] at e
   unfold posPartMean tailSum tailMass
@@ -336,9 +339,9 @@ theorem modelMSE_no_minimizer_of_zero {l : List (K × K)} {c : K} (hc : 0 < c)
     rcases h0 p hp with h | h
     · right
       show maxS (absS p.1 - b) 0 ^ 2 = 0
-      rw [h]
-      unfold absS maxS; repeat' split
-      all_goals grind
+      rw [h, absS_of_nonneg (show (0 : K) ≤ 0 by grind),
+        maxS_eq_right (show (0 : K) - b ≤ 0 by grind)]
+      grind
     · left; exact h
   have h1 := hmin (a / 2) (by grind)
   unfold modelMSE at h1

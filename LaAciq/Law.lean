@@ -187,15 +187,13 @@ theorem measurable_sq {f : K → K} (hf : P.Measurable f) : P.Measurable (fun x 
 
 /-- `max` by `if` (`maxS a b = if a ≤ b then b else a`). -/
 theorem measurable_maxS {f g : K → K} (hf : P.Measurable f) (hg : P.Measurable g) :
-    P.Measurable (fun x => maxS (f x) (g x)) := by
-  unfold maxS
-  exact P.measurable_ite_le hf hg hg hf
+    P.Measurable (fun x => maxS (f x) (g x)) :=
+  P.measurable_congr (P.measurable_ite_le hf hg hg hf) (fun x => (maxS_def (f x) (g x)).symm)
 
 /-- The absolute value `absS y = maxS y (-y)`. -/
 theorem measurable_absS {f : K → K} (hf : P.Measurable f) :
-    P.Measurable (fun x => absS (f x)) := by
-  unfold absS
-  exact P.measurable_maxS hf (P.measurable_neg hf)
+    P.Measurable (fun x => absS (f x)) :=
+  P.measurable_congr (P.measurable_maxS hf (P.measurable_neg hf)) (fun x => (absS_def (f x)).symm)
 
 /-- The positive part `((|x| - α)₊)` of the clipping residual. -/
 theorem measurable_posPart (a : K) : P.Measurable (fun x => maxS (absS x - a) 0) :=

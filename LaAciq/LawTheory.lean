@@ -46,8 +46,24 @@ Mixtures have `n` components: `Law.mixture l` is the law `Σ wᵢ Pᵢ` of a lis
 * `LaAciq.Law.cmoment_four_mixture`: the mixture's fourth central moment, `n` components.
 * `LaAciq.Law.cmoment_four_mixture_eq_seed004_add`: seed 004's numerator plus `4 Σ w m3 δ`.
 * `LaAciq.Law.cmoment_four_mixture_eq_seed004_iff`: seed 004 is exact iff `Σ w m3 δ = 0`.
-* `LaAciq.mse_eq_clipError_add_innerError_of_isDist`, `LaAciq.neg_two_le_kurtosis_of_isDist`:
-  finite-law corollaries through `Law.ofFinite`.
+* Finite-law corollaries through `Law.ofFinite` (one proof per fact: the finite statement has the
+  same hypotheses, an atom list with `IsDist`): `LaAciq.variance_eq`,
+  `LaAciq.sq_variance_le_fourth`, `LaAciq.modelMSE_le_quadratic`,
+  `LaAciq.modelMSE_minimizer_fixed_point`, `LaAciq.modelMSE_minimizer_fixed_point'`,
+  `LaAciq.neg_two_le_kurtosis_of_isDist`.
+
+## Finite/law pairs that keep two proofs
+
+* The finite theorem is more general, so nothing is derived from the law one: its weights need
+  only be non-negative (`∀ p ∈ l, 0 ≤ p.2`), not sum to 1 (the importance-weighted solver uses
+  unnormalised weights): `mse_eq_clipError_add_innerError` (no weight hypothesis at all),
+  `innerError_le`, `convexOn_clipError`, `clipError_antitone`, `convexOn_modelMSE`,
+  `strictConvexOn_modelMSE`, `modelMSE_minimizer_unique` (in `LaAciq.MSE`,
+  `LaAciq.Convexity`), each beside `Law.<same name>`.
+* Same hypotheses, kept because modules below this one use them (`LaAciq.Mixture`'s
+  two-component formulas, which `LaAciq.Refutations` needs): `expect_sub_mean`,
+  `expect_sq_shift`, `expect_pow_four_shift` beside `Law.E_sub_mean`, `Law.E_sq_shift`,
+  `Law.E_pow_four_shift`.
 -/
 
 @[expose] public section
@@ -126,8 +142,7 @@ theorem sq_posPart_le (x a : K) : maxS (absS x - a) 0 ^ 2 ≤ 2 * x ^ 2 + 2 * a 
   have h₂ := absS_sq x
   have h₃ := Lean.Grind.OrderedRing.sq_nonneg (a := x)
   have h₄ := Lean.Grind.OrderedRing.sq_nonneg (a := a)
-  rw [maxS_def]
-  split <;> grind
+  rcases maxS_cases (absS x - a) 0 with ⟨_, e⟩ | ⟨_, e⟩ <;> rw [e] <;> grind
 
 /-- The positive part as two tail pieces: `(|x| - α)₊ = |x|·𝟙_{|x|>α} - α·𝟙_{|x|>α}`. -/
 theorem posPart_eq_tail (a x : K) : maxS (absS x - a) 0 =
@@ -893,12 +908,43 @@ section FiniteCorollaries
 
 variable {K : Type} [OrderedField K]
 
-/-- The decomposition for an atom list, read off the theorem for every law through
+/-- `Var X = E[X²] - (E X)²` for an atom list, read off `Law.variance_eq` through
 `Law.ofFinite`. -/
-theorem mse_eq_clipError_add_innerError_of_isDist [IntFloor K] {l : List (K × K)}
-    (hl : IsDist l) {a : K} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) :
-    mse l a B = clipError l a + innerError l a B :=
-  (Law.ofFinite l hl).mse_eq_clipError_add_innerError (Law.ofFinite_hasMoment2 l hl) ha hB
+theorem variance_eq {l : List (K × K)} (hl : IsDist l) :
+    variance l = expect l (fun x => x ^ 2) - mean l ^ 2 :=
+  (Law.ofFinite l hl).variance_eq (Law.ofFinite_hasMoment2 l hl)
+
+/-- `(E[(X-μ)²])² ≤ E[(X-μ)⁴]` for an atom list, read off `Law.sq_variance_le_fourth` through
+`Law.ofFinite`. Seed 000: «κ | Excess kurtosis | ℝ (≥ -2)». -/
+theorem sq_variance_le_fourth {l : List (K × K)} (hl : IsDist l) :
+    cmoment l 2 ^ 2 ≤ cmoment l 4 :=
+  (Law.ofFinite l hl).sq_variance_le_fourth (Law.ofFinite_hasMoment4 l hl)
+
+/-- The model MSE of an atom list lies below a quadratic in the shift `t`, read off
+`Law.modelMSE_le_quadratic` through `Law.ofFinite`. -/
+theorem modelMSE_le_quadratic {l : List (K × K)} (hl : IsDist l) (c a t : K) :
+    modelMSE l c (a + t) ≤ modelMSE l c a - 2 * t * expect l (fun x => maxS (absS x - a) 0)
+      + t ^ 2 + c * ((a + t) ^ 2 - a ^ 2) :=
+  (Law.ofFinite l hl).modelMSE_le_quadratic (Law.ofFinite_hasMoment2 l hl) c a t
+
+/-- **First-order condition of the model MSE** for an atom list: a global minimizer `α` of
+`E[((|X| - α)₊)²] + c·α²` (`c ≥ 0`) satisfies `c · α = E[(|X| - α)₊]`; read off
+`Law.modelMSE_minimizer_fixed_point` through `Law.ofFinite`.
+Seed 004: «Taking derivative of MSE: dMSE/dα = dE_clip/dα + dE_quant/dα = 0». -/
+theorem modelMSE_minimizer_fixed_point {l : List (K × K)} (hl : IsDist l) {c : K} (hc : 0 ≤ c)
+    {a : K} (ha : ∀ z, modelMSE l c a ≤ modelMSE l c z) :
+    c * a = expect l (fun x => maxS (absS x - a) 0) :=
+  (Law.ofFinite l hl).modelMSE_minimizer_fixed_point (c := c) (a := a)
+    (Law.ofFinite_hasMoment2 l hl) hc ha
+
+/-- The fixed-point form `α · (c + P(|X| > α)) = E[|X|; |X| > α]` (OCTAV's iteration) at a
+global minimizer of an atom list's model MSE, read off `Law.modelMSE_minimizer_fixed_point'`. -/
+theorem modelMSE_minimizer_fixed_point' {l : List (K × K)} (hl : IsDist l) {c : K}
+    (hc : 0 ≤ c) {a : K} (ha : ∀ z, modelMSE l c a ≤ modelMSE l c z) :
+    a * (c + expect l (fun x => if absS x ≤ a then 0 else 1))
+      = expect l (fun x => if absS x ≤ a then 0 else absS x) :=
+  (Law.ofFinite l hl).modelMSE_minimizer_fixed_point' (c := c) (a := a)
+    (Law.ofFinite_hasMoment2 l hl) hc ha
 
 /-- Excess kurtosis of an atom list with positive variance is at least `-2`, read off the
 theorem for every law through `Law.ofFinite`. -/

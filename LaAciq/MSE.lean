@@ -98,12 +98,20 @@ theorem sq_sub_quantize_eq {a : K} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) (x : K)
       maxS (absS x - a) 0 ^ 2 + (if absS x ≤ a then (x - quantize a B x) ^ 2 else 0) := by
   by_cases h₁ : a ≤ x
   · rw [quantize_of_alpha_le ha hB h₁]
-    unfold absS maxS; repeat' split
-    all_goals grind
+    have e₁ := absS_of_nonneg (show 0 ≤ x by grind)
+    by_cases h : absS x ≤ a
+    · rw [if_pos h, maxS_eq_right (show absS x - a ≤ 0 by grind)]
+      grind
+    · rw [if_neg h, maxS_eq_left (show 0 ≤ absS x - a by grind)]
+      grind
   · by_cases h₂ : x ≤ -a
     · rw [quantize_of_le_neg_alpha ha hB h₂]
-      unfold absS maxS; repeat' split
-      all_goals grind
+      have e₁ := absS_of_nonpos (show x ≤ 0 by grind)
+      by_cases h : absS x ≤ a
+      · rw [if_pos h, maxS_eq_right (show absS x - a ≤ 0 by grind)]
+        grind
+      · rw [if_neg h, maxS_eq_left (show 0 ≤ absS x - a by grind)]
+        grind
     · have hin : absS x ≤ a := absS_le_iff.mpr ⟨by grind, by grind⟩
       have hz : maxS (absS x - a) 0 = 0 := maxS_eq_right (by grind)
       rw [if_pos hin, hz]
@@ -154,7 +162,9 @@ theorem clipError_eq_zero_of_abs_le {a : K} {l : List (K × K)} (h : ∀ p ∈ l
   unfold clipError
   rw [expect_congr (g := fun _ => 0) (fun p hp => by
     have := h p hp
-    unfold maxS; split <;> grind), expect_const_eq_mul_weight]
+    show maxS (absS p.1 - a) 0 ^ 2 = 0
+    rw [maxS_eq_right (show absS p.1 - a ≤ 0 by grind)]
+    grind), expect_const_eq_mul_weight]
   grind
 
 section

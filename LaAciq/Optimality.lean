@@ -21,10 +21,13 @@ there.
 ## Main results
 
 * `sq_posPart_sub_le`: `((u - (α + t))₊)² ≤ ((u - α)₊ - t)²`.
-* `modelMSE_le_quadratic`: `f(α + t) ≤ f(α) - 2t·E[(|X| - α)₊] + t² + c((α + t)² - α²)`.
 * `eq_zero_of_forall_nonneg`: `(∀ t, 0 ≤ D·t + Q·t²) → Q > 0 → D = 0`.
-* `modelMSE_minimizer_fixed_point`: `c · α = E[(|X| - α)₊]` at a global minimizer.
-* `modelMSE_minimizer_fixed_point'`: `α · (c + P(|X| > α)) = E[|X|; |X| > α]`.
+
+The theorems these two lemmas serve are proved once, for every law, in `LaAciq.LawTheory`
+(`Law.modelMSE_le_quadratic`, `Law.modelMSE_minimizer_fixed_point`,
+`Law.modelMSE_minimizer_fixed_point'`); the finite forms `modelMSE_le_quadratic`,
+`modelMSE_minimizer_fixed_point` and `modelMSE_minimizer_fixed_point'` (an atom list with
+`IsDist`: the same hypotheses) are read off there through `Law.ofFinite`.
 -/
 
 @[expose] public section
@@ -69,48 +72,6 @@ theorem eq_zero_of_forall_nonneg {D Q : K} (hQ : 0 < Q) (h : ∀ t : K, 0 ≤ D 
   · exact hd
   · have := Lean.Grind.OrderedRing.sq_pos hd
     grind
-
-/-- The model MSE lies below a quadratic in the shift `t`:
-`f(α + t) ≤ f(α) - 2t·E[(|X| - α)₊] + t² + c((α + t)² - α²)`. -/
-theorem modelMSE_le_quadratic {l : List (K × K)} (hl : IsDist l) (c a t : K) :
-    modelMSE l c (a + t) ≤ modelMSE l c a - 2 * t * expect l (fun x => maxS (absS x - a) 0)
-      + t ^ 2 + c * ((a + t) ^ 2 - a ^ 2) := by
-  unfold modelMSE clipError
-  have h := expect_mono hl.1 (f := fun x => maxS (absS x - (a + t)) 0 ^ 2)
-    (g := fun x => maxS (absS x - a) 0 ^ 2 + ((-2 * t) * maxS (absS x - a) 0 + t ^ 2))
-    (fun x => by have := sq_posPart_sub_le (absS x) a t; grind)
-  rw [expect_add, expect_add, expect_const_mul, expect_const hl] at h
-  grind
-
-/-- **First-order condition of the model MSE**: a global minimizer `α` of
-`E[((|X| - α)₊)²] + c·α²` (`c ≥ 0`) satisfies `c · α = E[(|X| - α)₊]`.
-Seed 004: «Taking derivative of MSE: dMSE/dα = dE_clip/dα + dE_quant/dα = 0». -/
-theorem modelMSE_minimizer_fixed_point {l : List (K × K)} (hl : IsDist l) {c : K} (hc : 0 ≤ c)
-    {a : K} (ha : ∀ z, modelMSE l c a ≤ modelMSE l c z) :
-    c * a = expect l (fun x => maxS (absS x - a) 0) := by
-  have hK : (0 : K) < 1 + c := by
-    have := Lean.Grind.OrderedRing.zero_lt_one (R := K); grind
-  have hD := eq_zero_of_forall_nonneg hK
-    (D := 2 * (c * a - expect l (fun x => maxS (absS x - a) 0))) (fun t => by
-      have h1 := modelMSE_le_quadratic hl c a t
-      have h2 := ha (a + t)
-      grind)
-  grind
-
-/-- The fixed-point form `α · (c + P(|X| > α)) = E[|X|; |X| > α]` (OCTAV's iteration) at a
-global minimizer of the model MSE. -/
-theorem modelMSE_minimizer_fixed_point' {l : List (K × K)} (hl : IsDist l) {c : K}
-    (hc : 0 ≤ c) {a : K} (ha : ∀ z, modelMSE l c a ≤ modelMSE l c z) :
-    a * (c + expect l (fun x => if absS x ≤ a then 0 else 1))
-      = expect l (fun x => if absS x ≤ a then 0 else absS x) := by
-  have h := modelMSE_minimizer_fixed_point hl hc ha
-  have e : (fun x => maxS (absS x - a) 0) = (fun x => (if absS x ≤ a then 0 else absS x)
-      + (-a) * (if absS x ≤ a then 0 else 1)) := by
-    funext x
-    have := maxS_cases (absS x - a) 0
-    grind
-  rw [e, expect_add, expect_const_mul] at h
-  grind
 
 end Optimality
 

@@ -48,32 +48,11 @@ section Lists
 
 variable {K : Type} [OrderedField K]
 
-/-- **A least element among those satisfying `P`** (for `v`) in a list where one satisfies `P`
-(Mathlib: `Finset.exists_min_image` on the filtered list). -/
+/-- **A least element among those satisfying `P`** (for `v`) in a list where one satisfies `P`:
+`exists_min_of_list` (Mathlib: `Finset.exists_min_image` on the filtered list). -/
 theorem exists_least_of_mem {α : Type} (v : α → K) (P : α → Prop) :
-    ∀ l : List α, (∃ x ∈ l, P x) → ∃ m ∈ l, P m ∧ ∀ x ∈ l, P x → v m ≤ v x
-  | [], ⟨_, hx, _⟩ => absurd hx List.not_mem_nil
-  | a :: t, ⟨x, hx, hPx⟩ => by
-    by_cases ht : ∃ y ∈ t, P y
-    · obtain ⟨m, hm, hPm, hmin⟩ := exists_least_of_mem v P t ht
-      by_cases ha : P a ∧ v a ≤ v m
-      · refine ⟨a, List.mem_cons_self .., ha.1, fun y hy hPy => ?_⟩
-        rcases List.mem_cons.mp hy with e | hy'
-        · rw [e]; grind
-        · have := hmin y hy' hPy; grind
-      · refine ⟨m, List.mem_cons_of_mem _ hm, hPm, fun y hy hPy => ?_⟩
-        rcases List.mem_cons.mp hy with e | hy'
-        · rw [e] at hPy ⊢; grind
-        · exact hmin y hy' hPy
-    · have hxa : x = a := by
-        rcases List.mem_cons.mp hx with e | hx'
-        · exact e
-        · exact absurd ⟨x, hx', hPx⟩ ht
-      rw [hxa] at hPx
-      refine ⟨a, List.mem_cons_self .., hPx, fun y hy hPy => ?_⟩
-      rcases List.mem_cons.mp hy with e | hy'
-      · rw [e]; grind
-      · exact absurd ⟨y, hy', hPy⟩ ht
+    ∀ l : List α, (∃ x ∈ l, P x) → ∃ m ∈ l, P m ∧ ∀ x ∈ l, P x → v m ≤ v x :=
+  fun l h => exists_min_of_list v P l h
 
 /-- The largest positive member `≤ s'` of a list, or `0` when there is none. -/
 theorem exists_lower_bound (l : List K) {s' : K} (hs' : 0 ≤ s') :

@@ -290,9 +290,10 @@ theorem abs_sub_quantize_le {a : K} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) {x : K
   have m₁ := Lean.Grind.OrderedRing.mul_le_mul_of_nonneg_left r₁ (Std.le_of_lt hs)
   have m₂ := Lean.Grind.OrderedRing.mul_le_mul_of_nonneg_left (Std.le_of_lt r₂) (Std.le_of_lt hs)
   have e : step a B * (x / step a B) = x := by grind
-  unfold quantize absS maxS
-  rw [hcl]
-  split <;> grind
+  have hq : quantize a B x = step a B * ((roundS (x / step a B) : Int) : K) := by
+    unfold quantize; rw [hcl]
+  rw [absS_le_iff, hq]
+  constructor <;> grind
 
 /-- Saturation above: `Q x = α` for `x ≥ α`. Seed 000: «Range: [-α, α]». -/
 theorem quantize_of_alpha_le {a : K} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) {x : K} (h : a ≤ x) :

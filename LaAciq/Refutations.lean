@@ -98,11 +98,10 @@ theorem claim_step_false :
 Seed 004: «clip(x,α) ≤ α». -/
 theorem claim_clip_le_alpha_false : ¬ ∀ a x : K, clip a x ≤ a := by
   intro h
-  have := h (-1) 0
+  have h₁ := h (-1) 0
+  have h₂ := neg_alpha_le_clip (-1 : K) 0
   have := Lean.Grind.OrderedRing.zero_lt_one (R := K)
-  unfold clip maxS minS at *
-  repeat' split at *
-  all_goals grind
+  grind
 
 section
 
@@ -123,9 +122,10 @@ theorem claim_mse_eq_clip_add_noise_false :
   rw [step_two] at h1
   unfold mse clipError expect expect at h1
   rw [quantize_zero h01 (by decide)] at h1
-  unfold absS maxS at h1
-  repeat' split at h1
-  all_goals grind
+  have e₀ : ((0 : K), (1 : K)).1 = 0 := rfl
+  have e₁ : absS (0 : K) = 0 := absS_of_nonneg (by grind)
+  have e₂ : maxS ((0 : K) - 1) 0 = 0 := maxS_eq_right (by grind)
+  grind
 
 /-- Seed 004's `E_quant = Δ²/12 · P(|X| ≤ α)` does not make an identity either. -/
 theorem claim_mse_eq_seed004_false :
@@ -142,9 +142,10 @@ theorem claim_mse_eq_seed004_false :
   rw [step_two] at h1
   unfold mse clipError probInside expect expect at h1
   rw [quantize_zero h01 (by decide)] at h1
-  unfold absS maxS at h1
-  repeat' split at h1
-  all_goals grind
+  have e₀ : ((0 : K), (1 : K)).1 = 0 := rfl
+  have e₁ : absS (0 : K) = 0 := absS_of_nonneg (by grind)
+  have e₂ : maxS ((0 : K) - 1) 0 = 0 := maxS_eq_right (by grind)
+  grind
 
 end
 
@@ -159,9 +160,12 @@ theorem claim_clipError_strict_anti_false :
     · rw [List.mem_singleton] at hp; subst hp; grind
     · unfold weight expect expect; grind
   have h1 := h [((0 : K), (1 : K))] 1 2 hd (by grind)
-  unfold clipError expect expect absS maxS at h1
-  repeat' split at h1
-  all_goals grind
+  unfold clipError expect expect at h1
+  have e₀ : ((0 : K), (1 : K)).1 = 0 := rfl
+  have e₁ : absS (0 : K) = 0 := absS_of_nonneg (by grind)
+  have e₂ : maxS ((0 : K) - 1) 0 = 0 := maxS_eq_right (by grind)
+  have e₃ : maxS ((0 : K) - 2) 0 = 0 := maxS_eq_right (by grind)
+  grind
 
 section
 
@@ -215,9 +219,13 @@ theorem claim_seed004_mse_convex_false :
   rw [e] at h1
   simp only [seed004MSE] at h1
   rw [step_two, step_two, step_two] at h1
-  simp only [clipError, probInside, expect, absS, maxS] at h1
-  repeat' split at h1
-  all_goals grind
+  simp only [clipError, probInside, expect] at h1
+  have e₁ : absS (1 : K) = 1 := absS_of_nonneg (by grind)
+  have m₁ : maxS ((1 : K) - 9 / 10) 0 = 1 - 9 / 10 := maxS_eq_left (by grind)
+  have m₂ : maxS ((1 : K) - 1) 0 = 0 := maxS_eq_right (by grind)
+  have m₃ : maxS ((1 : K) - 11 / 10) 0 = 0 := maxS_eq_right (by grind)
+  simp only [e₁, m₁, m₂, m₃] at h1
+  grind
 
 section
 

@@ -67,7 +67,8 @@ def test_every_theorem_has_a_law_scope():
     assert scopes["LaAciq.Law.mse_eq_clipError_add_innerError"] == "every law"
     assert scopes["LaAciq.Law.cmoment_four_mixture_eq_seed004_add"] == "every law"
     assert scopes["LaAciq.mse_eq_clipError_add_innerError"] == "finite laws"
-    assert scopes["LaAciq.mse_eq_clipError_add_innerError_of_isDist"] == "finite laws"
+    assert scopes["LaAciq.modelMSE_minimizer_fixed_point"] == "finite laws"
+    assert scopes["LaAciq.variance_eq"] == "finite laws"
     assert scopes["LaAciq.clip_le_alpha"] == "no law"
     short = {n[len("LaAciq."):] for n in scopes}
     named = registry._POINTWISE | registry._FINITE_COROLLARIES

@@ -1,4 +1,5 @@
-"""The checks of LaAciq/OutputError.lean, LaAciq/AsymGrid.lean and Clip's scalar API pass, and
+"""The checks of LaAciq/OutputError.lean, LaAciq/OutputCounterexample.lean, LaAciq/AsymGrid.lean
+and Clip's scalar API pass, and
 their independent exact computations agree with hand-worked values."""
 
 from __future__ import annotations

@@ -15,8 +15,9 @@ the fixed-point equation
 
     α = Σ_{|x|>α} w |x| / (c + Σ_{|x|>α} w)
 
-(OCTAV's iteration for this objective; ``LaAciq/Optimality.lean`` proves that every global
-minimizer satisfies it, ``modelMSE_minimizer_fixed_point'``). Because the objective is strictly convex the unique
+(OCTAV's iteration for this objective; ``LaAciq/LawTheory.lean`` proves that every global
+minimizer satisfies it, ``Law.modelMSE_minimizer_fixed_point'``, read off for atom lists as
+``modelMSE_minimizer_fixed_point'``). Because the objective is strictly convex the unique
 piece whose stationary point lies inside it is the minimizer; :func:`model_minimizer_exact` finds
 it with one sort and suffix sums, in exact arithmetic.
 """

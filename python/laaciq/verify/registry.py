@@ -38,6 +38,7 @@ SCOPES = ("every law", "finite laws", "no law")
 #: Modules whose expectation-level theorems are about finite atom lists (``IsDist``).
 _FINITE_MODULES = ("Distribution", "MSE", "Mixture", "Convexity", "Optimality", "Refutations",
                    "Conjectures", "Existence", "Candidates", "RefutationsOptimal", "OutputError",
+                   "OutputCounterexample",
                    "AsymGrid")
 #: Modules whose theorems are about every law.
 _LAW_MODULES = ("Law", "LawTheory")
@@ -60,7 +61,7 @@ _POINTWISE = frozenset({
     "levels_le_levels_succ", "step_bit_up", "bit_up_pos", "sq_sub_quantize_bit_up",
     "step_of_levels_eq", "natCast_three", "natCast_seven", "intCast_two",
     "eq_zero_of_sq_eq_zero", "one_le_sq_of", "code_two_cases", "one_le_sq_sub_quantize_two",
-    # OutputError, AsymGrid (rows, matrices and grids: no law)
+    # OutputError, OutputCounterexample, AsymGrid (rows, matrices and grids: no law)
     "sumTo_zero", "sumTo_succ", "sumTo_congr", "sumTo_add", "sumTo_lin3", "sumTo_nonneg",
     "qform_sub_smul",
     "outErr_eq_outGridErr", "outGridErr_eq", "div_lt_of_lt_mul_of_pos", "quantize_two_of_half_le",
@@ -84,7 +85,8 @@ _POINTWISE = frozenset({
 _FINITE_COROLLARIES = frozenset({
     "Law.ofFinite_E", "Law.ofFinite_hasMoment2", "Law.ofFinite_hasMoment4", "Law.ofFinite_mse",
     "Law.ofFinite_clipError", "Law.ofFinite_cmoment",
-    "mse_eq_clipError_add_innerError_of_isDist", "neg_two_le_kurtosis_of_isDist"})
+    "neg_two_le_kurtosis_of_isDist", "variance_eq", "sq_variance_le_fourth",
+    "modelMSE_le_quadratic", "modelMSE_minimizer_fixed_point", "modelMSE_minimizer_fixed_point'"})
 
 #: Lean name -> Python name (the twins that the checks call).
 NAME_MAP: dict[str, str] = {

@@ -1,7 +1,8 @@
 """Property and exhaustive checks of the theorems about finite laws, on the exact Fraction
 reference: expectations and mixtures (``LaAciq/Distribution.lean``, ``LaAciq/Mixture.lean``),
 the MSE and its decomposition (``LaAciq/MSE.lean``), convexity (``LaAciq/Convexity.lean``) and
-the model's fixed point (``LaAciq/Optimality.lean``).
+the model's fixed point (``LaAciq/Optimality.lean``; the finite forms of the moment identities
+and of the fixed point are read off the law theorems in ``LaAciq/LawTheory.lean``).
 
 The Lean definitions in Python and the registration helpers are those of ``properties.py``,
 which holds the scalar checks (clip, rounding, the quantizer). A check on finite laws also names
@@ -200,7 +201,7 @@ _mcase = st.tuples(_law, _pos, hyp.bits(2, 8))
        "mse = clipError + innerError (also mse.py's Fraction functions)", _mcase,
        theorems=("sq_sub_quantize_eq", "mse_eq_clipError_add_innerError", "expect_congr",
                  "Law.mse_eq_clipError_add_innerError", "Law.ofFinite_mse",
-                 "Law.ofFinite_clipError", "mse_eq_clipError_add_innerError_of_isDist"))
+                 "Law.ofFinite_clipError"))
 def _decomp(ex):
     law, a, b = ex
     pw = all((x - quantize(a, b, x)) ** 2 == max(abs_s(x) - a, F(0)) ** 2
@@ -349,7 +350,7 @@ def _cmono(ex):
 
 
 # ---------------------------------------------------------------------------------------------
-# Optimality (LaAciq/Optimality.lean)
+# Optimality (LaAciq/Optimality.lean; the finite theorems are read off in LaAciq/LawTheory.lean)
 
 
 @_prop("prop.optimality.fixed_point", "Model MSE E[((|X|-α)₊)²] + c·α² of a finite law: the "

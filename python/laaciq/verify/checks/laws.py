@@ -134,7 +134,7 @@ def _parts(d, a, b):
              "density; the library's closed forms (mse.mse_exact, clip_error, inner_error) agree",
              theorems=("Law.mse_eq_clipError_add_innerError", "Law.E_congr",
                        "Law.integrable_clipPart", "Law.integrable_innerPart",
-                       "Law.measurable_innerPart", "mse_eq_clipError_add_innerError_of_isDist"))
+                       "Law.measurable_innerPart"))
 def _decomp():
     def case(name, d, a, b):
         m, c, i, _ = _parts(d, a, b)

@@ -1,4 +1,5 @@
-"""Checks of ``LaAciq/OutputError.lean``: the layer-output error ``(w - Q(w))ᵀ H (w - Q(w))``.
+"""Checks of ``LaAciq/OutputError.lean`` and ``LaAciq/OutputCounterexample.lean``: the
+layer-output error ``(w - Q(w))ᵀ H (w - Q(w))``.
 
 Everything is exact ``Fraction`` arithmetic. The quantizer is the project's own
 (``theory.quantizer.quantize_exact``, half-up rounding); the infimum over ``α > 0`` is computed by
