@@ -20,7 +20,7 @@ from laaciq.errors import LaaciqError
 from laaciq.verify import lean, leantool
 
 FAKE_NODE = """#!/bin/sh
-echo run >> "$COUNTER"
+echo "$2" >> "$COUNTER"
 if grep -q BAD "$2"; then echo "$2:1:0: error: BAD proof"; exit 1; fi
 printf 'olean of %s' "$2" > "$4"
 """
@@ -267,3 +267,29 @@ def test_two_lean_builds_on_one_cache_take_turns(fake_lean, tmp_path):
         holder.communicate()
     t.join(30)
     assert done and done[0][1] == 2                      # then served from the cache
+
+
+def test_build_starts_the_longest_chain_first(fake_lean, tmp_path):
+    """With one worker, the module heading the costliest chain is compiled first: by line
+    counts on a cold cache, by the last compile times once they are known."""
+    build, cache = fake_lean
+    lib = tmp_path / "proj" / "LaAciq"
+    for f in lib.glob("*.lean"):
+        f.unlink()
+    (lib / "Alone.lean").write_text("theorem a : True := trivial\n" * 40)
+    (lib / "Z1.lean").write_text("theorem z : True := trivial\n" * 20)
+    (lib / "Z2.lean").write_text("import LaAciq.Z1\n" * 20)
+    (lib / "Z3.lean").write_text("import LaAciq.Z2\n" * 20)
+    runs = tmp_path / "runs.txt"
+
+    def first_compiled():
+        runs.write_text("")
+        for e in (cache / "store").glob("*"):
+            __import__("shutil").rmtree(e)
+        build()
+        return runs.read_text().split()[0]
+    assert first_compiled() == "LaAciq/Z1.lean"      # 60 lines of chain against 40
+    times = json.loads((cache / "lean-times.json").read_text())
+    assert set(times) == {"LaAciq.Alone", "LaAciq.Z1", "LaAciq.Z2", "LaAciq.Z3"}
+    (cache / "lean-times.json").write_text(json.dumps({**times, "LaAciq.Alone": 1e3}))
+    assert first_compiled() == "LaAciq/Alone.lean"

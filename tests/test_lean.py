@@ -41,6 +41,13 @@ def test_imports_graph():
     assert set(g["LaAciq"]) == set(g) - {"LaAciq"}, "LaAciq.lean must import every module"
 
 
+def test_critical_path():
+    # a diamond under a long tail: A <- B, A <- C, B,C <- D;  E alone
+    g = {"A": [], "B": ["A"], "C": ["A"], "D": ["B", "C"], "E": []}
+    cost = {"A": 1.0, "B": 5.0, "C": 2.0, "D": 3.0, "E": 8.5}
+    assert lean.critical_path(g, cost) == {"A": 9.0, "B": 8.0, "C": 5.0, "D": 3.0, "E": 8.5}
+
+
 def test_parse_messages():
     out = ("[DEBUG] x\nA/B.lean:3:4: error: `grind` failed\n  detail line\n"
            "A/B.lean:9:0: warning: declaration uses `sorry`\n"

@@ -114,6 +114,24 @@ def _toposort(graph: dict[str, list[str]]) -> list[str]:
     return order
 
 
+LINES_PER_SECOND = 10.0   # the schedule's cost of a module never compiled here (≈ measured)
+
+
+def critical_path(graph: dict[str, list[str]], cost: dict[str, float]) -> dict[str, float]:
+    """For each module, its own cost plus the costliest chain of modules that import it,
+    directly or not: the time from starting it to the end of the build with unlimited workers.
+    Starting the ready module with the largest value first is the classic list schedule that
+    keeps the longest dependency chain busy."""
+    users: dict[str, list[str]] = {m: [] for m in graph}
+    for m, deps in graph.items():
+        for d in deps:
+            users[d].append(m)
+    path: dict[str, float] = {}
+    for m in reversed(_toposort(graph)):       # every user of m comes before m here
+        path[m] = cost[m] + max((path[u] for u in users[m]), default=0.0)
+    return path
+
+
 def _failure_reasons(msgs: list[Message], forbidden: list[leanscan.Token], rc: int) -> list[str]:
     reasons = [f"{m.file}:{m.line}:{m.col}: error" for m in msgs if m.severity == "error"]
     reasons += [f"{m.file}:{m.line}:{m.col}: sorry" for m in msgs
@@ -164,57 +182,81 @@ class Builder:
 
     def _run(self, order, graph, texts, keys, run_dir: Path) -> list[ModuleResult]:
         """The build proper (in ``run_dir``): cached modules restored, the others compiled
-        along the import graph, ``self.jobs`` at a time."""
+        along the import graph, ``self.jobs`` at a time, the ready module on the longest
+        remaining chain first (costs: the last compile times seen, else the line counts)."""
         src_dir, out_dir = run_dir / "src", run_dir / "build"
         for m in order:
             dst = src_dir / _module_file(m)
             dst.parent.mkdir(parents=True, exist_ok=True)
             dst.write_text(texts[m], encoding="utf-8")
+        times = self._times()
+        rank = critical_path(graph, {m: times.get(m, texts[m].count("\n") / LINES_PER_SECOND)
+                                     for m in order})
         results: dict[str, ModuleResult] = {}
-        pending = list(order)
+        pending = set(order)
         running: dict[Future, str] = {}
         try:
             with ThreadPoolExecutor(self.jobs) as pool:
                 while pending or running:
-                    progressed = False
-                    for m in list(pending):
-                        deps = graph[m]
-                        if any(d in pending or d in running.values() for d in deps):
-                            continue
-                        failed = [d for d in deps if not results[d].ok]
+                    ready = sorted((m for m in pending
+                                    if not any(d in pending or d in running.values()
+                                               for d in graph[m])),
+                                   key=lambda m: (-rank[m], m))
+                    settled = [m for m in ready if self._settle(m, graph, texts, keys,
+                                                                results, out_dir)]
+                    pending.difference_update(settled)
+                    if settled:
+                        continue                     # more modules may be ready now
+                    for m in ready[:self.jobs - len(running)]:
                         pending.remove(m)
-                        progressed = True
-                        if failed:
-                            results[m] = ModuleResult(m, _module_file(m), "blocked",
-                                                      _sha(texts[m]), keys[m], 0.0, False,
-                                                      [{"severity": "error", "line": 0, "col": 0,
-                                                        "text": "not compiled: imports failed "
-                                                        "module(s) " + ", ".join(failed)}], [])
-                            continue
-                        hit = self._cached(keys[m])
-                        if hit is not None:
-                            self._restore(keys[m], m, out_dir)
-                            hit.cached = True
-                            results[m] = hit
-                            self.log(f"lean: {m}: {hit.status} (cached)")
-                            continue
-                        if len(running) >= self.jobs:
-                            pending.insert(0, m)
-                            progressed = False
-                            break
                         self.log(f"lean: {m}: compiling with the registry Lean ...")
                         running[pool.submit(self._compile, m, texts[m], keys[m], src_dir,
                                             out_dir)] = m
-                    if running and not progressed:
-                        done, _ = wait(list(running), return_when=FIRST_COMPLETED)
-                        for fut in done:
-                            m = running.pop(fut)
-                            results[m] = fut.result()
-                            r = results[m]
-                            self.log(f"lean: {m}: {r.status} in {r.seconds:.0f} s")
+                    done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                    for fut in done:
+                        m = running.pop(fut)
+                        r = results[m] = fut.result()
+                        times[m] = r.seconds
+                        self.log(f"lean: {m}: {r.status} in {r.seconds:.0f} s")
         finally:
             shutil.rmtree(run_dir, ignore_errors=True)
+            self._save_times(times)
         return [results[m] for m in order]
+
+    def _settle(self, m, graph, texts, keys, results, out_dir) -> bool:
+        """Decide a ready module without compiling it, if possible: blocked by a failed import,
+        or restored from the cache."""
+        failed = [d for d in graph[m] if not results[d].ok]
+        if failed:
+            results[m] = ModuleResult(m, _module_file(m), "blocked", _sha(texts[m]), keys[m],
+                                      0.0, False,
+                                      [{"severity": "error", "line": 0, "col": 0,
+                                        "text": "not compiled: imports failed module(s) "
+                                        + ", ".join(failed)}], [])
+            return True
+        hit = self._cached(keys[m])
+        if hit is None:
+            return False
+        self._restore(keys[m], m, out_dir)
+        hit.cached = True
+        results[m] = hit
+        self.log(f"lean: {m}: {hit.status} (cached)")
+        return True
+
+    def _times(self) -> dict[str, float]:
+        """The last compile time seen per module name: a hint for the schedule only."""
+        try:
+            doc = json.loads((self.store.parent / "lean-times.json").read_text())
+            return {str(k): float(v) for k, v in doc.items()}
+        except (OSError, ValueError, TypeError, AttributeError):
+            return {}
+
+    def _save_times(self, times: dict[str, float]) -> None:
+        try:
+            atomic_write_text(self.store.parent / "lean-times.json",
+                              json.dumps(times, indent=1, sort_keys=True))
+        except OSError:
+            pass                                      # a hint only
 
     @staticmethod
     def _ensure(p: Path) -> Path:
