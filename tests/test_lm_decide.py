@@ -97,6 +97,20 @@ def test_language_beats_its_control_supported():
     assert r["ci"][0] > 0
 
 
+def test_leave_one_out_finds_the_language_an_effect_rests_on():
+    # the control is worse only in l11 (D 0.50 against 0.122): the whole effect rests on it
+    s = {l: 0.10 + 0.002 * i for i, l in enumerate(LANGS)}            # 0.100 .. 0.122
+    c = {**s, "l11": 0.50}
+    oc, r = _comparison_outcome({"language-4": s, "pooled-4": c}, "language-4", "pooled-4")
+    assert oc == "supported" and r["delta"] == pytest.approx(0.40 - 0.022)
+    assert r["loo_pivot"] == "l11"
+    # without l11 both span 0.100 .. 0.120 alike: Δ = 0; without l0 both lose the same 0.002
+    # at the bottom, so every other omission leaves Δ = 0.378
+    assert r["loo_delta"][0] == pytest.approx(0.0, abs=1e-12)
+    assert r["loo_delta"][1] == pytest.approx(0.378)
+    assert stats.disparity_loo([1.0, 2.0], [1.0, 3.0], ["a", "b"])["loo_pivot"] is None
+
+
 def test_language_worse_than_its_control_contradicted():
     D = {"language-4": _spread(0.10, 0.20), "pooled-4": _spread(0.10, 0.12)}
     oc, r = _comparison_outcome(D, "language-4", "pooled-4")

@@ -309,3 +309,21 @@ def test_peers_section_renders_from_compare_json(rendered, tmp_path):
     assert "same ranking pooled: yes, per language in 2 of 2" in sec
     html = (copy / harness.INDEX_HTML).read_text(encoding="utf-8")
     assert 'id="peers"' in html and "peer label hqq-g64" in html
+
+
+def test_experiment_comparisons_carry_leave_one_out_also_for_older_runs():
+    """A comparison stored without the leave-one-out statistic (a run older than it) gets it
+    from the per-language D stored beside it; a stored one is shown as stored."""
+    from laaciq.report import experiment_view
+
+    D = {"a": (1.0, 1.0), "b": (1.2, 1.3), "c": (1.1, 3.0)}       # lang: (strategy, control)
+    corpus = {"per_language": {l: {"D": {"s": d[0], "c": d[1]}} for l, d in D.items()}}
+    old = {"strategy": "s", "control": "c", "delta": 1.8}
+    r = experiment_view._with_loo(old, corpus)
+    # without c: 0.3 − 0.2 = 0.1 (the pivot); without a: 1.7 − 0.1 = 1.6; without b: 2.0 − 0.1
+    assert r["loo_pivot"] == "c"
+    assert r["loo_delta"][0] == pytest.approx(0.1) and r["loo_delta"][1] == pytest.approx(1.9)
+    stored = {**old, "loo_delta": [5.0, 6.0], "loo_pivot": "x"}
+    assert experiment_view._with_loo(stored, corpus) == stored
+    partial = {"per_language": {**corpus["per_language"], "d": {"D": {"s": 1.0}}}}
+    assert experiment_view._with_loo(old, partial)["loo_delta"] == [None, None]

@@ -138,7 +138,8 @@ def comparison(cm: CorpusMeasure, strategy: str, control: str) -> dict | None:
         return None
     r = stats.disparity_difference(cm.boot(strategy), cm.boot(control), cm.point(strategy),
                                    cm.point(control))
-    return {"strategy": strategy, "control": control, "corpus": cm.name, **r}
+    loo = stats.disparity_loo(cm.point(strategy), cm.point(control), cm.langs)
+    return {"strategy": strategy, "control": control, "corpus": cm.name, **r, **loo}
 
 
 def difference_outcome(delta, p_holm) -> str:

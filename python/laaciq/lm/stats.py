@@ -130,6 +130,18 @@ def disparity_difference(strategy_boot, control_boot, strategy_point, control_po
             "disparity_control": float(cp.max() - cp.min())}
 
 
+def disparity_loo(strategy_point, control_point, langs) -> dict:
+    """Δ = Disparity(control) − Disparity(strategy) recomputed with one language left out at a
+    time: ``loo_delta`` its ``[min, max]``, ``loo_pivot`` the language whose omission gives the
+    smallest Δ (the one the effect leans on most). Descriptive: no plan decides by it."""
+    sp, cp = np.asarray(strategy_point, float), np.asarray(control_point, float)
+    if sp.size < 3:
+        return {"loo_delta": [None, None], "loo_pivot": None}
+    vals = [float(np.ptp(np.delete(cp, i)) - np.ptp(np.delete(sp, i))) for i in range(sp.size)]
+    i = int(np.argmin(vals))
+    return {"loo_delta": [vals[i], max(vals)], "loo_pivot": langs[i]}
+
+
 def cochran_q(d, se) -> tuple[float, float] | None:
     """Cochran's Q of estimates ``d`` with standard errors ``se`` and its χ² p (df = k − 1);
     ``None`` with fewer than 2 usable estimates."""

@@ -13,6 +13,8 @@ from __future__ import annotations
 import base64
 import io
 
+from laaciq.lm import stats
+
 __all__ = ["view"]
 
 _COLS = ["max-4", "exact-4", "exact-5", "rule-4", "seeds-pooled-4", "seeds-4", "pooled-4",
@@ -98,6 +100,20 @@ def _mechanism(c: dict) -> dict:
     return {"configs": cfgs, "rows": rows} if rows else {}
 
 
+def _with_loo(r: dict, corpus: dict) -> dict:
+    """A comparison with its leave-one-language-out range: as the run stored it, or (a run
+    older than that statistic) recomputed from the per-language D it stored."""
+    if "loo_delta" in r:
+        return r
+    pl = corpus.get("per_language") or {}
+    langs = [l for l in pl if all(pl[l].get("D", {}).get(k) is not None
+                                  for k in (r["strategy"], r["control"]))]
+    if len(langs) != len(pl):
+        return {**r, "loo_delta": [None, None], "loo_pivot": None}
+    return {**r, **stats.disparity_loo([pl[l]["D"][r["strategy"]] for l in langs],
+                                       [pl[l]["D"][r["control"]] for l in langs], langs)}
+
+
 def view(exp: dict | None) -> dict | None:
     """Template data for the experiment section, or ``None`` without an experiment."""
     if not exp or "corpora" not in exp:
@@ -110,9 +126,10 @@ def view(exp: dict | None) -> dict | None:
         for key, r in (a.get("comparisons") or {}).items():
             if r:
                 comps.append({"key": key, "p_holm": ph.get(key), "primary":
-                              name == exp.get("primary_corpus"), **r})
+                              name == exp.get("primary_corpus"), **_with_loo(r, c)})
         for r in a.get("reported_comparisons") or []:
-            comps.append({"key": "reported", "p_holm": None, "primary": False, **r})
+            comps.append({"key": "reported", "p_holm": None, "primary": False,
+                          **_with_loo(r, c)})
         for key, r in (a.get("correlations") or {}).items():
             if r and r.get("rho") is not None:
                 corrs.append({"key": key, "corpus": name, "p_holm": ph.get(key), **r})

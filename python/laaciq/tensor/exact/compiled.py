@@ -179,19 +179,26 @@ def _bucket_sort(v, lo, hi, L, S1, S2, nev, eb, ea, ej, cnt, first):
         inv = 1.0 / (q + 0.5)
         for i in range(lo[q], hi[q]):
             b = v[i] * inv
-            c = min(nev - 1, max(0, int((b - S1) * scale)))
-            p = cnt[c]
-            cnt[c] = p + 1
-            # insertion into the bucket's filled part first[c]..p-1 (the bucket index
-            # is non-decreasing in b: a lower bucket holds only smaller breakpoints)
-            while p > first[c] and eb[p - 1] > b:
-                eb[p] = eb[p - 1]
-                ea[p] = ea[p - 1]
-                ej[p] = ej[p - 1]
-                p -= 1
-            eb[p] = b
-            ea[p] = v[i]
-            ej[p] = q
+            _bucket_insert(b, v[i], q, min(nev - 1, max(0, int((b - S1) * scale))),
+                           cnt, first, eb, ea, ej)
+
+
+@_jit
+def _bucket_insert(b, x, j, c, cnt, first, eb, ex, ej):
+    """Place breakpoint ``b`` (payloads ``x``, ``j``) in bucket ``c``: by insertion into the
+    bucket's filled part ``first[c]..cnt[c]-1``, after any equal breakpoint (stable). Sorted
+    overall because the bucket index is non-decreasing in ``b``: a lower bucket holds only
+    smaller breakpoints. The one insertion step of both engines' bucket sorts."""
+    p = cnt[c]
+    cnt[c] = p + 1
+    while p > first[c] and eb[p - 1] > b:
+        eb[p] = eb[p - 1]
+        ex[p] = ex[p - 1]
+        ej[p] = ej[p - 1]
+        p -= 1
+    eb[p] = b
+    ex[p] = x
+    ej[p] = j
 
 
 @_jit

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from laaciq.tensor.exact.compiled import _CAP, _FINAL, _ROUNDS, _SCAN_NS, _SPLIT, _START, _lloyd, \
-    _sse
+from laaciq.tensor.exact.compiled import _CAP, _FINAL, _ROUNDS, _SCAN_NS, _SPLIT, _START, \
+    _bucket_insert, _lloyd, _sse
 from laaciq.tensor.exact.compiled_bounds import _EPS, _count_le, _direct_sum32, \
     _gap_cut, _jit, _jit_sum, _merge_runs, _push_interval, _split_interval
 
@@ -149,7 +149,7 @@ def _wsort(a, K0, JL, S1, S2, nev, eb, ei, ej):
     per bucket) with insertion inside a bucket. Stable: equal breakpoints keep the order they
     are generated in (``i`` ascending, then ``j``), so the scan's sums do not depend on a sort's
     tie order. O(nev) for breakpoints spread evenly over a run (the compiled true-MSE kernel's
-    ``_bucket_sort``, here on weighted values)."""
+    ``_bucket_sort``, here on weighted values; the insertion is its ``_bucket_insert``)."""
     m = a.size
     tb = np.empty(nev)
     tq = np.empty(nev, np.int64)
@@ -177,18 +177,7 @@ def _wsort(a, K0, JL, S1, S2, nev, eb, ei, ej):
     for i in range(m):                          # place, in generation order
         j = JL[i]
         while j < K0[i]:
-            b = tb[e]
-            q = tq[e]
-            p = cnt[q]
-            cnt[q] = p + 1
-            while p > first[q] and eb[p - 1] > b:
-                eb[p] = eb[p - 1]
-                ei[p] = ei[p - 1]
-                ej[p] = ej[p - 1]
-                p -= 1
-            eb[p] = b
-            ei[p] = i
-            ej[p] = j
+            _bucket_insert(tb[e], i, j, tq[e], cnt, first, eb, ei, ej)
             e += 1
             j += 1.0
 
