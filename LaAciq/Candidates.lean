@@ -86,14 +86,6 @@ theorem code_mem {a : K} (ha : 0 < a) {B : Nat} (hB : 2 ≤ B) (x : K) :
 
 end
 
-/-- Multiplying out a lower bound of a quotient by a positive number. -/
-theorem mul_le_of_le_div_of_pos {c s y : K} (hs : 0 < s) (h : c ≤ y / s) : c * s ≤ y := by
-  have e : s * (y / s) = y := by grind
-  by_cases hc : c = y / s
-  · grind
-  · have := Lean.Grind.OrderedRing.mul_lt_mul_of_pos_left (Std.lt_of_le_of_ne h hc) hs
-    grind
-
 section
 
 variable [IntFloor K]

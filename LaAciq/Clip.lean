@@ -43,6 +43,13 @@ them with those lemmas.
 * `clip_lipschitz`: `|clip α x - clip α y| ≤ |x - y|`.
 * `clip_neg`: `clip α (-x) = -clip α x`.
 * `abs_sub_clip`: `|x - clip α x| = max (|x| - α) 0` for `0 ≤ α`.
+* Ordered-field facts the whole library uses, each proved once here: division against a
+  positive (`div_le_of_le_mul_of_pos`, `le_div_of_mul_le_of_pos`, `mul_le_of_le_div_of_pos`,
+  `div_lt_of_lt_mul_of_pos`, `div_pos_of_pos`), signs of products (`mul_nonneg_of_nonneg`,
+  `mul_pos_of_pos`, `pos_of_pos_mul`, `nonpos_of_nonpos_mul`, `mul_self_pos_of`), squares
+  (`sq_convex_comb_le`, `sq_le_sq_of_nonneg_of_le`, `one_le_sq_of`, `sq_le_sq_of_abs_le`,
+  `absS_sq`, `absS_pos`) and the moment bounds `absS_le_sq_add_one`, `sq_le_pow_four_add_one`,
+  `absS_pow_three_le`.
 -/
 
 @[expose] public section
@@ -313,6 +320,156 @@ theorem sub_clip_eq_zero_iff {a x : K} (ha : 0 ≤ a) : x - clip a x = 0 ↔ -a 
   constructor <;> intro h <;> grind
 
 end Scalar
+
+/-! ### Ordered-field facts
+
+Facts about every `OrderedField` that Mathlib proves for its ordered fields (the names it uses are
+in each docstring), needed across the library: proved here once. -/
+
+section Field
+
+variable {K : Type} [OrderedField K]
+
+/-- Dividing an upper bound by a positive number. -/
+theorem div_le_of_le_mul_of_pos {c s L : K} (hs : 0 < s) (h : c ≤ s * L) : c / s ≤ L := by
+  have e : s * (c / s) = c := by grind
+  by_cases hc : c / s ≤ L
+  · exact hc
+  · have := Lean.Grind.OrderedRing.mul_lt_mul_of_pos_left (show L < c / s by grind) hs
+    grind
+
+/-- Dividing a lower bound by a positive number. -/
+theorem le_div_of_mul_le_of_pos {c s L : K} (hs : 0 < s) (h : s * L ≤ c) : L ≤ c / s := by
+  have e : s * (c / s) = c := by grind
+  by_cases hc : L ≤ c / s
+  · exact hc
+  · have := Lean.Grind.OrderedRing.mul_lt_mul_of_pos_left (show c / s < L by grind) hs
+    grind
+
+/-- Multiplying out a lower bound of a quotient by a positive number. -/
+theorem mul_le_of_le_div_of_pos {c s y : K} (hs : 0 < s) (h : c ≤ y / s) : c * s ≤ y := by
+  have e : s * (y / s) = y := by grind
+  by_cases hc : c = y / s
+  · grind
+  · have := Lean.Grind.OrderedRing.mul_lt_mul_of_pos_left (Std.lt_of_le_of_ne h hc) hs
+    grind
+
+/-- Dividing a strict upper bound by a positive number. -/
+theorem div_lt_of_lt_mul_of_pos {c s L : K} (hs : 0 < s) (h : c < s * L) : c / s < L := by
+  by_cases hc : c / s < L
+  · exact hc
+  · have := mul_le_of_le_div_of_pos hs (show L ≤ c / s by grind)
+    grind
+
+/-- A quotient of positives is positive. -/
+theorem div_pos_of_pos {m k : K} (hm : 0 < m) (hk : 0 < k) : 0 < m / k := by
+  have e : m / k * k = m := by grind
+  by_cases h : 0 < m / k
+  · exact h
+  · have := Lean.Grind.OrderedRing.mul_le_mul_of_nonneg_right (show m / k ≤ 0 by grind)
+      (Std.le_of_lt hk)
+    grind
+
+/-- Mathlib's `mul_nonneg`. -/
+theorem mul_nonneg_of_nonneg {a b : K} (ha : 0 ≤ a) (hb : 0 ≤ b) : 0 ≤ a * b :=
+  Lean.Grind.OrderedRing.mul_nonneg ha hb
+
+/-- Mathlib's `mul_pos`. -/
+theorem mul_pos_of_pos {a b : K} (ha : 0 < a) (hb : 0 < b) : 0 < a * b :=
+  Lean.Grind.OrderedRing.mul_pos ha hb
+
+/-- Mathlib's `pos_of_mul_pos_right`. -/
+theorem pos_of_pos_mul {A x : K} (hA : 0 < A) (h : 0 < A * x) : 0 < x := by
+  by_cases hx : 0 < x
+  · exact hx
+  · have := mul_nonneg_of_nonneg (Std.le_of_lt hA) (show 0 ≤ -x by grind)
+    grind
+
+/-- Mathlib's `nonpos_of_mul_nonpos_left`. -/
+theorem nonpos_of_nonpos_mul {A x : K} (hA : 0 < A) (h : A * x ≤ 0) : x ≤ 0 := by
+  by_cases hx : x ≤ 0
+  · exact hx
+  · have := mul_pos_of_pos hA (show 0 < x by grind)
+    grind
+
+/-- `a² > 0` for `a ≥ 1` or `a ≤ -1`. -/
+theorem mul_self_pos_of {a : K} (ha : 1 ≤ a ∨ a ≤ -1) : 0 < a * a := by
+  obtain ⟨c, hc, e⟩ : ∃ c : K, 0 < c ∧ a * a = c * c := by
+    rcases ha with ha | ha
+    · exact ⟨a, by grind, rfl⟩
+    · exact ⟨-a, by grind, by grind⟩
+  rw [e]
+  exact mul_pos_of_pos hc hc
+
+/-- Jensen for the square: `(a u + b v)² ≤ a u² + b v²` when `a + b = 1`, `a, b ≥ 0`. -/
+theorem sq_convex_comb_le {a b : K} (ha : 0 ≤ a) (hb : 0 ≤ b) (hab : a + b = 1) (u v : K) :
+    (a * u + b * v) ^ 2 ≤ a * u ^ 2 + b * v ^ 2 := by
+  have h := Lean.Grind.OrderedRing.mul_nonneg (Lean.Grind.OrderedRing.mul_nonneg ha hb)
+    (Lean.Grind.OrderedRing.sq_nonneg (a := u - v))
+  have e : a * u ^ 2 + b * v ^ 2 - (a * u + b * v) ^ 2 = a * b * (u - v) ^ 2 := by
+    have hb' : b = 1 - a := by grind
+    subst hb'; grind
+  grind
+
+/-- Squares are monotone on `[0, ∞)`. -/
+theorem sq_le_sq_of_nonneg_of_le {u v : K} (hu : 0 ≤ u) (h : u ≤ v) : u ^ 2 ≤ v ^ 2 := by
+  have m₁ := Lean.Grind.OrderedRing.mul_le_mul_of_nonneg_left h hu
+  have m₂ := Lean.Grind.OrderedRing.mul_le_mul_of_nonneg_right h (by grind : (0 : K) ≤ v)
+  grind
+
+/-- `|y| ≥ 1 → y² ≥ 1`. -/
+theorem one_le_sq_of {y : K} (h : 1 ≤ y ∨ y ≤ -1) : 1 ≤ y ^ 2 := by
+  rcases h with h | h
+  · have := sq_le_sq_of_nonneg_of_le (u := (1 : K)) (v := y)
+      (Lean.Grind.OrderedRing.zero_le_one (R := K)) h
+    grind
+  · have := sq_le_sq_of_nonneg_of_le (u := (1 : K)) (v := -y)
+      (Lean.Grind.OrderedRing.zero_le_one (R := K)) (by grind)
+    grind
+
+/-- `|x| > 0` off `0`. -/
+theorem absS_pos {x : K} (h : x ≠ 0) : 0 < absS x := by
+  have h₁ := le_absS_self x
+  have h₂ := neg_le_absS x
+  by_cases hx : 0 < x
+  · grind
+  · have hx' : x < 0 := by grind
+    grind
+
+/-- `|x|² = x²`. -/
+theorem absS_sq (x : K) : absS x ^ 2 = x ^ 2 := by
+  have := absS_mul_self x
+  grind
+
+/-- `|e| ≤ h → e² ≤ h²`. -/
+theorem sq_le_sq_of_abs_le {e h : K} (he : absS e ≤ h) : e ^ 2 ≤ h ^ 2 := by
+  have h0 : 0 ≤ absS e := absS_nonneg e
+  have hsq : e ^ 2 = absS e * absS e := by have := absS_mul_self e; grind
+  have m₁ := Lean.Grind.OrderedRing.mul_le_mul_of_nonneg_left he h0
+  have m₂ := Lean.Grind.OrderedRing.mul_le_mul_of_nonneg_right he (by grind : (0 : K) ≤ h)
+  grind
+
+/-- `|x| ≤ x² + 1`. -/
+theorem absS_le_sq_add_one (x : K) : absS x ≤ x ^ 2 + 1 := by
+  have h₁ := Lean.Grind.OrderedRing.sq_nonneg (a := x + 1 / 2)
+  have h₂ := Lean.Grind.OrderedRing.sq_nonneg (a := x - 1 / 2)
+  exact absS_le_iff.mpr ⟨by grind, by grind⟩
+
+/-- `x² ≤ x⁴ + 1`. -/
+theorem sq_le_pow_four_add_one (x : K) : x ^ 2 ≤ x ^ 4 + 1 := by
+  have h := Lean.Grind.OrderedRing.sq_nonneg (a := x ^ 2 - 1 / 2)
+  grind
+
+/-- `|x³| ≤ x⁴ + x²`. -/
+theorem absS_pow_three_le (x : K) : absS (x ^ 3) ≤ x ^ 4 + x ^ 2 := by
+  have h₀ := Lean.Grind.OrderedRing.sq_nonneg (a := x)
+  have h₁ := Lean.Grind.OrderedRing.mul_nonneg h₀
+    (Lean.Grind.OrderedRing.sq_nonneg (a := x - 1 / 2))
+  have h₂ := Lean.Grind.OrderedRing.mul_nonneg h₀
+    (Lean.Grind.OrderedRing.sq_nonneg (a := x + 1 / 2))
+  exact absS_le_iff.mpr ⟨by grind, by grind⟩
+
+end Field
 
 /-! `Rat` satisfies the scalar setting: the clip theorems apply to it. -/
 

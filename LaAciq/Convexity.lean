@@ -43,22 +43,6 @@ def StrictConvexOn (s : K → Prop) (f : K → K) : Prop :=
   ∀ x y, s x → s y → x ≠ y → ∀ a b : K, 0 < a → 0 < b → a + b = 1 →
     f (a * x + b * y) < a * f x + b * f y
 
-/-- Jensen for the square: `(a u + b v)² ≤ a u² + b v²` when `a + b = 1`, `a, b ≥ 0`. -/
-theorem sq_convex_comb_le {a b : K} (ha : 0 ≤ a) (hb : 0 ≤ b) (hab : a + b = 1) (u v : K) :
-    (a * u + b * v) ^ 2 ≤ a * u ^ 2 + b * v ^ 2 := by
-  have h := Lean.Grind.OrderedRing.mul_nonneg (Lean.Grind.OrderedRing.mul_nonneg ha hb)
-    (Lean.Grind.OrderedRing.sq_nonneg (a := u - v))
-  have e : a * u ^ 2 + b * v ^ 2 - (a * u + b * v) ^ 2 = a * b * (u - v) ^ 2 := by
-    have hb' : b = 1 - a := by grind
-    subst hb'; grind
-  grind
-
-/-- Squares are monotone on `[0, ∞)`. -/
-theorem sq_le_sq_of_nonneg_of_le {u v : K} (hu : 0 ≤ u) (h : u ≤ v) : u ^ 2 ≤ v ^ 2 := by
-  have m₁ := Lean.Grind.OrderedRing.mul_le_mul_of_nonneg_left h hu
-  have m₂ := Lean.Grind.OrderedRing.mul_le_mul_of_nonneg_right h (by grind : (0 : K) ≤ v)
-  grind
-
 /-- `z₊ ≤ s` when `z ≤ s` and `0 ≤ s`. -/
 theorem posPart_le_of_le_of_nonneg {z s : K} (h₁ : z ≤ s) (h₂ : 0 ≤ s) : maxS z 0 ≤ s :=
   maxS_le_iff.mpr ⟨h₁, h₂⟩

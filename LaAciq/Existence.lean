@@ -62,24 +62,6 @@ noncomputable def tailSum (l : List (K × K)) (t : K) : K :=
 noncomputable def modelCandidate (l : List (K × K)) (c t : K) : K :=
   tailSum l t / (c + tailMass l t)
 
-/-- `|x| > 0` off `0`. -/
-theorem absS_pos {x : K} (h : x ≠ 0) : 0 < absS x := by
-  have h₁ := le_absS_self x
-  have h₂ := neg_le_absS x
-  by_cases hx : 0 < x
-  · grind
-  · have hx' : x < 0 := by grind
-    grind
-
-/-- A quotient of positives is positive. -/
-theorem div_pos_of_pos {m k : K} (hm : 0 < m) (hk : 0 < k) : 0 < m / k := by
-  have e : m / k * k = m := by grind
-  by_cases h : 0 < m / k
-  · exact h
-  · have := Lean.Grind.OrderedRing.mul_le_mul_of_nonneg_right (show m / k ≤ 0 by grind)
-      (Std.le_of_lt hk)
-    grind
-
 /-- `P(|X| > t) ≥ 0`. -/
 theorem tailMass_nonneg {l : List (K × K)} (hw : ∀ p ∈ l, 0 ≤ p.2) (t : K) :
     0 ≤ tailMass l t :=

@@ -237,30 +237,6 @@ theorem integrable_sub_const {f : K → K} (hf : P.Integrable f) (c : K) :
 
 end Basic
 
-section Bounds
-
-/-- `|x| ≤ x² + 1`. -/
-theorem absS_le_sq_add_one (x : K) : absS x ≤ x ^ 2 + 1 := by
-  have h₁ := Lean.Grind.OrderedRing.sq_nonneg (a := x + 1 / 2)
-  have h₂ := Lean.Grind.OrderedRing.sq_nonneg (a := x - 1 / 2)
-  exact absS_le_iff.mpr ⟨by grind, by grind⟩
-
-/-- `x² ≤ x⁴ + 1`. -/
-theorem sq_le_pow_four_add_one (x : K) : x ^ 2 ≤ x ^ 4 + 1 := by
-  have h := Lean.Grind.OrderedRing.sq_nonneg (a := x ^ 2 - 1 / 2)
-  grind
-
-/-- `|x³| ≤ x⁴ + x²`. -/
-theorem absS_pow_three_le (x : K) : absS (x ^ 3) ≤ x ^ 4 + x ^ 2 := by
-  have h₀ := Lean.Grind.OrderedRing.sq_nonneg (a := x)
-  have h₁ := Lean.Grind.OrderedRing.mul_nonneg h₀
-    (Lean.Grind.OrderedRing.sq_nonneg (a := x - 1 / 2))
-  have h₂ := Lean.Grind.OrderedRing.mul_nonneg h₀
-    (Lean.Grind.OrderedRing.sq_nonneg (a := x + 1 / 2))
-  exact absS_le_iff.mpr ⟨by grind, by grind⟩
-
-end Bounds
-
 section Moments
 
 variable (P : Law K)

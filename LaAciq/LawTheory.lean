@@ -117,11 +117,6 @@ end Definitions
 
 section Bounds
 
-/-- `|x|² = x²`. -/
-theorem absS_sq (x : K) : absS x ^ 2 = x ^ 2 := by
-  have := absS_mul_self x
-  grind
-
 /-- `0 ≤ (|x| - α)₊`. -/
 theorem posPart_nonneg (x a : K) : 0 ≤ maxS (absS x - a) 0 :=
   le_maxS_right _ _

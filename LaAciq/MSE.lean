@@ -79,14 +79,6 @@ proportional to `α`; `c = 1/(3·4^B)` for Banner's `Δ = 2α/2^B`).
 Seed 002: «MSE(α) = E[(X - Q_α(X))²] = E_clip(α) + E_quant(α)». -/
 noncomputable def modelMSE (l : List (K × K)) (c a : K) : K := clipError l a + c * a ^ 2
 
-/-- `|e| ≤ h → e² ≤ h²`. -/
-theorem sq_le_sq_of_abs_le {e h : K} (he : absS e ≤ h) : e ^ 2 ≤ h ^ 2 := by
-  have h0 : 0 ≤ absS e := absS_nonneg e
-  have hsq : e ^ 2 = absS e * absS e := by have := absS_mul_self e; grind
-  have m₁ := Lean.Grind.OrderedRing.mul_le_mul_of_nonneg_left he h0
-  have m₂ := Lean.Grind.OrderedRing.mul_le_mul_of_nonneg_right he (by grind : (0 : K) ≤ h)
-  grind
-
 section
 
 variable [IntFloor K]

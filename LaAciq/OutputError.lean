@@ -117,13 +117,6 @@ theorem qform_sub_smul (n : Nat) (H : Nat → Nat → K) (w k : Nat → K) (s : 
   rw [sumTo_congr (fun i _ => inner i), outer, split]
   grind
 
-/-- Dividing a strict upper bound by a positive number. -/
-theorem div_lt_of_lt_mul_of_pos {c s L : K} (hs : 0 < s) (h : c < s * L) : c / s < L := by
-  by_cases hc : c / s < L
-  · exact hc
-  · have := mul_le_of_le_div_of_pos hs (show L ≤ c / s by grind)
-    grind
-
 /-- The output error with the codes frozen to `k` at step `s`: `(w - s·k)ᵀ H (w - s·k)`. -/
 def outGridErr (n : Nat) (H : Nat → Nat → K) (w k : Nat → K) (s : K) : K :=
   qform n H (fun i => w i - s * k i)

@@ -129,28 +129,6 @@ section Scalar
 
 variable {K : Type} [OrderedField K]
 
-/-- Mathlib's `mul_nonneg`. -/
-theorem mul_nonneg_of_nonneg {a b : K} (ha : 0 ≤ a) (hb : 0 ≤ b) : 0 ≤ a * b :=
-  Lean.Grind.OrderedRing.mul_nonneg ha hb
-
-/-- Mathlib's `mul_pos`. -/
-theorem mul_pos_of_pos {a b : K} (ha : 0 < a) (hb : 0 < b) : 0 < a * b :=
-  Lean.Grind.OrderedRing.mul_pos ha hb
-
-/-- Mathlib's `pos_of_mul_pos_right`. -/
-theorem pos_of_pos_mul {A x : K} (hA : 0 < A) (h : 0 < A * x) : 0 < x := by
-  by_cases hx : 0 < x
-  · exact hx
-  · have := mul_nonneg_of_nonneg (Std.le_of_lt hA) (show 0 ≤ -x by grind)
-    grind
-
-/-- Mathlib's `nonpos_of_mul_nonpos_left`. -/
-theorem nonpos_of_nonpos_mul {A x : K} (hA : 0 < A) (h : A * x ≤ 0) : x ≤ 0 := by
-  by_cases hx : x ≤ 0
-  · exact hx
-  · have := mul_pos_of_pos hA (show 0 < x by grind)
-    grind
-
 /-- A non-zero integer is `≥ 1` or `≤ -1` in the field. -/
 theorem intCast_one_le_or_le_neg_one {m : Int} (h : m ≠ 0) :
     (1 : K) ≤ (m : K) ∨ (m : K) ≤ -1 := by
@@ -161,15 +139,6 @@ theorem intCast_one_le_or_le_neg_one {m : Int} (h : m ≠ 0) :
   · right
     have := intCast_le_intCast_of_le (K := K) (show m ≤ -1 by omega)
     grind
-
-/-- `a² > 0` for `a ≥ 1` or `a ≤ -1`. -/
-theorem mul_self_pos_of {a : K} (ha : 1 ≤ a ∨ a ≤ -1) : 0 < a * a := by
-  obtain ⟨c, hc, e⟩ : ∃ c : K, 0 < c ∧ a * a = c * c := by
-    rcases ha with ha | ha
-    · exact ⟨a, by grind, rfl⟩
-    · exact ⟨-a, by grind, by grind⟩
-  rw [e]
-  exact mul_pos_of_pos hc hc
 
 /-- **Where a nearest code stops being nearest, a breakpoint lies between.** If `a` is at least as
 near as `b` to `w/s'` but strictly farther at `s` (codes as field elements, steps `> 0`), then

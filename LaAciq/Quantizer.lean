@@ -200,22 +200,6 @@ theorem step_eq_two_mul_div {a : K} {B : Nat} (hB : 2 ≤ B) :
   unfold step
   grind
 
-/-- Dividing an upper bound by a positive number. -/
-theorem div_le_of_le_mul_of_pos {c s L : K} (hs : 0 < s) (h : c ≤ s * L) : c / s ≤ L := by
-  have e : s * (c / s) = c := by grind
-  by_cases hc : c / s ≤ L
-  · exact hc
-  · have := Lean.Grind.OrderedRing.mul_lt_mul_of_pos_left (show L < c / s by grind) hs
-    grind
-
-/-- Dividing a lower bound by a positive number. -/
-theorem le_div_of_mul_le_of_pos {c s L : K} (hs : 0 < s) (h : s * L ≤ c) : L ≤ c / s := by
-  have e : s * (c / s) = c := by grind
-  by_cases hc : L ≤ c / s
-  · exact hc
-  · have := Lean.Grind.OrderedRing.mul_lt_mul_of_pos_left (show c / s < L by grind) hs
-    grind
-
 /-- The integer cast is monotone (Mathlib's `Int.cast_le`). -/
 theorem intCast_le_intCast_of_le {m n : Int} (h : m ≤ n) : ((m : Int) : K) ≤ ((n : Int) : K) := by
   have := Lean.Grind.OrderedRing.nonneg_intCast_of_nonneg (R := K) (n - m) (by omega)

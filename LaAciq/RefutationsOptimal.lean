@@ -42,16 +42,6 @@ theorem eq_zero_of_sq_eq_zero {e : K} (h : e ^ 2 = 0) : e = 0 := by
   · have := Lean.Grind.OrderedRing.sq_pos he
     grind
 
-/-- `|y| ≥ 1 → y² ≥ 1`. -/
-theorem one_le_sq_of {y : K} (h : 1 ≤ y ∨ y ≤ -1) : 1 ≤ y ^ 2 := by
-  rcases h with h | h
-  · have := sq_le_sq_of_nonneg_of_le (u := (1 : K)) (v := y)
-      (Lean.Grind.OrderedRing.zero_le_one (R := K)) h
-    grind
-  · have := sq_le_sq_of_nonneg_of_le (u := (1 : K)) (v := -y)
-      (Lean.Grind.OrderedRing.zero_le_one (R := K)) (by grind)
-    grind
-
 section
 
 variable [IntFloor K]

@@ -45,26 +45,25 @@ _LAW_MODULES = ("Law", "LawTheory")
 #: Theorems in those modules that are pointwise statements about scalars (no law involved).
 _POINTWISE = frozenset({
     # MSE, Convexity, Optimality, Mixture, Refutations
-    "sq_le_sq_of_abs_le", "sq_sub_quantize_eq", "sq_convex_comb_le", "sq_le_sq_of_nonneg_of_le",
-    "posPart_le_of_le_of_nonneg", "convexOn_sq_posPart", "sq_posPart_antitone",
+    "sq_sub_quantize_eq", "posPart_le_of_le_of_nonneg", "convexOn_sq_posPart",
+    "sq_posPart_antitone",
     "convexOn_const_mul_sq", "strictConvexOn_const_mul_sq", "const_mul_sq_mono",
     "sq_posPart_sub_le", "eq_zero_of_forall_nonneg", "kurtosis_linear_example",
     "claim_grid_two_pow_false", "step_two", "roundS_eq", "roundS_eq_zero", "roundS_eq_one",
     "roundS_eq_neg_one", "quantize_two_of_abs_le", "claim_step_false",
     "claim_clip_le_alpha_false", "quantize_zero", "claim_quantize_odd_false",
     # Existence, Candidates, RefutationsOptimal
-    "absS_nonneg", "absS_pos", "div_pos_of_pos", "posPart_ge_tail", "sq_posPart_ge",
+    "posPart_ge_tail", "sq_posPart_ge",
     "exists_max_of_pred", "sq_sub_roundS_le", "sq_sub_mul_roundS_le", "quantize_eq_code",
     "code_mem", "sq_sub_quantize_le_grid", "code_mul_le", "mem_codeRange", "exists_min_of_list",
     "roundS_le_of_halves", "roundS_eq_of_halves", "code_eq_of_no_breakpoint", "code_of_alpha_le",
-    "mul_le_of_le_div_of_pos",
     "levels_le_levels_succ", "step_bit_up", "bit_up_pos", "sq_sub_quantize_bit_up",
     "step_of_levels_eq", "natCast_three", "natCast_seven", "intCast_two",
-    "eq_zero_of_sq_eq_zero", "one_le_sq_of", "code_two_cases", "one_le_sq_sub_quantize_two",
+    "eq_zero_of_sq_eq_zero", "code_two_cases", "one_le_sq_sub_quantize_two",
     # OutputError, OutputCounterexample, AsymGrid (rows, matrices and grids: no law)
     "sumTo_zero", "sumTo_succ", "sumTo_congr", "sumTo_add", "sumTo_lin3", "sumTo_nonneg",
     "qform_sub_smul",
-    "outErr_eq_outGridErr", "outGridErr_eq", "div_lt_of_lt_mul_of_pos", "quantize_two_of_half_le",
+    "outErr_eq_outGridErr", "outGridErr_eq", "quantize_two_of_half_le",
     "quantize_two_of_lt_half", "quantize_two_of_lt_neg_half", "qform_two", "qform_exH", "exH_psd",
     "exOut_err_eq", "exOutMirror_err_eq", "exOut_err_of_le", "exOut_code_piece", "exOut_err_piece",
     "exOut_code_tie", "exOut_err_tie", "exOut_err_of_ge", "exOut_err_gt", "exOut_err_lt",
@@ -75,8 +74,7 @@ _POINTWISE = frozenset({
     "sq_sub_gridQ_le", "sq_sub_gridQ_int8_le", "quantize_eq_gridQ", "sq_sub_gridQ_mono_grid",
     "mem_codeRangeMN", "fmt_card", "fmt_ends", "fmt_le_succ",
     # Law, LawTheory
-    "Law.absS_le_sq_add_one", "Law.sq_le_pow_four_add_one", "Law.absS_pow_three_le",
-    "Law.absS_sq", "Law.posPart_nonneg", "Law.posPart_le",
+    "Law.posPart_nonneg", "Law.posPart_le",
     "Law.sq_posPart_le", "Law.posPart_eq_tail", "Law.indicator_nonneg", "Law.indicator_le_one",
     "Law.tailIndicator_nonneg", "Law.tailIndicator_le_one", "Law.tailAbs_nonneg",
     "Law.tailAbs_le", "Law.sq_sub_quantize_le_of_abs_le", "Law.innerPart_nonneg",

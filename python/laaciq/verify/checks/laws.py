@@ -306,8 +306,8 @@ _r = hyp.rationals()
          "((|x|-α)₊)² ≤ 2x²+2α², (|x|-α)₊ = |x|𝟙{|x|>α} - α𝟙{|x|>α}, indicators in [0, 1], "
          "0 ≤ |x|𝟙{|x|>α} ≤ x²+1; with 0 < α, B ≥ 2: 0 ≤ 𝟙{|x|≤α}(x-Qx)² ≤ (step/2)², "
          "≤ step²/4·𝟙{|x|≤α}", st.tuples(_r, _r, hyp.positive_rationals(), hyp.bits(2, 8)),
-         theorems=("Law.absS_le_sq_add_one", "Law.sq_le_pow_four_add_one", "Law.absS_pow_three_le",
-                   "Law.absS_sq", "Law.posPart_nonneg", "Law.posPart_le", "Law.sq_posPart_le",
+         theorems=("absS_le_sq_add_one", "sq_le_pow_four_add_one", "absS_pow_three_le",
+                   "absS_sq", "Law.posPart_nonneg", "Law.posPart_le", "Law.sq_posPart_le",
                    "Law.posPart_eq_tail", "Law.indicator_nonneg", "Law.indicator_le_one",
                    "Law.tailIndicator_nonneg", "Law.tailIndicator_le_one", "Law.tailAbs_nonneg",
                    "Law.tailAbs_le", "Law.sq_sub_quantize_le_of_abs_le", "Law.innerPart_nonneg",
