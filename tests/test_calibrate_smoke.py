@@ -111,6 +111,26 @@ def test_empty_text_is_one_error_line(tmp_path, capsys):
     assert not (tmp_path / "no.gguf").exists()
 
 
+def test_hf_folder_without_tokenizer_is_one_error_line(tmp_path, capsys):
+    """An HF folder with weights and config but no tokenizer files (transformers then fails
+    deep inside its converter): one error line naming the folder, no output file."""
+    from laaciq.lm import assets
+
+    cache = assets.cache_dir()
+    hf = assets.convert_model(assets.fetch_model(cache)[0], cache)
+    d = tmp_path / "no-tokenizer"
+    d.mkdir()
+    for f in ("config.json", "model.safetensors"):
+        (d / f).symlink_to(hf / f)
+    t = tmp_path / "t.txt"
+    t.write_text(TEXT, encoding="utf-8")
+    rc = main(["calibrate", str(d), "--text", str(t), "--out", str(tmp_path / "no.gguf"),
+               "--quiet"])
+    o, err = capsys.readouterr()
+    assert rc == 2 and err.count("\n") == 1 and "no usable tokenizer" in err and str(d) in err
+    assert not (tmp_path / "no.gguf").exists()
+
+
 def test_mix_is_checked_before_running(tmp_path, capsys):
     for mix, msg in (("en=0.5,hi=0.6", "sum to"), ("en=1,xx=0", "unknown language"),
                      ("en", "LANG=WEIGHT")):

@@ -324,9 +324,11 @@ class _HFTokenizer:
         try:
             from transformers import AutoTokenizer
             self.t = AutoTokenizer.from_pretrained(str(path))
-        except (OSError, ValueError) as exc:
-            raise LaaciqError(f"model directory {path} has no usable tokenizer: "
-                              f"{str(exc).splitlines()[0]}") from None
+        except Exception as exc:        # whatever the library raises for a folder it cannot use
+            first = next((ln.strip() for ln in str(exc).splitlines() if ln.strip()),
+                         type(exc).__name__)
+            raise LaaciqError(f"model directory {path} has no usable tokenizer "
+                              f"(tokenizer.json or tokenizer.model): {first}") from None
         self.bos = self.t.bos_token_id if self.t.bos_token_id is not None else \
             self.t.eos_token_id
 
