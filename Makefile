@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup lean lean-stock bench-lean test test-python validate report bench soak experiment screenshot clean llama-cpp compare peers
+.PHONY: setup lean lean-stock bench-lean test test-python validate report bench soak experiment screenshot clean llama-cpp compare peers objectives
 
 setup: $(STAMP)
 
@@ -73,6 +73,12 @@ compare: llama-cpp
 peers: llama-cpp
 	$(PY) -m pip install -qq -e '.[peers]'
 	nice -n 10 $(PY) -m laaciq.lm.peers_eval --out report/compare.json
+
+# Which objective to minimize with calibration data: the importance-weighted error against the
+# layer-output error (both from one `laaciq calibrate --full` run, English and all-language), at
+# 4 bits per channel, on the probe's perplexity: the `objectives` section of report/compare.json.
+objectives: llama-cpp
+	nice -n 10 $(PY) -m laaciq.lm.objectives_eval --out report/compare.json
 
 # The benchmarks: report/bench.json. `make bench AGAINST=old-bench.json` also compares the exact
 # solver's thresholds and errors with an earlier run, case by case (exit 1 if they differ).

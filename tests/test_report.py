@@ -311,6 +311,44 @@ def test_peers_section_renders_from_compare_json(rendered, tmp_path):
     assert 'id="peers"' in html and "peer label hqq-g64" in html
 
 
+def test_objectives_section_renders_from_compare_json(rendered, tmp_path):
+    """compare.json's `objectives` section (made-up per-chunk scores through the run's own
+    analysis) shows in both reports with its recommendation."""
+    from laaciq.lm import objectives_eval as oe
+    from laaciq.lm import peers_eval as pe
+
+    d, _ = rendered
+    copy = tmp_path / "r"
+    shutil.copytree(d, copy)
+    cj = _small_compare()
+    langs = ["en", "hi"]
+    cfg = pe.PeersConfig(languages=tuple(langs), bootstrap=500)
+
+    def sc(shift):
+        return {l: {"nll_all": [7 * (2.0 + shift), 7 * (2.2 + shift)], "n_all": [7, 7],
+                    "chars_all": [20, 22], "nll_half": [3 * (2.0 + shift), 3 * (2.2 + shift)],
+                    "n_half": [3, 3], "chars_half": [9, 10]} for l in langs}
+    scores = {"true": sc(0.5), "weighted-en": sc(0.1), "output-en": sc(0.04),
+              "weighted-all": sc(0.1), "output-all": sc(0.07)}
+    cj["objectives"] = {"commit": "0b1ec7", "config": {"bits": 4, "chunks": 2, "ctx": 8},
+                        "languages": langs, "decision_rules_sha256": oe.RULES_SHA256,
+                        "methods": {m: {"objective": oe.METHODS[m][0],
+                                        "calibration": oe.METHODS[m][1], "quantize_s": 3.5}
+                                    for m in scores},
+                        "results": pe._per_method(sc(-0.5), scores, cfg),
+                        **oe.analyse(scores, cfg)}
+    md = _render_with_compare(copy, cj)
+    sec = md.split("### Which objective with calibration data", 1)[1]
+    assert "0b1ec7" in sec and oe.RULES_SHA256 in sec
+    # output 0.06 (en) and 0.03 (all) nats per token below weighted in every chunk: rule O1
+    assert "| O1 | output-en − weighted-en | 2 / 0 / 0 of 2 | -0.06000" in sec
+    assert "| O1 | output-all − weighted-all | 2 / 0 / 0 of 2 | -0.03000" in sec
+    assert "| O2 | weighted-en − true | 2 / 0 / 0 of 2 | -0.40000" in sec
+    assert "Recommendation by rule O1: **output**" in sec
+    html = (copy / harness.INDEX_HTML).read_text(encoding="utf-8")
+    assert 'id="objectives"' in html and "<strong>output</strong>" in html
+
+
 def test_experiment_comparisons_carry_leave_one_out_also_for_older_runs():
     """A comparison stored without the leave-one-out statistic (a run older than it) gets it
     from the per-language D stored beside it; a stored one is shown as stored."""

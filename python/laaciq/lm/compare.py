@@ -499,13 +499,14 @@ def summary(doc: dict) -> str:
 
 
 def _keep_peers(doc: dict, out: Path) -> None:
-    """Carry over the ``peers`` section (``make peers``, its own run and commit) of ``out``."""
+    """Carry over the sections of ``out`` that other runs write (``make peers``' ``peers``,
+    ``make objectives``' ``objectives``: each with its own run and commit)."""
     try:
         old = json.loads(out.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return
-    if isinstance(old, dict) and "peers" in old:
-        doc["peers"] = old["peers"]
+    if isinstance(old, dict):
+        doc.update({k: old[k] for k in ("peers", "objectives") if k in old})
 
 
 def main(argv=None) -> int:

@@ -514,8 +514,8 @@ def summary(doc: dict) -> str:
     return "\n".join(lines)
 
 
-def merge_into(out: Path, section: dict) -> dict:
-    """``out`` (a ``compare.json``, if present) with its ``peers`` section replaced."""
+def merge_into(out: Path, section: dict, key: str = "peers") -> dict:
+    """``out`` (a ``compare.json``, if present) with its ``key`` section replaced."""
     doc = {}
     if out.exists():
         try:
@@ -525,7 +525,7 @@ def merge_into(out: Path, section: dict) -> dict:
                 from None
         if not isinstance(doc, dict):
             raise LaaciqError(f"{out} is not a compare.json document")
-    doc["peers"] = section
+    doc[key] = section
     return doc
 
 

@@ -6,7 +6,7 @@ Every number shown is read from ``compare.json`` of that run; only the figure is
 
 from __future__ import annotations
 
-__all__ = ["view", "answer_sentences", "peers_view"]
+__all__ = ["view", "answer_sentences", "peers_view", "objectives_view"]
 
 
 def _fmt(v, digits=4) -> str:
@@ -126,7 +126,8 @@ def view(doc: dict | None) -> dict | None:
             "lossless": doc["base"].get("lossless_share") or {},
             "not_run": doc.get("not_run") or {}, "rules_sha": doc.get("decision_rules_sha256"),
             "timings": doc.get("timings") or {}, "figures": figures,
-            "peers": peers_view(doc.get("peers"))}
+            "peers": peers_view(doc.get("peers")),
+            "objectives": objectives_view(doc.get("objectives"))}
 
 
 def peers_view(p: dict | None) -> dict | None:
@@ -165,3 +166,29 @@ def peers_view(p: dict | None) -> dict | None:
             "methods": methods, "ids": ids, "rows": rows, "comparisons": comps,
             "cross": cross, "not_run": p.get("not_run") or {},
             "base_diff": (p.get("base") or {}).get("max_abs_diff_probe_vs_f32_gguf")}
+
+
+def objectives_view(o: dict | None) -> dict | None:
+    """The ``objectives`` section (``make objectives``): weighted against layer-output
+    objective on the probe's perplexity, every number read from the document."""
+    if not o or not o.get("results"):
+        return None
+    langs, res = o["languages"], o["results"]
+    ids = list(res)
+
+    def mean(m, key):
+        v = [res[m][l][key] for l in langs if l in res[m] and res[m][l].get(key) is not None]
+        return sum(v) / len(v) if v else None
+
+    methods = [{"id": m, "ppl": mean(m, "ppl"), "ppl_inc": mean(m, "ppl_increase"),
+                "objective": None, "calibration": None, "quantize_s": None,
+                **(o.get("methods") or {}).get(m, {})} for m in ids]     # f32: no method
+    comps = [{"rule": rule, "a": c["a"], "b": c["b"], "counts": c["counts"],
+              "n": len(c["languages"]), "dnll": c["pooled"]["dnll"],
+              "dnll_ci": _ci(c["pooled"]["dnll_ci"]), "verdict": c["pooled"]["verdict"],
+              "dppl": c["pooled"]["dppl"], "dppl_ci": _ci(c["pooled"]["dppl_ci"], 3)}
+             for rule, part in (("O1", o.get("o1") or {}), ("O2", o.get("o2") or {}))
+             for c in part.values() if c]
+    return {"commit": o.get("commit"), "config": o.get("config") or {}, "langs": langs,
+            "rules_sha": o.get("decision_rules_sha256"), "methods": methods,
+            "comparisons": comps, "recommendation": o.get("recommendation")}
