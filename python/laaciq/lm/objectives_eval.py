@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -129,7 +130,6 @@ class _Objectives:
 
     def quantized(self, method: str) -> Path:
         """The fake-quantized checkpoint of a method (``laaciq quantize`` into the cache)."""
-        from laaciq.cli import main as cli
         from laaciq.lm import assets
 
         objective, cal = METHODS[method]
@@ -142,12 +142,16 @@ class _Objectives:
                 ["--hessian", str(hess), "--objective", "output"]
         d = self.root / f"{method}-{_h(method, str(hf), self.cfg.bits, self.digest, extra)}"
         if not (d / "quantize.json").exists():
+            # its own process: its worker pool forks, and this one holds torch's thread pools
             self.log(f"laaciq quantize {method}")
-            rc = cli(["quantize", str(hf), "--bits", str(self.cfg.bits), "--per-channel", "0",
-                      "--tensor", "model.layers.*_proj.weight", "--jobs", "2", "--force",
-                      "--quiet", *extra, "--out", str(d)])
-            if rc != 0:
-                raise LaaciqError(f"laaciq quantize {method} failed (exit {rc})")
+            r = subprocess.run([sys.executable, "-m", "laaciq", "quantize", str(hf), "--bits",
+                                str(self.cfg.bits), "--per-channel", "0", "--tensor",
+                                "model.layers.*_proj.weight", "--jobs", "2", "--force",
+                                "--quiet", *extra, "--out", str(d)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            if r.returncode != 0:
+                raise LaaciqError(f"laaciq quantize {method} failed (exit {r.returncode}): "
+                                  f"{(r.stderr.strip().splitlines() or ['?'])[-1]}")
         return d
 
     def weights(self, d: Path) -> dict:
@@ -165,7 +169,7 @@ class _Objectives:
             name = qual[id(mod)] + ".weight"
             if name not in got:
                 raise LaaciqError(f"{d}: no tensor {name}")
-            out[i] = np.asarray(got[name], dtype=np.float32)
+            out[i] = np.array(got[name], dtype=np.float32)      # writable: torch copies it
         return out
 
 
