@@ -141,3 +141,50 @@ def test_holdout_report_recomputed(ckpt, capsys):
                                                  r["unweighted"]["calibration"]) * (1 + 1e-9)
     assert doc["layer_output"]["output_below_weighted"]["holdout"] == sum(
         r["output"]["holdout"] < r["weighted"]["holdout"] for r in recs.values())
+
+
+_TORCH_THEN_POOL = r"""
+import sys
+import numpy as np
+from safetensors.numpy import save_file
+if sys.argv[1] == "torch":
+    import torch
+    torch.set_num_threads(2)
+    a = torch.randn(256, 256)
+    float((a @ a).sum())                       # torch's thread pools are live in this process
+rng = np.random.default_rng(0)
+save_file({f"model.layers.{i}.mlp.up_proj.weight": rng.standard_normal((32, 128)).astype(
+    np.float32) for i in range(4)}, "m.safetensors")
+H = {}
+for i in range(4):
+    X = rng.standard_normal((200, 128)).astype(np.float32)
+    H[f"blk.{i}.ffn_up.weight"] = X.T @ X
+    H[f"blk.{i}.ffn_up.weight.count"] = np.array(200.0)
+save_file(H, "h.safetensors")
+from laaciq.cli import main
+sys.exit(main(["quantize", "m.safetensors", "--per-channel", "0", "--jobs", "2", "--quiet",
+               "--hessian", "h.safetensors", "--objective", "output", "--out", sys.argv[1]]))
+"""
+
+
+def test_quantize_jobs_after_torch_in_the_same_process_does_not_hang(tmp_path):
+    """A process that has run torch and then quantizes with --jobs 2 (the layer-output
+    objective's workers hung there when forked): it finishes, with the thresholds of a process
+    without torch."""
+    pytest.importorskip("torch")
+    import os
+    import subprocess
+    import sys
+
+    from safetensors.numpy import load_file
+
+    (tmp_path / "t.py").write_text(_TORCH_THEN_POOL)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    for arg in ("torch", "plain"):
+        r = subprocess.run([sys.executable, "t.py", arg], cwd=tmp_path, env=env, timeout=300,
+                           capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr[-2000:]
+    a = load_file(str(tmp_path / "torch" / "thresholds.safetensors"))
+    b = load_file(str(tmp_path / "plain" / "thresholds.safetensors"))
+    assert a.keys() == b.keys() and len(a) == 4
+    assert all(np.array_equal(a[k], b[k]) for k in a)

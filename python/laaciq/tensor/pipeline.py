@@ -233,9 +233,16 @@ def _progress(total, quiet, desc):
 
 def run(jobs_list, jobs: int, quiet=True, desc="laaciq"):
     """Run ``work`` on every job (in a pool of ``jobs`` processes when > 1), yielding results
-    as they complete; a progress bar with ETA on a terminal unless ``quiet``."""
+    as they complete; a progress bar with ETA on a terminal unless ``quiet``.
+
+    The pool forks. A process that has imported torch may hold its thread pools, and a forked
+    worker of such a process can hang for good (measured: the layer-output objective's workers
+    after one torch matmul in the parent); there the jobs run in this process, one at a time."""
     bar = _progress(sum(j["n_values"] for j in jobs_list), quiet, desc)
     try:
+        if jobs > 1 and "torch" in sys.modules:
+            _log_serial(quiet)
+            jobs = 1
         if jobs <= 1 or len(jobs_list) == 1:
             for j in jobs_list:
                 res = work(j)
@@ -262,6 +269,12 @@ def run(jobs_list, jobs: int, quiet=True, desc="laaciq"):
     finally:
         if bar is not None:
             bar.close()
+
+
+def _log_serial(quiet: bool) -> None:
+    if not quiet:
+        print("laaciq: torch is loaded in this process: jobs run here one at a time (a forked "
+              "worker pool can hang on torch's thread pools)", file=sys.stderr, flush=True)
 
 
 def _worker_init() -> None:
