@@ -178,6 +178,37 @@ def test_importances_weight_the_blocks(tiny, tmp_path):
                               np.asarray(o["blk.0.attn_q.weight"].data))
 
 
+def test_llama_weighting_weighs_importances_by_the_value(tiny, tmp_path):
+    """--weighting llama: each block is at least as good as gguf-py's reference under the
+    weight importance·sqrt(σ²_row + x²) (σ² the row's mean square, in float32 as llama.cpp
+    computes it), computed here from the definition; quantize.json names the weighting."""
+    src = {t.name: t for t in gguf.GGUFReader(str(tiny)).tensors}
+    imp = np.random.default_rng(5).exponential(size=64).astype(np.float32) ** 3
+    doc = runs.quantize_gguf(tiny, tmp_path / "l", "gguf:Q4_0",
+                             importances={"blk.0.attn_q.weight": imp}, value_weighted=True)
+    assert doc["weighting"] == "llama"
+    o = {t.name: t for t in gguf.GGUFReader(str(tmp_path / "l" / "model.gguf")).tensors}
+    x = np.asarray(src["blk.0.attn_q.weight"].data, np.float32)
+    sigma2 = np.mean(x * x, axis=1, keepdims=True, dtype=np.float32)
+    c = imp[None, :] * np.sqrt(sigma2 + x * x)
+    check_blocks(x, o["blk.0.attn_q.weight"].data, "Q4_0", c)
+    plain = runs.quantize_gguf(tiny, tmp_path / "p", "gguf:Q4_0",
+                               importances={"blk.0.attn_q.weight": imp})
+    assert plain["weighting"] == "imatrix"
+    p = {t.name: t for t in gguf.GGUFReader(str(tmp_path / "p" / "model.gguf")).tensors}
+    assert not np.array_equal(np.asarray(p["blk.0.attn_q.weight"].data),
+                              np.asarray(o["blk.0.attn_q.weight"].data))
+
+
+def test_llama_weighting_needs_an_imatrix_and_a_block_format(tiny, tmp_path):
+    for args in (("--format", "gguf:Q4_0", "--weighting", "llama"),
+                 ("--weighting", "llama", "--per-channel", "0")):
+        r = run(tiny, *args, "--out", tmp_path / "x")
+        assert r.returncode == 2 and r.stderr.startswith("laaciq: error:"), r.stderr
+        assert r.stderr.count("\n") == 1 and "--weighting" in r.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize("imp", [{"blk.9.attn_q.weight": np.ones(64)},
                                  {"blk.0.attn_q.weight": np.ones(65)}])
 def test_importances_of_another_model_are_refused(tiny, tmp_path, imp):

@@ -96,7 +96,10 @@ unweighted optima of the same slices: whether the output objective overfits its 
 llama.cpp's block format, every block at the exact optimum over fp16 scales and codes
 (laaciq.tensor.blockfmt), metadata and tokenizer copied, llama-quantize --pure's tensor policy
 (laaciq.tensor.ggufout), and DIR/quantize.json; --imatrix FILE weights each block's error by
-llama.cpp's per-column importances; --token-embedding-type same|f32|f16|q8_0.
+llama.cpp's per-column importances (--weighting imatrix, the default), or by those times
+sqrt(mean of the row's squares + value²) as llama.cpp's own Q4_0/Q5_0 search weighs them
+(--weighting llama: the same weights, solved exactly); --token-embedding-type
+same|f32|f16|q8_0.
 """
 
 
@@ -115,6 +118,8 @@ def _cmd_clip(args) -> int:
 
 
 def _cmd_quantize(args) -> int:
+    if args.format in ("table", "json") and args.weighting != "imatrix":
+        raise LaaciqError("--weighting applies to --format gguf:… (block formats) only")
     if args.format not in ("table", "json"):
         from laaciq.tensor import ggufout
 
@@ -126,8 +131,12 @@ def _cmd_quantize(args) -> int:
             raise LaaciqError("--format gguf:… minimizes the block error (weighted with "
                               "--imatrix): --objective output/--hessian is not defined block "
                               "by block, and surrogates are not offered")
+        if args.weighting == "llama" and args.imatrix is None:
+            raise LaaciqError("--weighting llama weighs the imatrix's importances by the "
+                              "value: give --imatrix FILE")
         doc = runs.quantize_gguf(args.file, args.out, args.format, args.imatrix,
-                                 args.token_embedding_type, args.force, args.quiet)
+                                 args.token_embedding_type, args.force, args.quiet,
+                                 value_weighted=args.weighting == "llama")
         tables.emit(doc, "table", ggufout.gguf_table)
         return 0
     doc = runs.quantize_checkpoint(args.file, args.out, args.bits, args.objective,
@@ -206,6 +215,10 @@ def register(subparsers) -> None:
     q.add_argument("--token-embedding-type", default="same", dest="token_embedding_type",
                    choices=("same", "f32", "f16", "q8_0"),
                    help="with gguf:…: type of token_embd.weight (default: the format)")
+    q.add_argument("--weighting", default="imatrix", choices=("imatrix", "llama"),
+                   help="with gguf:… and --imatrix: each value's weight is its column's "
+                        "importance (imatrix, default) or that times sqrt(σ²_row + x²) as "
+                        "llama.cpp weighs it (llama)")
     q.add_argument("--out", metavar="DIR", required=True, help="output folder (must not exist "
                                                                 "unless --force)")
     q.add_argument("--codes", action="store_true",

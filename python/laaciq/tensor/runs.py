@@ -387,9 +387,10 @@ def quantize_checkpoint(path, out, bits=4, objective=None, axis=None, group=None
 
 
 def quantize_gguf(path, out, fmt="gguf:Q4_0", imatrix=None, token_embedding_type="same",
-                  force=False, quiet=True, importances=None) -> dict:
+                  force=False, quiet=True, importances=None, value_weighted=False) -> dict:
     """``laaciq quantize --format gguf:…`` (:mod:`laaciq.tensor.ggufout`): ``out/model.gguf``
-    and ``out/quantize.json``; ``importances`` (a dict) instead of an ``imatrix`` file."""
+    and ``out/quantize.json``; ``importances`` (a dict) instead of an ``imatrix`` file;
+    ``value_weighted``: ``--weighting llama``."""
     from laaciq.tensor import ggufout
 
     bf = ggufout.parse_format(fmt)
@@ -400,11 +401,13 @@ def quantize_gguf(path, out, fmt="gguf:Q4_0", imatrix=None, token_embedding_type
         t0 = time.perf_counter()
         own = {n: odir.file(n) for n in ("model.gguf", "quantize.json")}
         rec = ggufout.write_gguf(path, own["model.gguf"], bf, importances,
-                                 token_embedding_type, quiet)
+                                 token_embedding_type, quiet, value_weighted)
         recs = rec["tensors"]
         q = [r for r in recs if r["action"] == "quantized"]
         doc = {"command": "quantize", "file": str(path), "out": str(odir.path), "format": fmt,
                "imatrix": None if imatrix is None else str(imatrix),
+               "weighting": None if importances is None else
+               ("llama" if value_weighted else "imatrix"),
                "token_embedding_type": token_embedding_type, **rec,
                "bits_per_weight": 8 * sum(r["bytes"] for r in recs)
                / max(1, sum(r["elements"] for r in recs)),
