@@ -345,6 +345,7 @@ def test_objectives_section_renders_from_compare_json(rendered, tmp_path):
     assert "| O1 | output-all − weighted-all | 2 / 0 / 0 of 2 | -0.03000" in sec
     assert "| O2 | weighted-en − true | 2 / 0 / 0 of 2 | -0.40000" in sec
     assert "Recommendation by rule O1: **output**" in sec
+    assert "| f32 | – | – | – |" in sec                    # the reference is no method
     html = (copy / harness.INDEX_HTML).read_text(encoding="utf-8")
     assert 'id="objectives"' in html and "<strong>output</strong>" in html
 
