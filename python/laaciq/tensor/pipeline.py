@@ -272,7 +272,9 @@ def run(jobs_list, jobs: int, quiet=True, desc="laaciq"):
 
 
 def _log_serial(quiet: bool) -> None:
-    if not quiet:
+    """Say so on a terminal (where the progress bar speaks too); never into a captured stream,
+    which may be a command's one error line."""
+    if not quiet and sys.stderr.isatty():
         print("laaciq: torch is loaded in this process: jobs run here one at a time (a forked "
               "worker pool can hang on torch's thread pools)", file=sys.stderr, flush=True)
 
