@@ -378,14 +378,14 @@ theorem mul_nonneg_of_nonneg {a b : K} (ha : 0 ≤ a) (hb : 0 ≤ b) : 0 ≤ a *
 theorem mul_pos_of_pos {a b : K} (ha : 0 < a) (hb : 0 < b) : 0 < a * b :=
   Lean.Grind.OrderedRing.mul_pos ha hb
 
-/-- Mathlib's `pos_of_mul_pos_right`. -/
+/-- Mathlib's `pos_of_mul_pos_right (h : 0 < a * b) (ha : 0 ≤ a) : 0 < b` (here `0 < A`). -/
 theorem pos_of_pos_mul {A x : K} (hA : 0 < A) (h : 0 < A * x) : 0 < x := by
   by_cases hx : 0 < x
   · exact hx
   · have := mul_nonneg_of_nonneg (Std.le_of_lt hA) (show 0 ≤ -x by grind)
     grind
 
-/-- Mathlib's `nonpos_of_mul_nonpos_left`. -/
+/-- Mathlib's `nonpos_of_mul_nonpos_right (h : a * b ≤ 0) (ha : 0 < a) : b ≤ 0`. -/
 theorem nonpos_of_nonpos_mul {A x : K} (hA : 0 < A) (h : A * x ≤ 0) : x ≤ 0 := by
   by_cases hx : x ≤ 0
   · exact hx
