@@ -273,6 +273,14 @@ def test_experiment_mechanism_is_pivoted_by_kind_and_strategy():
     assert experiment_view._mechanism({}) == {}
 
 
+def _chunk_scores(shift, langs=("en", "hi")):
+    """Made-up per-chunk scores of two chunks per language (7 scored tokens, 3 in the second
+    half) whose mean NLL per token is ``2.0 + shift`` and ``2.2 + shift``."""
+    return {l: {"nll_all": [7 * (2.0 + shift), 7 * (2.2 + shift)], "n_all": [7, 7],
+                "chars_all": [20, 22], "nll_half": [3 * (2.0 + shift), 3 * (2.2 + shift)],
+                "n_half": [3, 3], "chars_half": [9, 10]} for l in langs}
+
+
 def test_peers_section_renders_from_compare_json(rendered, tmp_path):
     """compare.json's `peers` section (made-up per-chunk scores) shows in both reports."""
     from laaciq.lm import peers_eval as pe
@@ -283,11 +291,7 @@ def test_peers_section_renders_from_compare_json(rendered, tmp_path):
     cj = _small_compare()
     langs = ["en", "hi"]
     cfg = pe.PeersConfig(languages=tuple(langs), bootstrap=500)
-
-    def sc(shift):
-        return {l: {"nll_all": [7 * (2.0 + shift), 7 * (2.2 + shift)], "n_all": [7, 7],
-                    "chars_all": [20, 22], "nll_half": [3 * (2.0 + shift), 3 * (2.2 + shift)],
-                    "n_half": [3, 3], "chars_half": [9, 10]} for l in langs}
+    sc = _chunk_scores
     scores = {"laaciq-q4-g32": sc(0.0), "hqq-g64": sc(0.25)}
     base = sc(-0.5)
     llama = {"A": {l: [2.0, 2.2] for l in langs}, "B": {l: [2.1, 2.3] for l in langs}}
@@ -323,11 +327,7 @@ def test_objectives_section_renders_from_compare_json(rendered, tmp_path):
     cj = _small_compare()
     langs = ["en", "hi"]
     cfg = pe.PeersConfig(languages=tuple(langs), bootstrap=500)
-
-    def sc(shift):
-        return {l: {"nll_all": [7 * (2.0 + shift), 7 * (2.2 + shift)], "n_all": [7, 7],
-                    "chars_all": [20, 22], "nll_half": [3 * (2.0 + shift), 3 * (2.2 + shift)],
-                    "n_half": [3, 3], "chars_half": [9, 10]} for l in langs}
+    sc = _chunk_scores
     scores = {"true": sc(0.5), "weighted-en": sc(0.1), "output-en": sc(0.04),
               "weighted-all": sc(0.1), "output-all": sc(0.07)}
     cj["objectives"] = {"commit": "0b1ec7", "config": {"bits": 4, "chunks": 2, "ctx": 8},

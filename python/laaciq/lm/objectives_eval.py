@@ -228,33 +228,11 @@ def summary(doc: dict) -> str:
 
 
 def main(argv=None) -> int:
-    import argparse
-
-    from laaciq.lm.probe import write_json
-
-    ap = argparse.ArgumentParser(prog="python -m laaciq.lm.objectives_eval",
-                                 description="weighted vs layer-output objective on the probe's "
-                                             "perplexity")
-    ap.add_argument("--out", default="report/compare.json")
-    ap.add_argument("--languages", default=",".join(LANGUAGES))
-    ap.add_argument("--chunks", type=int, default=ObjectivesConfig.chunks)
-    a = ap.parse_args(argv)
-    try:
-        langs = tuple(x for x in a.languages.split(",") if x)
-        bad = [x for x in langs if x not in LANGUAGES]
-        if bad or not langs or a.chunks < 2:
-            raise LaaciqError(f"bad --languages/--chunks: {bad[:1] or a.chunks}")
-        out = Path(a.out)
-        pe.merge_into(out, {}, "objectives")       # a bad file fails before the run
-        section = run_objectives(ObjectivesConfig(languages=langs, chunks=a.chunks),
-                                 log=lambda s: print(s, file=sys.stderr, flush=True))
-        write_json(pe.merge_into(out, section, "objectives"), out)
-    except LaaciqError as exc:
-        print(f"laaciq: error: {exc}", file=sys.stderr)
-        return 2
-    print(summary(section))
-    print(f"wrote {a.out} (section `objectives`)")
-    return 0
+    return pe.section_main(
+        argv, "python -m laaciq.lm.objectives_eval", "weighted vs layer-output objective on the "
+        "probe's perplexity", "objectives", ObjectivesConfig.chunks,
+        lambda a, langs: ObjectivesConfig(languages=langs, chunks=a.chunks), run_objectives,
+        summary)
 
 
 if __name__ == "__main__":

@@ -43,7 +43,7 @@ from laaciq.lm.langtext import LANGUAGES
 from laaciq.lm.paired import bonferroni, bootstrap, mean_diff, ppl_diff, ppl_increase, stratified
 
 __all__ = ["PeersConfig", "DECISION_RULES", "RULES_SHA256", "chunk_segments", "CharCounter",
-           "run_peers", "peer_comparisons", "crosscheck_doc", "main"]
+           "run_peers", "peer_comparisons", "crosscheck_doc", "section_main", "main"]
 
 DECISION_RULES = """\
 Peers (calibration-free, equal bits per weight). Model: Gemma-3-270M, every linear matrix of
@@ -529,35 +529,48 @@ def merge_into(out: Path, section: dict, key: str = "peers") -> dict:
     return doc
 
 
-def main(argv=None) -> int:
+def section_main(argv, prog: str, description: str, key: str, chunks: int, make_config, run,
+                 summarize, extra=None) -> int:
+    """The command line of a run that writes one section ``key`` of ``compare.json``: ``--out``,
+    ``--languages``, ``--chunks`` (and ``extra(parser)``'s options); ``make_config(args,
+    languages)`` builds the run's configuration. Bad input: one error line, exit 2, the file
+    untouched."""
     import argparse
 
     from laaciq.lm.probe import write_json
 
-    ap = argparse.ArgumentParser(prog="python -m laaciq.lm.peers_eval",
-                                 description="calibration-free peers at equal bits per weight "
-                                             "and the bits-per-character cross-check")
+    ap = argparse.ArgumentParser(prog=prog, description=description)
     ap.add_argument("--out", default="report/compare.json")
     ap.add_argument("--languages", default=",".join(LANGUAGES))
-    ap.add_argument("--chunks", type=int, default=PeersConfig.chunks)
-    ap.add_argument("--no-crosscheck", action="store_true")
+    ap.add_argument("--chunks", type=int, default=chunks)
+    if extra is not None:
+        extra(ap)
     a = ap.parse_args(argv)
     try:
         langs = tuple(x for x in a.languages.split(",") if x)
         bad = [x for x in langs if x not in LANGUAGES]
         if bad or not langs or a.chunks < 2:
             raise LaaciqError(f"bad --languages/--chunks: {bad[:1] or a.chunks}")
-        cfg = PeersConfig(languages=langs, chunks=a.chunks, crosscheck=not a.no_crosscheck)
         out = Path(a.out)
-        merge_into(out, {})                      # a bad file fails before the run
-        section = run_peers(cfg, log=lambda s: print(s, file=sys.stderr, flush=True))
-        write_json(merge_into(out, section), out)
+        merge_into(out, {}, key)                 # a bad file fails before the run
+        section = run(make_config(a, langs), log=lambda s: print(s, file=sys.stderr, flush=True))
+        write_json(merge_into(out, section, key), out)
     except LaaciqError as exc:
         print(f"laaciq: error: {exc}", file=sys.stderr)
         return 2
-    print(summary(section))
-    print(f"wrote {a.out} (section `peers`)")
+    print(summarize(section))
+    print(f"wrote {a.out} (section `{key}`)")
     return 0
+
+
+def main(argv=None) -> int:
+    return section_main(
+        argv, "python -m laaciq.lm.peers_eval", "calibration-free peers at equal bits per weight "
+        "and the bits-per-character cross-check", "peers", PeersConfig.chunks,
+        lambda a, langs: PeersConfig(languages=langs, chunks=a.chunks,
+                                     crosscheck=not a.no_crosscheck),
+        run_peers, summary, extra=lambda ap: ap.add_argument("--no-crosscheck",
+                                                             action="store_true"))
 
 
 if __name__ == "__main__":
