@@ -330,7 +330,7 @@ def test_objectives_section_renders_from_compare_json(rendered, tmp_path):
     sc = _chunk_scores
     scores = {"true": sc(0.5), "weighted-en": sc(0.1), "output-en": sc(0.04),
               "weighted-all": sc(0.1), "output-all": sc(0.07)}
-    cj["objectives"] = {"commit": "0b1ec7", "config": {"bits": 4, "chunks": 2, "ctx": 8},
+    cj["objectives"] = {"model": "Gemma-3-270M (test)", "commit": "0b1ec7", "config": {"bits": 4, "chunks": 2, "ctx": 8},
                         "languages": langs, "decision_rules_sha256": oe.RULES_SHA256,
                         "methods": {m: {"objective": oe.METHODS[m][0],
                                         "calibration": oe.METHODS[m][1], "quantize_s": 3.5}
@@ -339,7 +339,7 @@ def test_objectives_section_renders_from_compare_json(rendered, tmp_path):
                         **oe.analyse(scores, cfg)}
     md = _render_with_compare(copy, cj)
     sec = md.split("### Which objective with calibration data", 1)[1]
-    assert "0b1ec7" in sec and oe.RULES_SHA256 in sec
+    assert "0b1ec7" in sec and oe.RULES_SHA256 in sec and "measured on Gemma-3-270M (test)" in sec
     # output 0.06 (en) and 0.03 (all) nats per token below weighted in every chunk: rule O1
     assert "| O1 | output-en − weighted-en | 2 / 0 / 0 of 2 | -0.06000" in sec
     assert "| O1 | output-all − weighted-all | 2 / 0 / 0 of 2 | -0.03000" in sec

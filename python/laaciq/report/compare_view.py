@@ -189,6 +189,6 @@ def objectives_view(o: dict | None) -> dict | None:
               "dppl": c["pooled"]["dppl"], "dppl_ci": _ci(c["pooled"]["dppl_ci"], 3)}
              for rule, part in (("O1", o.get("o1") or {}), ("O2", o.get("o2") or {}))
              for c in part.values() if c]
-    return {"commit": o.get("commit"), "config": o.get("config") or {}, "langs": langs,
-            "rules_sha": o.get("decision_rules_sha256"), "methods": methods,
+    return {"model": o.get("model"), "commit": o.get("commit"), "config": o.get("config") or {},
+            "langs": langs, "rules_sha": o.get("decision_rules_sha256"), "methods": methods,
             "comparisons": comps, "recommendation": o.get("recommendation")}
